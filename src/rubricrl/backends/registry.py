@@ -1,0 +1,59 @@
+"""Model spec strings to backends: `embedded`, `hf:PATH_OR_ID`, `openai:BASE_URL#MODEL`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rubricrl.backends.base import ChatBackend
+from rubricrl.backends.cache import CachedBackend, ResponseCache
+from rubricrl.errors import InputError
+from rubricrl.paths import home
+
+SPEC_HELP = "embedded | hf:PATH_OR_ID | openai:BASE_URL#MODEL"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A parsed spec: which provider, and its target (a model path, id, or server URL and model)."""
+
+    provider: str
+    target: str = ""
+    model: str = ""
+
+    @classmethod
+    def parse(cls, spec: str) -> ModelSpec:
+        if spec == "embedded":
+            return cls("embedded")
+        provider, _, rest = spec.partition(":")
+        if provider == "hf" and rest:
+            return cls("hf", rest)
+        if provider == "openai" and rest:
+            url, _, model = rest.partition("#")
+            if not url.startswith(("http://", "https://")) or not model:
+                raise InputError(f"model spec {spec!r}: expected openai:BASE_URL#MODEL")
+            return cls("openai", url.rstrip("/"), model)
+        raise InputError(f"unknown model spec {spec!r}: expected {SPEC_HELP}")
+
+
+def load_provider(spec: str) -> ChatBackend:
+    """The uncached provider named by `spec`."""
+    parsed = ModelSpec.parse(spec)
+    if parsed.provider == "openai":
+        from rubricrl.backends.openai_compat import OpenAIBackend
+
+        return OpenAIBackend(base_url=parsed.target, model=parsed.model, spec=spec)
+    from rubricrl.backends.local import LocalBackend
+
+    return LocalBackend.from_spec(spec)
+
+
+def default_cache() -> ResponseCache:
+    return ResponseCache(home() / "responses.sqlite")
+
+
+def load_backend(spec: str, cache: ResponseCache | None | bool = True) -> ChatBackend:
+    """The backend for `spec`, behind the shared response cache unless `cache` is False."""
+    provider = load_provider(spec)
+    if cache is False or cache is None:
+        return provider
+    return CachedBackend(provider, default_cache() if cache is True else cache)

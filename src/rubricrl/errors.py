@@ -1,0 +1,28 @@
+"""One error hierarchy whose messages are single lines a user can act on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rubricrl.backends.base import Completion
+
+
+class RubricRLError(Exception):
+    """Base of every error rubricrl reports to a user (the CLI prints it without a traceback)."""
+
+
+class InputError(RubricRLError):
+    """A file, flag or record given by the user is unusable."""
+
+
+class BackendError(RubricRLError):
+    """A model backend failed; `partial` holds the completions that did finish, by batch index."""
+
+    def __init__(self, message: str, partial: dict[int, Completion] | None = None) -> None:
+        super().__init__(message)
+        self.partial: dict[int, Any] = dict(partial or {})
+
+
+class ParseError(RubricRLError):
+    """A model reply could not be read as the structure we asked for."""

@@ -1,0 +1,119 @@
+"""Frozen pydantic records: one class per kind of JSONL row exchanged between stages."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Record(BaseModel):
+    """Base of every row: immutable, and strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Section(Record):
+    heading: str
+    text: str
+
+
+class Paper(Record):
+    """A parsed paper: title, abstract and body sections, references dropped."""
+
+    id: str
+    title: str
+    abstract: str
+    sections: list[Section]
+    domain: str | None = None
+    source: str = Field(description="path of the file it was read from")
+    format: Literal["pdf", "latex", "jats", "text"]
+
+    def full_text(self) -> str:
+        body = "\n\n".join(f"## {s.heading}\n{s.text}" for s in self.sections)
+        return f"# {self.title}\n\nAbstract: {self.abstract}\n\n{body}"
+
+
+class RubricItem(Record):
+    """One goal-specific requirement a plan must meet; `id` is stable within its sample."""
+
+    id: str
+    text: str
+
+
+class Provenance(Record):
+    """Where a sample came from; the optional fields keep research-plan-gen ids for round trips."""
+
+    paper_id: str
+    domain: str | None = None
+    creator: str
+    question_id: str | None = None
+    subdomain: str | None = None
+    category: str | None = None
+    identifier: str | None = None
+
+
+class Sample(Record):
+    """A research goal with its grading rubric and the paper's own solution."""
+
+    id: str
+    goal: str
+    rubric: list[RubricItem]
+    reference_solution: str
+    provenance: Provenance
+
+
+class Plan(Record):
+    """A research plan written by `model` for sample `sample_id` (the `index`-th of its group)."""
+
+    id: str
+    sample_id: str
+    model: str
+    text: str
+    index: int = 0
+
+
+class Verdict(Record):
+    """The grader's finding on one rubric item; satisfied exactly when no guideline is violated."""
+
+    item_id: str
+    satisfied: bool
+    violated: list[int] = Field(default_factory=list)
+    rationale: str = ""
+    guideline_scores: list[int] | None = None
+
+
+class Grade(Record):
+    """All verdicts for one plan; `score` is None (with `reason`) when the plan could not be scored."""
+
+    id: str
+    plan_id: str
+    sample_id: str
+    grader: str
+    verdicts: list[Verdict]
+    score: float | None
+    reason: str | None = None
+
+
+Preference = Literal["A", "B", "tie"]
+
+
+class Judgment(Record):
+    """One judge's preference for one presentation order (`a_first` False means B was shown first)."""
+
+    judge: str
+    a_first: bool
+    preferred: Preference
+    rationale: str = ""
+
+
+class Comparison(Record):
+    """Every judgment on one goal's pair of plans, and the jury's decision."""
+
+    id: str
+    sample_id: str
+    domain: str | None = None
+    model_a: str
+    model_b: str
+    judgments: list[Judgment]
+    decision: Preference
