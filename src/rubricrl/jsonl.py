@@ -90,7 +90,7 @@ class JsonlWriter:
 
     def write(self, record: BaseModel) -> bool:
         """Append one record; returns False (writing nothing) when its id is already there."""
-        record_id = str(getattr(record, "id"))
+        record_id = str(record.id)  # type: ignore[attr-defined]
         if record_id in self.ids:
             return False
         os.write(self._fd, (record.model_dump_json() + "\n").encode("utf-8"))

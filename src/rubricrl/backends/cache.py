@@ -12,7 +12,9 @@ from rubricrl.backends.base import ChatBackend, Completion, Conversation, JsonSc
 from rubricrl.errors import BackendError
 
 
-def cache_key(spec: str, conversation: Conversation, sampling: Sampling, schema: JsonSchema | None) -> str:
+def cache_key(
+    spec: str, conversation: Conversation, sampling: Sampling, schema: JsonSchema | None
+) -> str:
     """A digest of everything that determines a reply."""
     payload = json.dumps(
         [spec, sampling.as_dict(), schema, conversation], sort_keys=True, ensure_ascii=False
@@ -76,7 +78,9 @@ class CachedBackend:
             except BackendError as error:
                 self.cache.put_many({keys[missing[j]]: c for j, c in error.partial.items()})
                 raise
-            new_entries = {keys[i]: completion for i, completion in zip(missing, fresh)}
+            new_entries = {
+                keys[i]: completion for i, completion in zip(missing, fresh, strict=True)
+            }
             self.cache.put_many(new_entries)
             known.update(new_entries)
         return [known[key] for key in keys]

@@ -51,7 +51,7 @@ def default_cache() -> ResponseCache:
     return ResponseCache(home() / "responses.sqlite")
 
 
-def load_backend(spec: str, cache: ResponseCache | None | bool = True) -> ChatBackend:
+def load_backend(spec: str, cache: ResponseCache | bool | None = True) -> ChatBackend:
     """The backend for `spec`, behind the shared response cache unless `cache` is False."""
     provider = load_provider(spec)
     if cache is False or cache is None:

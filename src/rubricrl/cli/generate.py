@@ -27,7 +27,9 @@ def _read_schema(path: Path | None) -> dict | None:
 @app.command()
 def generate(
     prompt: str = typer.Option(..., help="The user message."),
-    model: str = typer.Option("embedded", help="Model spec: embedded | hf:PATH | openai:URL#MODEL."),
+    model: str = typer.Option(
+        "embedded", help="Model spec: embedded | hf:PATH | openai:URL#MODEL."
+    ),
     json_schema: Path | None = typer.Option(None, help="JSON Schema file the reply must satisfy."),
     system: str | None = typer.Option(None, help="Optional system message."),
     max_tokens: int = typer.Option(256, help="Most tokens to generate."),
