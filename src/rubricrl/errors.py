@@ -16,13 +16,17 @@ class InputError(RubricRLError):
     """A file, flag or record given by the user is unusable."""
 
 
-class BackendError(RubricRLError):
-    """A model backend failed; `partial` holds the completions that did finish, by batch index."""
+class BatchError(RubricRLError):
+    """A batch call failed part-way; `partial` holds the completions that did finish, by index."""
 
     def __init__(self, message: str, partial: dict[int, Completion] | None = None) -> None:
         super().__init__(message)
         self.partial: dict[int, Any] = dict(partial or {})
 
 
-class ParseError(RubricRLError):
+class BackendError(BatchError):
+    """A model backend failed (server down, timeouts, exhausted retries)."""
+
+
+class ParseError(BatchError):
     """A model reply could not be read as the structure we asked for."""

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from rubricrl.backends.base import ChatBackend, Completion, Conversation, JsonSchema, Sampling
-from rubricrl.errors import BackendError
+from rubricrl.errors import BatchError
 
 
 def cache_key(
@@ -54,7 +54,7 @@ class ResponseCache:
 class CachedBackend:
     """Wraps a provider: answers what the cache knows, sends only the rest, stores every reply.
 
-    Completions that finished before a provider failed (BackendError.partial) are stored too,
+    Completions that finished before a provider failed (BatchError.partial) are stored too,
     so a re-run after a crash pays only for what was missing.
     """
 
@@ -75,7 +75,7 @@ class CachedBackend:
         if missing:
             try:
                 fresh = self.inner.batch([conversations[i] for i in missing], sampling, schema)
-            except BackendError as error:
+            except BatchError as error:
                 self.cache.put_many({keys[missing[j]]: c for j, c in error.partial.items()})
                 raise
             new_entries = {

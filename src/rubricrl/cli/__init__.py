@@ -27,7 +27,11 @@ def _options(
 
 
 def _register_commands() -> None:
-    from rubricrl.cli import generate  # noqa: F401  (each module adds its commands to `app`)
+    from rubricrl.cli import dataset, evaluation, generate  # noqa: F401  (each module adds its commands to `app`)
+    from rubricrl.cli import serve  # noqa: F401
+    from rubricrl.cli import training  # noqa: F401
+    from rubricrl.cli import ingest  # noqa: F401
+    from rubricrl.cli import grading  # noqa: F401
 
 
 def main() -> None:

@@ -1,0 +1,259 @@
+"""The sample creator: papers in, goal/rubric/reference samples out, then selection to the best items.
+
+Per paper the creator names up to `insights` insights; per insight it writes a goal, `draft_items`
+rubric items and a reference solution. Selection drops unusable items and samples by the rules in
+`corpus.select`, then asks the creator to keep the best `keep_items`. Every drop is counted with
+its reason; each paper's cut (if any) is recorded in the report beside the output.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rubricrl.backends.base import ChatBackend, Sampling, user
+from rubricrl.backends.structured import structured_batch
+from rubricrl.corpus.excerpt import Excerpt, paper_excerpt
+from rubricrl.corpus.select import SelectionRules, drop_near_duplicates, item_problem, leakage
+from rubricrl.jsonl import JsonlWriter, load_records
+from rubricrl.progress import progress_bar
+from rubricrl.prompts import load_prompt
+from rubricrl.records import Paper, Provenance, RubricItem, Sample
+
+
+@dataclass(frozen=True)
+class ExtractConfig:
+    """How many insights and items to ask for, and the budgets of the creator's replies."""
+
+    insights: int = 3
+    draft_items: int = 15
+    max_paper_chars: int = 12000
+    max_goal_chars: int = 900
+    max_item_chars: int = 200
+    max_reference_chars: int = 4000
+    max_tokens: int = 2048
+    temperature: float = 0.3
+    seed: int = 0
+    attempts: int = 3
+    papers_per_batch: int = 4
+    rules: SelectionRules = field(default_factory=SelectionRules)
+
+
+@dataclass
+class ExtractReport:
+    """Counts of what was kept and dropped, and why; written as JSON beside the samples."""
+
+    papers: int = 0
+    papers_skipped: int = 0
+    insights: int = 0
+    samples_kept: int = 0
+    dropped_samples: Counter[str] = field(default_factory=Counter)
+    dropped_items: Counter[str] = field(default_factory=Counter)
+    cut_papers: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(vars(self), indent=2)
+
+
+def _string(max_length: int) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": max_length}
+
+
+class Extractor:
+    """Runs the creator model over papers, batch by batch."""
+
+    def __init__(self, creator: ChatBackend, config: ExtractConfig) -> None:
+        self.creator = creator
+        self.config = config
+        self.sampling = Sampling(
+            temperature=config.temperature, max_tokens=config.max_tokens, seed=config.seed
+        )
+
+    def _ask(self, prompts: list[str], schema: dict[str, Any]) -> list[Any | None]:
+        conversations = [user(prompt) for prompt in prompts]
+        return structured_batch(
+            self.creator, conversations, self.sampling, schema, self.config.attempts
+        )
+
+    def find_insights(self, excerpts: list[Excerpt]) -> list[list[str] | None]:
+        schema = {
+            "type": "object",
+            "properties": {
+                "insights": {
+                    "type": "array",
+                    "items": _string(300),
+                    "minItems": 1,
+                    "maxItems": self.config.insights,
+                }
+            },
+            "required": ["insights"],
+        }
+        template = load_prompt("extract_insights")
+        prompts = [template.render(paper_text=e.text, count=self.config.insights) for e in excerpts]
+        return [None if r is None else r["insights"] for r in self._ask(prompts, schema)]
+
+    def draft_samples(self, jobs: list[tuple[Excerpt, str]]) -> list[dict[str, Any] | None]:
+        config = self.config
+        schema = {
+            "type": "object",
+            "properties": {
+                "goal": _string(config.max_goal_chars),
+                "rubric": {
+                    "type": "array",
+                    "items": _string(config.max_item_chars),
+                    "minItems": config.draft_items,
+                    "maxItems": config.draft_items,
+                },
+                "reference_solution": _string(config.max_reference_chars),
+            },
+            "required": ["goal", "rubric", "reference_solution"],
+        }
+        template = load_prompt("extract_sample")
+        prompts = [
+            template.render(paper_text=e.text, insight=insight, items=config.draft_items)
+            for e, insight in jobs
+        ]
+        return self._ask(prompts, schema)
+
+    def rank_items(self, drafts: list[tuple[str, list[str]]]) -> list[list[int] | None]:
+        keep = self.config.rules.keep_items
+        template = load_prompt("select_items")
+        prompts = [template.render(goal=goal, items=items, keep=keep) for goal, items in drafts]
+        schemas = {
+            len(items): {
+                "type": "object",
+                "properties": {
+                    "keep": {
+                        "type": "array",
+                        "items": {"type": "integer", "minimum": 0, "maximum": len(items) - 1},
+                        "minItems": keep,
+                        "maxItems": keep,
+                    }
+                },
+                "required": ["keep"],
+            }
+            for _, items in drafts
+        }
+        ranked: list[list[int] | None] = [None] * len(drafts)
+        for size, schema in schemas.items():  # one batch per candidate count (the schema differs)
+            chosen = [i for i, (_, items) in enumerate(drafts) if len(items) == size]
+            replies = self._ask([prompts[i] for i in chosen], schema)
+            for index, reply in zip(chosen, replies, strict=True):
+                ranked[index] = None if reply is None else reply["keep"]
+        return ranked
+
+
+def _filter_items(texts: list[str], rules: SelectionRules, report: ExtractReport) -> list[int]:
+    """Indices of checkable, distinct items; counts each dropped item's reason."""
+    checkable = []
+    for index, text in enumerate(texts):
+        problem = item_problem(text, rules)
+        if problem:
+            report.dropped_items[problem] += 1
+        else:
+            checkable.append(index)
+    distinct = drop_near_duplicates([texts[i] for i in checkable], rules.duplicate_threshold)
+    report.dropped_items["near duplicate"] += len(checkable) - len(distinct)
+    return [checkable[i] for i in distinct]
+
+
+def _best_first(kept: list[int], ranking: list[int] | None, keep: int) -> list[int]:
+    """The creator's picks among `kept` positions (in its order), topped up in original order."""
+    picks = [kept[i] for i in dict.fromkeys(ranking or []) if i < len(kept)]
+    return (picks + [i for i in kept if i not in picks])[:keep]
+
+
+def _build_sample(
+    paper: Paper, number: int, draft: dict[str, Any], item_ids: list[int], creator: str
+) -> Sample:
+    return Sample(
+        id=f"{paper.id}:{number}",
+        goal=draft["goal"].strip(),
+        rubric=[RubricItem(id=f"i{i + 1}", text=draft["rubric"][i].strip()) for i in item_ids],
+        reference_solution=draft["reference_solution"].strip(),
+        provenance=Provenance(paper_id=paper.id, domain=paper.domain, creator=creator),
+    )
+
+
+def _select(
+    extractor: Extractor,
+    jobs: list[tuple[Paper, int, dict[str, Any] | None]],
+    report: ExtractReport,
+) -> list[Sample]:
+    rules = extractor.config.rules
+    survivors: list[tuple[Paper, int, dict[str, Any], list[int]]] = []
+    for paper, number, draft in jobs:
+        if draft is None:
+            reason = f"creator gave no valid JSON in {extractor.config.attempts} attempts"
+        elif len(draft["goal"].split()) < rules.min_goal_words:
+            reason = "goal too short"
+        elif leakage(draft["goal"], draft["reference_solution"]) >= rules.leakage_threshold:
+            reason = "goal reveals the reference solution"
+        else:
+            kept = _filter_items(draft["rubric"], rules, report)
+            if len(kept) < rules.min_items:
+                reason = f"fewer than {rules.min_items} usable rubric items"
+            else:
+                survivors.append((paper, number, draft, kept))
+                continue
+        report.dropped_samples[reason] += 1
+    needs_ranking = [s for s in survivors if len(s[3]) > rules.keep_items]
+    rankings = extractor.rank_items(
+        [(d["goal"], [d["rubric"][i] for i in kept]) for _, _, d, kept in needs_ranking]
+    )
+    ranking_of = {(p.id, n): r for (p, n, _, _), r in zip(needs_ranking, rankings, strict=True)}
+    samples = []
+    for paper, number, draft, kept in survivors:
+        chosen = _best_first(kept, ranking_of.get((paper.id, number)), rules.keep_items)
+        report.dropped_items["not among the best"] += len(kept) - len(chosen)
+        samples.append(_build_sample(paper, number, draft, chosen, extractor.creator.spec))
+    return samples
+
+
+def extract(
+    papers_path: Path, out_path: Path, creator: ChatBackend, config: ExtractConfig
+) -> ExtractReport:
+    """Extract samples for every paper not yet in `out_path`; returns (and writes) the report."""
+    papers = load_records(papers_path, Paper)
+    extractor = Extractor(creator, config)
+    report = ExtractReport(papers=len(papers))
+    with JsonlWriter(out_path) as writer:
+        done = {sample_id.rsplit(":", 1)[0] for sample_id in writer.ids}
+        todo = [p for p in papers if p.id not in done]
+        report.papers_skipped = len(papers) - len(todo)
+        with progress_bar("extract", total=len(todo)) as bar:
+            for start in range(0, len(todo), config.papers_per_batch):
+                chunk = todo[start : start + config.papers_per_batch]
+                excerpts = [paper_excerpt(p, config.max_paper_chars) for p in chunk]
+                for paper, excerpt in zip(chunk, excerpts, strict=True):
+                    if excerpt.cut:
+                        report.cut_papers[paper.id] = (
+                            f"kept {excerpt.kept_chars} of {excerpt.total_chars} characters, "
+                            f"{excerpt.sections_kept} of {excerpt.sections_total} whole sections"
+                        )
+                insights = extractor.find_insights(excerpts)
+                jobs: list[tuple[Paper, int, Excerpt, str]] = []
+                for paper, excerpt, found in zip(chunk, excerpts, insights, strict=True):
+                    if found is None:
+                        report.dropped_samples["creator found no insights (invalid JSON)"] += 1
+                    for number, insight in enumerate(found or [], start=1):
+                        jobs.append((paper, number, excerpt, insight))
+                report.insights += len(jobs)
+                drafts = extractor.draft_samples([(e, insight) for _, _, e, insight in jobs])
+                selected = _select(
+                    extractor,
+                    [(p, n, d) for (p, n, _, _), d in zip(jobs, drafts, strict=True)],
+                    report,
+                )
+                report.samples_kept += writer.write_all(selected)
+                bar.advance(len(chunk), status=f"{chunk[-1].id}: {len(selected)} samples")
+    report_path(out_path).write_text(report.to_json(), encoding="utf-8")
+    return report
+
+
+def report_path(out_path: Path) -> Path:
+    """Where the extraction report of `out_path` goes: samples.jsonl -> samples.report.json."""
+    return out_path.with_suffix(".report.json")

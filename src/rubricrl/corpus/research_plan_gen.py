@@ -1,0 +1,192 @@
+"""The schema of the paper's released dataset, `facebook/research-plan-gen`, in and out.
+
+A row holds `Goal`, `Rubric` (list of strings), `Reference solution`, `article_id`, `q_id`,
+`Subdomain`, `Category` and `Identifier`. Imported samples keep those ids (sample id
+`article_id:q_id`, rubric item ids `i1..iN`), so results line up with published numbers.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rubricrl.errors import InputError
+from rubricrl.jsonl import JsonlWriter
+from rubricrl.records import Provenance, RubricItem, Sample
+
+HUB_NAME = "facebook/research-plan-gen"
+CREATOR = "research-plan-gen"
+LOCAL_SUFFIXES = (".parquet", ".jsonl", ".json", ".csv")
+COLUMNS = (
+    "Goal",
+    "Rubric",
+    "Reference solution",
+    "article_id",
+    "q_id",
+    "Subdomain",
+    "Category",
+    "Identifier",
+)
+
+
+class RowError(ValueError):
+    """A row that does not fit the schema; the message is the one-line reason."""
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    skipped_existing: int = 0
+    bad_rows: list[str] = field(default_factory=list)
+
+
+def _absent(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)  # NaN: pandas' gap
+
+
+def _text(row: dict[str, Any], key: str, required: bool = True) -> str | None:
+    value = row.get(key)
+    if _absent(value):
+        if required:
+            raise RowError(f"missing {key!r}")
+        return None
+    text = str(value).strip()
+    if required and not text:
+        raise RowError(f"empty {key!r}")
+    return text or None
+
+
+def _rubric(row: dict[str, Any]) -> list[str]:
+    value = row.get("Rubric")
+    if _absent(value):
+        raise RowError("missing 'Rubric'")
+    if isinstance(value, str):  # CSV cells hold the list as JSON or as a Python literal
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            try:
+                value = ast.literal_eval(value)
+            except (ValueError, SyntaxError):
+                raise RowError("'Rubric' is not a list") from None
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise RowError("'Rubric' is not a list of strings")
+    items = [item.strip() for item in value if item.strip()]
+    if not items:
+        raise RowError("'Rubric' is empty")
+    return items
+
+
+def sample_from_row(row: dict[str, Any], domain: str | None) -> Sample:
+    """One dataset row as a Sample; RowError names what is wrong with it."""
+    article_id = _text(row, "article_id")
+    question_id = _text(row, "q_id")
+    return Sample(
+        id=f"{article_id}:{question_id}",
+        goal=str(_text(row, "Goal")),
+        rubric=[RubricItem(id=f"i{k}", text=text) for k, text in enumerate(_rubric(row), 1)],
+        reference_solution=_text(row, "Reference solution", required=False) or "",
+        provenance=Provenance(
+            paper_id=str(article_id),
+            domain=domain,
+            creator=CREATOR,
+            question_id=question_id,
+            subdomain=_text(row, "Subdomain", required=False),
+            category=_text(row, "Category", required=False),
+            identifier=_text(row, "Identifier", required=False),
+        ),
+    )
+
+
+def row_from_sample(sample: Sample) -> dict[str, Any]:
+    """A Sample as a row of the released schema (mined samples: question id = insight number)."""
+    provenance = sample.provenance
+    return {
+        "Goal": sample.goal,
+        "Rubric": [item.text for item in sample.rubric],
+        "Reference solution": sample.reference_solution,
+        "article_id": provenance.paper_id,
+        "q_id": provenance.question_id or sample.id.rsplit(":", 1)[-1],
+        "Subdomain": provenance.subdomain or "",
+        "Category": provenance.category or "",
+        "Identifier": provenance.identifier or "",
+    }
+
+
+def read_rows(source: str, config: str | None, split: str) -> Iterator[dict[str, Any]]:
+    """Rows of a local parquet/JSONL/CSV file, or of the hub dataset when `source` is its name."""
+    path = Path(source)
+    if path.suffix in LOCAL_SUFFIXES:
+        if not path.is_file():
+            raise InputError(f"{source}: no such file")
+        yield from _read_local(path)
+        return
+    if path.exists():
+        raise InputError(f"{source}: expected one of {', '.join(LOCAL_SUFFIXES)}")
+    yield from _read_hub(source, config, split)
+
+
+def _read_local(path: Path) -> Iterator[dict[str, Any]]:
+    import pandas as pd
+
+    try:
+        if path.suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        elif path.suffix == ".csv":
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        else:
+            frame = pd.read_json(path, lines=path.suffix == ".jsonl", dtype=False)
+    except (ValueError, OSError) as error:
+        raise InputError(f"{path}: cannot read ({str(error).splitlines()[0][:120]})") from None
+    yield from frame.to_dict(orient="records")
+
+
+def _read_hub(name: str, config: str | None, split: str) -> Iterator[dict[str, Any]]:
+    import datasets
+
+    try:
+        dataset = datasets.load_dataset(name, config, split=split)
+    except Exception as error:  # the hub raises many kinds; the user needs the first line only
+        first_line = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
+        raise InputError(f"{name} (config {config}, split {split}): {first_line}") from None
+    yield from dataset
+
+
+def import_samples(
+    source: str, out_path: Path, config: str | None, split: str, domain: str | None
+) -> ImportReport:
+    """Append the source's rows to `out_path` as Samples; bad rows are listed, the rest imported."""
+    report = ImportReport()
+    with JsonlWriter(out_path) as writer:
+        for number, row in enumerate(read_rows(source, config, split), start=1):
+            try:
+                sample = sample_from_row(row, domain or config)
+            except RowError as error:
+                report.bad_rows.append(f"{source}: row {number}: {error}")
+                continue
+            if writer.write(sample):
+                report.imported += 1
+            else:
+                report.skipped_existing += 1
+    return report
+
+
+def export_samples(samples: list[Sample], out_path: Path) -> None:
+    """Write samples in the released schema as parquet, JSONL or CSV (by the file's suffix)."""
+    import pandas as pd
+
+    if out_path.suffix not in LOCAL_SUFFIXES:
+        raise InputError(f"{out_path}: expected one of {', '.join(LOCAL_SUFFIXES)}")
+    frame = pd.DataFrame([row_from_sample(sample) for sample in samples], columns=list(COLUMNS))
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    if out_path.suffix == ".parquet":
+        frame.to_parquet(out_path, index=False)
+    elif out_path.suffix == ".csv":
+        frame.assign(Rubric=frame["Rubric"].map(json.dumps)).to_csv(out_path, index=False)
+    else:
+        frame.to_json(out_path, orient="records", lines=out_path.suffix == ".jsonl")

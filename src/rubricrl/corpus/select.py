@@ -1,0 +1,62 @@
+"""Quality filters for extracted samples: checkable, distinct rubric items and goals that do not leak.
+
+The rules need no human. An item is *checkable* when it has 4 to 60 words, is not a question and
+is not a generic virtue every plan claims (e.g. "the plan is clear"). Two items are near
+duplicates when their content-word Jaccard similarity reaches `duplicate_threshold`; the later one
+goes. A goal *leaks* when at least `leakage_threshold` of its content-word trigrams also stand
+in the reference solution, i.e. the goal restates the answer rather than the problem.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rubricrl.corpus.text_overlap import containment, jaccard
+
+GENERIC_ITEM = re.compile(
+    r"^(the )?(plan|proposal|approach|solution)( is| should be| must be)? "
+    r"(clear|good|well[- ]written|detailed|feasible|specific|coherent|comprehensive)\W*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class SelectionRules:
+    """Thresholds of the filters; the defaults are ours (the paper does not fix them)."""
+
+    keep_items: int = 10
+    min_items: int = 5
+    min_item_words: int = 4
+    max_item_words: int = 60
+    duplicate_threshold: float = 0.7
+    leakage_threshold: float = 0.6
+    min_goal_words: int = 15
+
+
+def item_problem(text: str, rules: SelectionRules) -> str | None:
+    """Why a rubric item is not a checkable requirement, or None when it is."""
+    words = len(text.split())
+    if words < rules.min_item_words:
+        return "too short to check"
+    if words > rules.max_item_words:
+        return "too long to be one requirement"
+    if text.rstrip().endswith("?"):
+        return "a question, not a requirement"
+    if GENERIC_ITEM.match(text.strip()):
+        return "generic, satisfied by any plan"
+    return None
+
+
+def drop_near_duplicates(items: list[str], threshold: float) -> list[int]:
+    """Indices of the items to keep: each item survives unless it nearly repeats an earlier keeper."""
+    kept: list[int] = []
+    for index, text in enumerate(items):
+        if all(jaccard(text, items[other]) < threshold for other in kept):
+            kept.append(index)
+    return kept
+
+
+def leakage(goal: str, reference_solution: str) -> float:
+    """Share of the goal's content-word trigrams that the reference solution also contains."""
+    return containment(goal, reference_solution, n=3)

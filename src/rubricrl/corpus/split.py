@@ -1,0 +1,45 @@
+"""Train/test split by paper: no paper's samples on both sides, the same split for the same seed."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from rubricrl.corpus.research_plan_gen import export_samples
+from rubricrl.errors import InputError
+from rubricrl.jsonl import write_records
+from rubricrl.records import Sample
+
+
+@dataclass(frozen=True)
+class SplitResult:
+    train: list[Sample]
+    test: list[Sample]
+
+
+def split_by_paper(samples: list[Sample], test_fraction: float, seed: int = 0) -> SplitResult:
+    """Shuffle the papers with `seed` and put round(fraction x papers) of them (at least one) in test."""
+    if not 0 < test_fraction < 1:
+        raise InputError(f"--test-fraction must lie strictly between 0 and 1, got {test_fraction}")
+    by_paper: dict[str, list[Sample]] = defaultdict(list)
+    for sample in samples:
+        by_paper[sample.provenance.paper_id].append(sample)
+    if len(by_paper) < 2:
+        raise InputError(f"cannot split {len(by_paper)} paper(s) by paper: need at least 2")
+    papers = sorted(by_paper)
+    random.Random(seed).shuffle(papers)
+    test_count = min(len(papers) - 1, max(1, round(test_fraction * len(papers))))
+    test_papers = set(papers[:test_count])
+    return SplitResult(
+        train=[s for s in samples if s.provenance.paper_id not in test_papers],
+        test=[s for s in samples if s.provenance.paper_id in test_papers],
+    )
+
+
+def write_split(result: SplitResult, out_dir: Path) -> None:
+    """JSONL of our records, plus parquet in the released schema that `datasets` loads directly."""
+    for name, samples in (("train", result.train), ("test", result.test)):
+        write_records(out_dir / f"{name}.jsonl", samples)
+        export_samples(samples, out_dir / "hf" / f"{name}.parquet")
