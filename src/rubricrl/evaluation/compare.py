@@ -1,0 +1,252 @@
+"""The compare stage: a jury judges two models' plans goal by goal; writes comparisons and a summary."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from rubricrl.backends import Sampling, load_backend
+from rubricrl.backends.base import ChatBackend
+from rubricrl.errors import BackendError, InputError
+from rubricrl.evaluation.judge import UNPARSED, Judge, Pair, position_of
+from rubricrl.evaluation.jury import Jury, Rule, check_jury, orders_by_judge, verdicts_by_judge
+from rubricrl.evaluation.stats import (
+    WIN_RATE_CONVENTION,
+    cohen_kappa,
+    percent_agreement,
+    position_bias,
+    win_rate,
+)
+from rubricrl.jsonl import JsonlWriter, load_records
+from rubricrl.records import Comparison, Plan, Sample
+
+
+@dataclass(frozen=True)
+class CompareConfig:
+    """Settings of one pairwise comparison run."""
+
+    plans_a: Path = field(metadata={"help": "Plans of model A (JSONL of Plan)."})
+    plans_b: Path = field(metadata={"help": "Plans of model B (JSONL of Plan)."})
+    goals: Path = field(metadata={"help": "Goals the plans answer (JSONL of Sample)."})
+    output: Path = field(metadata={"help": "Comparisons JSONL; the summary goes beside it."})
+    judges: tuple[str, ...] = field(metadata={"help": "Judge model specs, one per judge."})
+    show_rubric: bool = field(default=False, metadata={"help": "Show judges the rubric."})
+    show_reference: bool = field(
+        default=False, metadata={"help": "Show judges the paper's reference solution."}
+    )
+    rule: Rule = field(default="majority", metadata={"help": "Jury rule: majority or mean."})
+    bootstrap: int = field(default=1000, metadata={"help": "Bootstrap resamples for intervals."})
+    seed: int = field(default=0, metadata={"help": "Seed of the bootstrap."})
+    allow_partial: bool = field(
+        default=False, metadata={"help": "Compare only the goals both plan files cover."}
+    )
+    chunk: int = field(
+        default=256, metadata={"help": "Goals per backend batch (results are saved per chunk)."}
+    )
+    max_tokens: int = field(default=256, metadata={"help": "Most tokens per judge reply."})
+    temperature: float = field(default=0.0, metadata={"help": "Judge sampling temperature."})
+
+    @property
+    def summary_path(self) -> Path:
+        """`comparisons.jsonl` -> `comparisons.summary.json`, in the same folder."""
+        return self.output.with_name(f"{self.output.stem}.summary.json")
+
+
+def _plans_by_goal(path: Path, goals_path: Path, samples: dict[str, Sample]) -> dict[str, Plan]:
+    """The first plan (lowest index) per goal of one model's plan file, checked against the goals."""
+    plans = load_records(path, Plan)
+    if not plans:
+        raise InputError(f"{path}: no plans")
+    models = sorted({plan.model for plan in plans})
+    if len(models) > 1:
+        raise InputError(
+            f"{path}: plans of several models ({', '.join(models)}); keep one per file"
+        )
+    unknown = [plan.sample_id for plan in plans if plan.sample_id not in samples]
+    if unknown:
+        raise InputError(
+            f"{path}: {len(set(unknown))} goal(s) missing from {goals_path} (e.g. {unknown[0]!r})"
+        )
+    chosen: dict[str, Plan] = {}
+    for plan in sorted(plans, key=lambda p: p.index):
+        chosen.setdefault(plan.sample_id, plan)
+    return chosen
+
+
+def _shared_goals(config: CompareConfig, a: dict[str, Plan], b: dict[str, Plan]) -> set[str]:
+    shared = a.keys() & b.keys()
+    only_a, only_b = len(a.keys() - shared), len(b.keys() - shared)
+    if (only_a or only_b) and not config.allow_partial:
+        raise InputError(
+            f"{config.plans_a} and {config.plans_b} cover different goals: {len(shared)} shared, "
+            f"{only_a} only in A, {only_b} only in B; pass --allow-partial to compare the shared ones"
+        )
+    if not shared:
+        raise InputError(f"{config.plans_a} and {config.plans_b} share no goals")
+    return set(shared)
+
+
+def _run_digest(config: CompareConfig, judges: Sequence[Judge]) -> str:
+    """A short hash of what shapes a decision, so a changed jury never reuses old rows."""
+    settings = [
+        [judge.name for judge in judges],
+        judges[0].template.digest,
+        judges[0].sampling.as_dict(),
+        config.show_rubric,
+        config.show_reference,
+        config.rule,
+    ]
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class Goals:
+    """The checked inputs: every goal both plan files answer, with each model's plan for it."""
+
+    samples: list[Sample]
+    plans_a: dict[str, Plan]
+    plans_b: dict[str, Plan]
+
+    @classmethod
+    def load(cls, config: CompareConfig) -> Goals:
+        samples = {sample.id: sample for sample in load_records(config.goals, Sample)}
+        a = _plans_by_goal(config.plans_a, config.goals, samples)
+        b = _plans_by_goal(config.plans_b, config.goals, samples)
+        shared = _shared_goals(config, a, b)
+        return cls([s for s in samples.values() if s.id in shared], a, b)
+
+    def pairs(self, digest: str) -> list[Pair]:
+        """The pairs to judge, in goals-file order."""
+        return [
+            Pair(
+                f"{s.id}:{self.plans_a[s.id].id}~{self.plans_b[s.id].id}:{digest}",
+                s,
+                self.plans_a[s.id],
+                self.plans_b[s.id],
+            )
+            for s in self.samples
+        ]
+
+
+def compare(config: CompareConfig, backends: Sequence[ChatBackend] | None = None) -> dict[str, Any]:
+    """Judge every shared goal's pair (resuming), write comparisons and the summary; return it."""
+    goals = Goals.load(config)  # check every input before any model loads
+    if backends is None:
+        check_jury(config.judges, config.rule)
+        backends = [load_backend(spec) for spec in config.judges]
+    sampling = Sampling(temperature=config.temperature, max_tokens=config.max_tokens)
+    judges = [Judge(b, sampling, config.show_rubric, config.show_reference) for b in backends]
+    jury = Jury(judges, config.rule)
+    pairs = goals.pairs(_run_digest(config, judges))
+    with JsonlWriter(config.output) as writer:
+        todo = [pair for pair in pairs if pair.id not in writer]
+        step = max(config.chunk, 1)
+        with tqdm(total=len(pairs), initial=len(pairs) - len(todo), unit="goal") as progress:
+            for start in range(0, len(todo), step):
+                chunk = todo[start : start + step]
+                try:
+                    writer.write_all(jury.compare(chunk))
+                except BackendError as error:
+                    done = len(pairs) - len(todo) + start
+                    raise BackendError(
+                        f"{error}; {done} of {len(pairs)} comparisons kept in {config.output}, "
+                        "re-run to resume"
+                    ) from error
+                progress.update(len(chunk))
+    wanted = {pair.id for pair in pairs}
+    comparisons = [c for c in load_records(config.output, Comparison) if c.id in wanted]
+    summary = summarize(comparisons, config.rule, config.bootstrap, config.seed)
+    config.summary_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary
+
+
+def _rate(decisions: Sequence[str], resamples: int, seed: int) -> dict[str, Any]:
+    result = win_rate(decisions, resamples, seed)
+    return {
+        "n": result.rate.n,
+        "win_rate": result.rate.value,
+        "ci_low": result.rate.low,
+        "ci_high": result.rate.high,
+        "wins": result.wins,
+        "losses": result.losses,
+        "ties": result.ties,
+    }
+
+
+def summarize(
+    comparisons: Sequence[Comparison], rule: Rule, resamples: int = 1000, seed: int = 0
+) -> dict[str, Any]:
+    """Win rate with a bootstrap 95% interval, per domain and per judge, position bias, agreement."""
+    if not comparisons:
+        raise InputError("no comparisons to summarize")
+    verdicts = [verdicts_by_judge(c.judgments) for c in comparisons]
+    names = list(verdicts[0])
+    by_domain: dict[str, list[str]] = {}
+    for comparison in comparisons:
+        by_domain.setdefault(comparison.domain or "unknown", []).append(comparison.decision)
+    orders = [orders_by_judge(c.judgments) for c in comparisons]
+    by_judge = {
+        name: {
+            **_rate([v[name] for v in verdicts], resamples, seed),
+            "position_bias": position_bias(
+                [(position_of(o[name][0]), position_of(o[name][1])) for o in orders]
+            ),
+            "unparsed": sum(j.rationale.startswith(UNPARSED) for o in orders for j in o[name]),
+        }
+        for name in names
+    }
+    agreement = [
+        {
+            "judges": [x, y],
+            "percent": percent_agreement([v[x] for v in verdicts], [v[y] for v in verdicts]),
+            "kappa": cohen_kappa([v[x] for v in verdicts], [v[y] for v in verdicts]),
+        }
+        for x, y in combinations(names, 2)
+    ]
+    return {
+        "model_a": comparisons[0].model_a,
+        "model_b": comparisons[0].model_b,
+        "judges": names,
+        "rule": rule,
+        "convention": WIN_RATE_CONVENTION,
+        "confidence": 0.95,
+        "bootstrap": resamples,
+        "seed": seed,
+        "overall": _rate([c.decision for c in comparisons], resamples, seed),
+        "by_domain": {d: _rate(ds, resamples, seed) for d, ds in sorted(by_domain.items())},
+        "by_judge": by_judge,
+        "agreement": agreement,
+    }
+
+
+def render_summary(summary: dict[str, Any]) -> str:
+    """A few human-readable lines of a summary, for the terminal."""
+
+    def line(label: str, r: dict[str, Any]) -> str:
+        return (
+            f"{label}: {r['win_rate']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}] "
+            f"(n={r['n']}: {r['wins']} wins, {r['losses']} losses, {r['ties']} ties)"
+        )
+
+    lines = [
+        f"{summary['model_a']} vs {summary['model_b']} ({summary['convention']}, 95% bootstrap CI)",
+        line("overall", summary["overall"]),
+        *(line(f"domain {d}", r) for d, r in summary["by_domain"].items()),
+        *(
+            line(f"judge {j}", r) + f", position bias {r['position_bias']:.2f}"
+            for j, r in summary["by_judge"].items()
+        ),
+        *(
+            f"agreement {a['judges'][0]} ~ {a['judges'][1]}: {a['percent']:.2f}, kappa "
+            + ("undefined" if a["kappa"] is None else f"{a['kappa']:.2f}")
+            for a in summary["agreement"]
+        ),
+    ]
+    return "\n".join(lines)

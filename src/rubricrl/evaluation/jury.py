@@ -1,0 +1,96 @@
+"""The jury: folds each judge's two orders into a verdict, and the judges' verdicts into a decision."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Literal, get_args
+
+from rubricrl.errors import BackendError, InputError
+from rubricrl.evaluation.judge import Judge, Pair
+from rubricrl.records import Comparison, Judgment, Preference
+
+Rule = Literal["majority", "mean"]
+RULES: tuple[str, ...] = get_args(Rule)
+SCORE = {"A": 1, "tie": 0, "B": -1}
+
+
+def judge_verdict(first: Judgment, second: Judgment) -> Preference:
+    """A judge's verdict over both orders: its preference when the orders agree, else a tie.
+
+    A judge that changes its mind when the plans swap places (including A in one order and
+    a tie in the other) is following position, not content, so it counts as a tie.
+    """
+    return first.preferred if first.preferred == second.preferred else "tie"
+
+
+def orders_by_judge(judgments: Sequence[Judgment]) -> dict[str, tuple[Judgment, Judgment]]:
+    """Each judge's (A-first, B-first) judgments, in first-seen judge order."""
+    orders: dict[str, dict[bool, Judgment]] = {}
+    for judgment in judgments:
+        orders.setdefault(judgment.judge, {})[judgment.a_first] = judgment
+    missing = [name for name, seen in orders.items() if len(seen) != 2]
+    if missing:
+        raise InputError(f"judge {missing[0]} lacks one of the two presentation orders")
+    return {name: (seen[True], seen[False]) for name, seen in orders.items()}
+
+
+def verdicts_by_judge(judgments: Sequence[Judgment]) -> dict[str, Preference]:
+    """Each judge's verdict over its two orders."""
+    return {name: judge_verdict(*pair) for name, pair in orders_by_judge(judgments).items()}
+
+
+def decide(verdicts: Sequence[Preference], rule: Rule = "majority") -> Preference:
+    """The jury's decision: the single most common verdict (majority), or the sign of the mean
+    of +1 (A) / 0 (tie) / -1 (B) scores (mean); no clear majority or a zero mean is a tie."""
+    if not verdicts:
+        raise ValueError("a jury needs at least one verdict")
+    if rule == "mean":
+        total = sum(SCORE[v] for v in verdicts)
+        return "A" if total > 0 else "B" if total < 0 else "tie"
+    ranked = Counter(verdicts).most_common()
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return "tie"
+    return ranked[0][0]
+
+
+def check_jury(names: Sequence[str], rule: str) -> None:
+    """Refuse an empty jury, a judge named twice, or an unknown rule."""
+    if not names:
+        raise InputError("a jury needs at least one --judge")
+    if len(set(names)) != len(names):
+        raise InputError(f"each judge may be named once; got {', '.join(names)}")
+    if rule not in RULES:
+        raise InputError(f"unknown jury rule {rule!r}: expected one of {', '.join(RULES)}")
+
+
+class Jury:
+    """Several judges and a rule; compares many pairs with one backend batch per judge."""
+
+    def __init__(self, judges: Sequence[Judge], rule: Rule = "majority") -> None:
+        check_jury([judge.name for judge in judges], rule)
+        self.judges = list(judges)
+        self.rule = rule
+
+    def compare(self, pairs: Sequence[Pair]) -> list[Comparison]:
+        """One Comparison per pair, with every judge's judgments in both orders."""
+        per_pair: list[list[Judgment]] = [[] for _ in pairs]
+        for judge in self.judges:
+            try:
+                results = judge.judge_many(pairs)
+            except BackendError as error:
+                raise BackendError(f"judge {judge.name} failed: {error}") from error
+            for judgments, (first, second) in zip(per_pair, results, strict=True):
+                judgments.extend((first, second))
+        return [
+            Comparison(
+                id=pair.id,
+                sample_id=pair.sample.id,
+                domain=pair.sample.provenance.domain,
+                model_a=pair.plan_a.model,
+                model_b=pair.plan_b.model,
+                judgments=judgments,
+                decision=decide(list(verdicts_by_judge(judgments).values()), self.rule),
+            )
+            for pair, judgments in zip(pairs, per_pair, strict=True)
+        ]

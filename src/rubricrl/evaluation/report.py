@@ -1,0 +1,312 @@
+"""`rubricrl report`: one self-contained HTML page (inline PNG plots, no external files) for a run."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from matplotlib.figure import Figure
+
+from rubricrl.errors import InputError
+from rubricrl.evaluation.stats import mean_with_ci
+from rubricrl.jsonl import load_records
+from rubricrl.records import Grade, Plan, Sample
+
+TRAINING_SERIES = ("reward_mean", "unscored_frac", "plan_words", "kl", "learning_rate")
+KNOWN_FILES = (
+    "metrics.jsonl",
+    "eval.jsonl",
+    "comparisons.summary.json",
+    "grades_base.jsonl",
+    "grades_trained.jsonl",
+    "samples_test.jsonl",
+    "samples.jsonl",
+    "plans_base.jsonl",
+    "plans_trained.jsonl",
+)
+MAX_ITEM_ROWS = 200
+EXAMPLES = 5
+MODELS = ("base", "trained")
+
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("rubricrl.evaluation", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """Untyped JSONL rows that must each be an object with a `step` (metrics, held-out evals)."""
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            raise InputError(f"{path}:{number}: not valid JSON") from None
+        if not isinstance(row, dict) or not isinstance(row.get("step"), int | float):
+            raise InputError(f"{path}:{number}: expected an object with a numeric 'step'")
+        rows.append(row)
+    return sorted(rows, key=lambda row: row["step"])
+
+
+@dataclass(frozen=True)
+class RunFiles:
+    """Whatever a run folder holds; a missing piece is None."""
+
+    metrics: list[dict[str, Any]] | None
+    evals: list[dict[str, Any]] | None
+    summary: dict[str, Any] | None
+    grades: dict[str, list[Grade] | None]
+    plans: dict[str, list[Plan] | None]
+    samples: list[Sample] | None
+
+    @classmethod
+    def load(cls, run_dir: Path) -> RunFiles:
+        if not run_dir.is_dir():
+            raise InputError(f"{run_dir}: no such run folder")
+        if not any((run_dir / name).is_file() for name in KNOWN_FILES):
+            raise InputError(f"{run_dir}: none of {', '.join(KNOWN_FILES)} found")
+
+        def optional(name: str) -> Path | None:
+            path = run_dir / name
+            return path if path.is_file() else None
+
+        summary_path = optional("comparisons.summary.json")
+        samples_path = optional("samples_test.jsonl") or optional("samples.jsonl")
+        return cls(
+            metrics=read_rows(p) if (p := optional("metrics.jsonl")) else None,
+            evals=read_rows(p) if (p := optional("eval.jsonl")) else None,
+            summary=_read_summary(summary_path) if summary_path else None,
+            grades={m: _load(optional(f"grades_{m}.jsonl"), Grade) for m in MODELS},
+            plans={m: _load(optional(f"plans_{m}.jsonl"), Plan) for m in MODELS},
+            samples=_load(samples_path, Sample),
+        )
+
+
+def _load(path: Path | None, record_type: type[Any]) -> list[Any] | None:
+    return load_records(path, record_type) if path else None
+
+
+def _read_summary(path: Path) -> dict[str, Any]:
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise InputError(f"{path}: not valid JSON ({error.msg}, line {error.lineno})") from None
+    if not isinstance(summary, dict) or "overall" not in summary:
+        raise InputError(f"{path}: not a comparison summary (no 'overall')")
+    return summary
+
+
+def _png(figure: Figure) -> str:
+    """A figure as a data URI, so the page needs no other file."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _series(rows: Sequence[dict[str, Any]], key: str) -> tuple[list[float], list[float]]:
+    """(steps, values) of the rows where `key` holds a number."""
+    kept = [(r["step"], r[key]) for r in rows if isinstance(r.get(key), int | float)]
+    return [s for s, _ in kept], [v for _, v in kept]
+
+
+def training_plot(metrics: Sequence[dict[str, Any]]) -> str | None:
+    """One small panel per training metric present; the reward with a ±1 std band."""
+    present = [key for key in TRAINING_SERIES if _series(metrics, key)[0]]
+    if not present:
+        return None
+    figure = Figure(figsize=(4.2 * min(len(present), 3), 3.0 * ((len(present) + 2) // 3)))
+    for slot, key in enumerate(present, start=1):
+        axes = figure.add_subplot((len(present) + 2) // 3, min(len(present), 3), slot)
+        steps, values = _series(metrics, key)
+        axes.plot(steps, values, marker=".", color="tab:blue")
+        if key == "reward_mean":
+            band = [(r["step"], r["reward_mean"], r.get("reward_std")) for r in metrics]
+            band = [
+                b for b in band if isinstance(b[1], int | float) and isinstance(b[2], int | float)
+            ]
+            axes.fill_between(
+                [b[0] for b in band],
+                [b[1] - b[2] for b in band],
+                [b[1] + b[2] for b in band],
+                alpha=0.2,
+                color="tab:blue",
+            )
+        axes.set_title(key)
+        axes.set_xlabel("step")
+    figure.tight_layout()
+    return _png(figure)
+
+
+def heldout_plot(evals: Sequence[dict[str, Any]], metrics: Sequence[dict[str, Any]] | None) -> str:
+    """Training reward beside held-out and independent scores: diverging lines mean reward hacking."""
+    figure = Figure(figsize=(7.0, 3.6))
+    axes = figure.add_subplot()
+    lines = [
+        ("training reward (grader)", _series(metrics or [], "reward_mean")),
+        ("held-out rubric score", _series(evals, "heldout_score")),
+        ("independent judge score", _series(evals, "independent_score")),
+    ]
+    for label, (steps, values) in lines:
+        if steps:
+            axes.plot(steps, values, marker=".", label=label)
+    axes.set_xlabel("step")
+    axes.set_ylabel("score")
+    axes.legend(loc="best", fontsize="small")
+    return _png(figure)
+
+
+def heldout_items(evals: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per rubric item, its held-out satisfaction rate at the first and last evaluation."""
+    with_items = [row for row in evals if isinstance(row.get("item_satisfaction"), dict)]
+    if not with_items:
+        return []
+    first, last = with_items[0]["item_satisfaction"], with_items[-1]["item_satisfaction"]
+    return [
+        {"item": item, "first": first.get(item), "last": last.get(item)}
+        for item in sorted(first.keys() | last.keys())
+    ]
+
+
+def win_rate_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Overall, per-domain and per-judge win rates, as table rows."""
+    rows = [{"group": "overall (jury)", **summary["overall"]}]
+    rows += [{"group": f"domain: {d}", **r} for d, r in summary.get("by_domain", {}).items()]
+    rows += [{"group": f"judge: {j}", **r} for j, r in summary.get("by_judge", {}).items()]
+    return rows
+
+
+def win_rate_plot(rows: Sequence[dict[str, Any]]) -> str:
+    """Win rates as points with their intervals, against the 0.5 line of no difference."""
+    figure = Figure(figsize=(7.0, 0.5 * len(rows) + 1.2))
+    axes = figure.add_subplot()
+    positions = list(range(len(rows)))[::-1]
+    rates = [r["win_rate"] for r in rows]
+    errors = [
+        [r["win_rate"] - r["ci_low"] for r in rows],
+        [r["ci_high"] - r["win_rate"] for r in rows],
+    ]
+    axes.errorbar(rates, positions, xerr=errors, fmt="o", capsize=4)
+    axes.axvline(0.5, color="grey", linestyle="--", linewidth=1)
+    axes.set_yticks(positions, [r["group"] for r in rows])
+    axes.set_xlim(0, 1)
+    axes.set_xlabel("win rate of A over B (ties count half)")
+    return _png(figure)
+
+
+def score_rows(grades: dict[str, list[Grade] | None]) -> list[dict[str, Any]]:
+    """Per model: scored and unscored plans, and the mean rubric score with its interval."""
+    rows = []
+    for model, found in grades.items():
+        if found is None:
+            continue
+        scores = [g.score for g in found if g.score is not None]
+        estimate = mean_with_ci(scores) if scores else None
+        rows.append(
+            {
+                "model": model,
+                "scored": len(scores),
+                "unscored": len(found) - len(scores),
+                "mean": estimate,
+            }
+        )
+    return rows
+
+
+def score_plot(grades: dict[str, list[Grade] | None]) -> str | None:
+    """Histograms of rubric scores before and after training, on shared bins."""
+    figure = Figure(figsize=(7.0, 3.4))
+    axes = figure.add_subplot()
+    drawn = False
+    for model, found in grades.items():
+        scores = [g.score for g in found or [] if g.score is not None]
+        if scores:
+            axes.hist(scores, bins=[i / 10 for i in range(11)], alpha=0.5, label=model)
+            drawn = True
+    if not drawn:
+        return None
+    axes.set_xlabel("rubric score (share of items satisfied)")
+    axes.set_ylabel("plans")
+    axes.legend(loc="best")
+    return _png(figure)
+
+
+def item_rows(
+    grades: dict[str, list[Grade] | None], samples: list[Sample] | None
+) -> list[dict[str, Any]]:
+    """Per rubric item, the share of graded plans that satisfy it, for each model."""
+    texts = {(s.id, i.id): i.text for s in samples or [] for i in s.rubric}
+    rates: dict[tuple[str, str], dict[str, list[bool]]] = {}
+    for model, found in grades.items():
+        for grade in found or []:
+            for verdict in grade.verdicts:
+                cell = rates.setdefault((grade.sample_id, verdict.item_id), {})
+                cell.setdefault(model, []).append(verdict.satisfied)
+    return [
+        {
+            "sample": sample_id,
+            "item": item_id,
+            "text": texts.get((sample_id, item_id), ""),
+            **{m: sum(v) / len(v) if (v := by_model.get(m)) else None for m in MODELS},
+        }
+        for (sample_id, item_id), by_model in sorted(rates.items())
+    ]
+
+
+def examples(files: RunFiles) -> list[dict[str, Any]]:
+    """The first few goals with each model's plan and its grade."""
+    if not files.samples:
+        return []
+    grade_of = {g.plan_id: g for found in files.grades.values() for g in found or []}
+    # Later entries win in a dict display, so sorting by descending index keeps each goal's first plan.
+    plan_of = {
+        m: {p.sample_id: p for p in sorted(found or [], key=lambda p: -p.index)}
+        for m, found in files.plans.items()
+    }
+    chosen = []
+    for sample in files.samples:
+        plans = {m: plan_of[m].get(sample.id) for m in MODELS}
+        if any(plans.values()):
+            entries = {
+                m: {"plan": p, "grade": grade_of.get(p.id)} if p else None for m, p in plans.items()
+            }
+            chosen.append({"sample": sample, **entries})
+        if len(chosen) == EXAMPLES:
+            break
+    return chosen
+
+
+def render_report(run_dir: Path) -> str:
+    """The HTML page for everything found in `run_dir`."""
+    files = RunFiles.load(run_dir)
+    win_rows = win_rate_rows(files.summary) if files.summary else []
+    items = item_rows(files.grades, files.samples)
+    return _TEMPLATES.get_template("report.html.j2").render(
+        run_dir=str(run_dir),
+        training_plot=training_plot(files.metrics) if files.metrics else None,
+        heldout_plot=heldout_plot(files.evals, files.metrics) if files.evals else None,
+        heldout_items=heldout_items(files.evals or []),
+        summary=files.summary,
+        win_rows=win_rows,
+        win_plot=win_rate_plot(win_rows) if win_rows else None,
+        score_rows=score_rows(files.grades),
+        score_plot=score_plot(files.grades),
+        item_rows=items[:MAX_ITEM_ROWS],
+        items_total=len(items),
+        examples=examples(files),
+    )
+
+
+def write_report(run_dir: Path, output: Path) -> Path:
+    """Render the report of `run_dir` into `output`."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render_report(run_dir), encoding="utf-8")
+    return output
