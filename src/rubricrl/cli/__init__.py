@@ -15,7 +15,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 @app.callback()
@@ -27,11 +27,17 @@ def _options(
 
 
 def _register_commands() -> None:
-    from rubricrl.cli import dataset, evaluation, generate  # noqa: F401  (each module adds its commands to `app`)
-    from rubricrl.cli import serve  # noqa: F401
-    from rubricrl.cli import training  # noqa: F401
-    from rubricrl.cli import ingest  # noqa: F401
-    from rubricrl.cli import grading  # noqa: F401
+    """Import every command module; each adds its commands to `app` when imported."""
+    from rubricrl.cli import (  # noqa: F401
+        dataset,
+        evaluation,
+        generate,
+        grading,
+        ingest,
+        score,
+        serve,
+        training,
+    )
 
 
 def main() -> None:

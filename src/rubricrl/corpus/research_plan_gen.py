@@ -61,7 +61,7 @@ def _text(row: dict[str, Any], key: str, required: bool = True) -> str | None:
 
 
 def _rubric(row: dict[str, Any]) -> list[str]:
-    value = row.get("Rubric")
+    value: Any = row.get("Rubric")
     if _absent(value):
         raise RowError("missing 'Rubric'")
     if isinstance(value, str):  # CSV cells hold the list as JSON or as a Python literal

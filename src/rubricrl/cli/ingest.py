@@ -1,0 +1,50 @@
+"""`rubricrl ingest`: papers (PDF, LaTeX, JATS XML, Markdown/text) to `papers.jsonl`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from rubricrl.cli import app, console
+from rubricrl.corpus.ingest import ingest as ingest_papers
+from rubricrl.corpus.ingest import write_failures
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Paper files or folders (searched recursively)."),
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="Papers JSONL (appended; ids already there are skipped)."
+    ),
+    errors: Path | None = typer.Option(None, help="Write failures here: .tsv, or JSONL otherwise."),
+    domain: str | None = typer.Option(
+        None, help="Domain for every paper, overriding file metadata."
+    ),
+) -> None:
+    """Parse papers into Paper records; exits 1 when any file failed."""
+    report = ingest_papers(paths, output, domain=domain, console=console)
+    if errors is not None:
+        write_failures(errors, report.failures)
+    formats = ", ".join(f"{fmt} {n}" for fmt, n in sorted(report.written.items())) or "none"
+    console.print(
+        f"wrote {sum(report.written.values())} papers ({formats}) to {output}; "
+        f"{report.already_done} already there; {len(report.failures)} failed",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    if report.passed_over:
+        kinds = ", ".join(f"{n} {s}" for s, n in sorted(report.passed_over.items()))
+        console.print(
+            f"passed over (not papers): {kinds}", markup=False, highlight=False, soft_wrap=True
+        )
+    for failure in report.failures:
+        console.print(
+            f"failed: {failure.source}: {failure.reason}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    if report.failures:
+        raise typer.Exit(1)

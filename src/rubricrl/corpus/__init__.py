@@ -1,0 +1,1 @@
+"""Stage 1: papers in (PDF, LaTeX, JATS XML, text), goal-rubric samples out."""
