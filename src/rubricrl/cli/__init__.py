@@ -30,6 +30,7 @@ def _register_commands() -> None:
     """Import every command module; each adds its commands to `app` when imported."""
     from rubricrl.cli import (  # noqa: F401
         dataset,
+        demo,
         evaluation,
         generate,
         grading,
