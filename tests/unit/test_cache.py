@@ -67,3 +67,16 @@ def test_several_processes_share_one_cache(tmp_path: Path) -> None:
         worker.join()
         assert worker.exitcode == 0
     assert len(ResponseCache(path)) == 150
+
+
+def test_cache_works_from_another_thread(tmp_path: Path) -> None:
+    import threading
+
+    backend = CachedBackend(FakeBackend(echo), ResponseCache(tmp_path / "c.sqlite"))
+    results: list[str] = []
+    worker = threading.Thread(
+        target=lambda: results.extend(c.text for c in backend.batch([user("x")], Sampling()))
+    )
+    worker.start()
+    worker.join()
+    assert results == ["X"]

@@ -1,0 +1,291 @@
+"""Any OpenAI-compatible chat server (vLLM, SGLang, llama.cpp, hosted APIs) as a ChatBackend.
+
+Requests run concurrently on asyncio behind a semaphore while `batch` stays synchronous; retries
+wrap each HTTP call (retry.py); replies to a JSON schema are validated and re-asked a few times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import threading
+from collections.abc import Callable, Coroutine, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, Literal, TypeVar
+
+import httpx
+from tqdm import tqdm
+
+from rubricrl.backends.base import Completion, Conversation, JsonSchema, Sampling
+from rubricrl.backends.retry import Backoff, Retry, classify
+from rubricrl.backends.structured import parse_reply
+from rubricrl.errors import BackendError, BatchError, ParseError
+
+T = TypeVar("T")
+SchemaStyle = Literal["json_schema", "json_object"]
+API_KEY_VARIABLES = ("RUBRICRL_API_KEY", "OPENAI_API_KEY")
+
+
+def api_key() -> str | None:
+    """The API key from the environment (never from a spec, which ends up in output rows)."""
+    return next((os.environ[name] for name in API_KEY_VARIABLES if os.environ.get(name)), None)
+
+
+def response_format(schema: JsonSchema, style: SchemaStyle) -> dict[str, Any]:
+    """The `response_format` field asking for JSON valid against `schema`."""
+    if style == "json_object":  # llama-cpp-python's dialect: the schema beside a json_object type
+        return {"type": "json_object", "schema": schema}
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": "reply", "schema": schema, "strict": True},
+    }
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to the end on a fresh event loop, off-thread if this thread runs one."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    flat = re.sub(r"\s+", " ", text).strip()
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _connect_reason(error: BaseException) -> str:
+    """Why a connection failed; anyio hides the refusal under a generic OSError, so walk causes."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        cause = cause.__cause__ or cause.__context__
+    return _one_line(str(error) or type(error).__name__)
+
+
+def _error_detail(response: httpx.Response) -> str:
+    """The server's own error message when it sent one, else the start of the body."""
+    try:
+        error = response.json().get("error")
+        detail = error.get("message") if isinstance(error, dict) else error
+    except (ValueError, AttributeError):
+        detail = None
+    return _one_line(str(detail or response.text or response.reason_phrase))
+
+
+class _JsonSchemaRefused(Exception):
+    """The server does not take `json_schema` response formats but names `json_object`."""
+
+
+def _refuses_json_schema(body: dict[str, Any], response: httpx.Response) -> bool:
+    # llama-cpp-python fails validation (HTTP 500) saying it takes 'text' or 'json_object'
+    asked = body.get("response_format", {}).get("type") == "json_schema"
+    return asked and response.is_error and "json_object" in response.text
+
+
+class OpenAIBackend:
+    """POSTs each conversation to `{base_url}/chat/completions`, `concurrency` at a time."""
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        spec: str | None = None,
+        concurrency: int = 8,
+        timeout: float = 300.0,
+        max_retries: int = 4,
+        schema_retries: int = 2,
+        retry: Retry | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.spec = spec or f"openai:{self.base_url}#{model}"
+        self.concurrency = concurrency
+        self.timeout = timeout
+        self.schema_retries = schema_retries
+        self.retry = retry or Retry(transient=Backoff(attempts=max_retries + 1, base=1.0, cap=30.0))
+        self.transport = transport
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
+        self._lock = threading.Lock()
+        self._schema_style: SchemaStyle = "json_schema"
+
+    def batch(
+        self,
+        conversations: list[Conversation],
+        sampling: Sampling,
+        schema: JsonSchema | None = None,
+    ) -> list[Completion]:
+        """Complete every conversation; BackendError/ParseError carry the finished ones."""
+        if not conversations:
+            return []
+        return run_sync(self._batch(conversations, sampling, schema))
+
+    async def _batch(
+        self, conversations: list[Conversation], sampling: Sampling, schema: JsonSchema | None
+    ) -> list[Completion]:
+        limit = asyncio.Semaphore(self.concurrency)
+        gone: list[str] = []  # set once the server is unreachable, so queued requests stop early
+        headers = {"Authorization": f"Bearer {key}"} if (key := api_key()) else {}
+        timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0))
+        progress = tqdm(
+            total=len(conversations),
+            desc=self.spec,
+            leave=False,
+            disable=len(conversations) <= self.concurrency,
+        )
+        async with httpx.AsyncClient(
+            headers=headers, timeout=timeout, transport=self.transport
+        ) as client:
+
+            async def one(conversation: Conversation) -> Completion:
+                async with limit:
+                    if gone:
+                        raise BackendError(gone[0])
+                    try:
+                        completion = await self._complete(client, conversation, sampling, schema)
+                    except httpx.HTTPError as error:
+                        message = self._explain(error)
+                        if classify(error) == "unreachable":
+                            gone.append(message)
+                        raise BackendError(message) from None
+                    progress.update()
+                    return completion
+
+            with progress:
+                results = await asyncio.gather(*map(one, conversations), return_exceptions=True)
+        finished = {i: r for i, r in enumerate(results) if isinstance(r, Completion)}
+        self._count(finished.values())
+        failures = [r for r in results if not isinstance(r, Completion)]
+        for failure in failures:
+            if not isinstance(failure, BatchError):
+                raise failure  # a bug, not a backend failure: keep its traceback
+        if failures:
+            raise self._batch_error(failures, finished, len(conversations))
+        return [finished[i] for i in range(len(conversations))]
+
+    async def _complete(
+        self,
+        client: httpx.AsyncClient,
+        conversation: Conversation,
+        sampling: Sampling,
+        schema: JsonSchema | None,
+    ) -> Completion:
+        """One conversation's `n` replies; asks again while the server returns fewer valid ones."""
+        texts: list[str] = []
+        reasons: list[str] = []
+        invalid: list[str] = []
+        prompt_tokens = completion_tokens = calls = 0
+        while len(texts) < sampling.n:
+            wanted = sampling.n - len(texts)
+            body = partial(self._body, conversation, sampling, schema, wanted, calls)
+            reply = await self._ask(client, body)
+            calls += 1
+            choices = reply.get("choices") or []
+            if not choices:
+                raise BackendError(f"openai backend: {self.base_url} returned no choices")
+            usage = reply.get("usage") or {}
+            prompt_tokens += int(usage.get("prompt_tokens") or 0)
+            completion_tokens += int(usage.get("completion_tokens") or 0)
+            for choice in choices[:wanted]:
+                text = (choice.get("message") or {}).get("content") or ""
+                if schema is not None:
+                    try:
+                        parse_reply(text, schema)
+                    except ParseError as error:
+                        invalid.append(str(error))
+                        continue
+                texts.append(text)
+                reasons.append(str(choice.get("finish_reason") or ""))
+            if len(invalid) > self.schema_retries:
+                raise ParseError(
+                    f"openai backend: {len(invalid)} replies failed the JSON schema ({invalid[-1]})"
+                )
+        return Completion(texts, prompt_tokens, completion_tokens, reasons)
+
+    def _body(
+        self,
+        conversation: Conversation,
+        sampling: Sampling,
+        schema: JsonSchema | None,
+        n: int,
+        call: int,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": conversation,
+            "temperature": sampling.temperature,
+            "top_p": sampling.top_p,
+            "max_tokens": sampling.max_tokens,
+            "n": n,
+        }
+        if sampling.seed is not None:
+            body["seed"] = sampling.seed + call  # a repeated call must not repeat its samples
+        if sampling.stop:
+            body["stop"] = list(sampling.stop)
+        if schema is not None:
+            body["response_format"] = response_format(schema, self._schema_style)
+        return body
+
+    async def _ask(
+        self, client: httpx.AsyncClient, make_body: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """The retried call; switches to the json_object dialect if the server asks for it."""
+        try:
+            return await self.retry(partial(self._post, client, make_body()))
+        except _JsonSchemaRefused:
+            self._schema_style = "json_object"
+        return await self.retry(partial(self._post, client, make_body()))
+
+    async def _post(self, client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
+        """The provider call itself: one HTTP request, no retries."""
+        response = await client.post(f"{self.base_url}/chat/completions", json=body)
+        if _refuses_json_schema(body, response):
+            raise _JsonSchemaRefused
+        response.raise_for_status()
+        try:
+            reply = response.json()
+        except ValueError:
+            reply = None
+        if not isinstance(reply, dict):
+            raise BackendError(f"openai backend: {self.base_url} answered with something not JSON")
+        return reply
+
+    def _explain(self, error: httpx.HTTPError) -> str:
+        """A one-line message a user can act on."""
+        where = f"openai backend: {self.base_url}"
+        if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
+            return f"openai backend: cannot connect to {self.base_url} ({_connect_reason(error)})"
+        if isinstance(error, httpx.TimeoutException):
+            return f"{where} did not answer within {self.timeout:g} s"
+        if isinstance(error, httpx.HTTPStatusError):
+            status = error.response.status_code
+            hint = {
+                401: "; set RUBRICRL_API_KEY or OPENAI_API_KEY",
+                403: "; set RUBRICRL_API_KEY or OPENAI_API_KEY",
+                404: f"; check the base URL (usually ends in /v1) and the model name {self.model!r}",
+            }.get(status, "")
+            return f"{where} answered HTTP {status}: {_error_detail(error.response)}{hint}"
+        return f"{where}: connection failed ({type(error).__name__}: {_one_line(str(error))})"
+
+    def _batch_error(
+        self, failures: list[BaseException], finished: dict[int, Completion], total: int
+    ) -> BatchError:
+        """One error for the batch: the first failure's message, and what did finish."""
+        message = str(failures[0])
+        if total > 1:
+            message += f" ({len(failures)} of {total} requests failed, {len(finished)} finished)"
+        parse_only = all(isinstance(failure, ParseError) for failure in failures)
+        return (ParseError if parse_only else BackendError)(message, partial=finished)
+
+    def _count(self, completions: Iterable[Completion]) -> None:
+        with self._lock:
+            for completion in completions:
+                self.prompt_tokens += completion.prompt_tokens
+                self.completion_tokens += completion.completion_tokens
