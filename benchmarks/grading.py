@@ -1,0 +1,113 @@
+"""Grading throughput on the embedded model: all items in one call vs one call per item, cold and warm.
+
+Run: RUBRICRL_HOME=/tmp/rrhome .venv/bin/python benchmarks/grading.py [--plans-per-goal 4]
+Prints rubric items graded per second for each mode, their ratio, the warm-cache ratio, and how
+often the two modes agree item by item.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from rubricrl.backends.cache import ResponseCache
+from rubricrl.backends.registry import load_backend
+from rubricrl.grading.agreement import agreement
+from rubricrl.grading.grader import Grader, GradingConfig, Mode
+from rubricrl.records import Grade, Plan, Provenance, RubricItem, Sample
+
+MODES: tuple[Mode, ...] = ("all", "per-item")
+FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "research_plan_gen.jsonl"
+
+
+def load_goals(goals: int, items: int) -> list[Sample]:
+    """The first goals of the research-plan-gen fixture, each cut to its first `items` rubric items."""
+    rows = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines() if line]
+    return [
+        Sample(
+            id=f"g{n}",
+            goal=row["Goal"],
+            rubric=[RubricItem(id=str(k), text=t) for k, t in enumerate(row["Rubric"][:items], 1)],
+            reference_solution=row["Reference solution"],
+            provenance=Provenance(paper_id=row["article_id"], creator="benchmark"),
+        )
+        for n, row in enumerate(rows[:goals])
+    ]
+
+
+def plans_for(sample: Sample, count: int) -> list[Plan]:
+    """Plans of mixed quality built from the reference and the rubric, a few hundred tokens each."""
+    steps = " ".join(f"Step {k}: {item.text}" for k, item in enumerate(sample.rubric, 1))
+    reference = sample.reference_solution
+    texts = [
+        f"<think>cover every requirement</think><solution>{reference} {steps}</solution>",
+        f"<solution>{steps} Why: {reference}</solution>",
+        f"<solution>{reference}</solution>",
+        "<solution>We will try a few methods, look at the results and keep what works.</solution>",
+    ]
+    return [
+        Plan(id=f"{sample.id}-{k}", sample_id=sample.id, model="bench", text=texts[k % len(texts)])
+        for k in range(count)
+    ]
+
+
+def timed(grader: Grader, pairs: list[tuple[Sample, Plan]]) -> tuple[list[Grade], float]:
+    start = time.perf_counter()
+    grades = grader.grade_many(pairs)
+    return grades, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--grader", default="embedded", help="Grader model spec.")
+    parser.add_argument("--goals", type=int, default=3)
+    parser.add_argument("--items", type=int, default=5, help="Most rubric items per goal.")
+    parser.add_argument("--plans-per-goal", type=int, default=3)
+    parser.add_argument("--rationale-chars", type=int, default=100)
+    args = parser.parse_args()
+
+    goals = load_goals(args.goals, args.items)
+    pairs = [(goal, plan) for goal in goals for plan in plans_for(goal, args.plans_per_goal)]
+    items = sum(len(goal.rubric) for goal, _ in pairs)
+    with tempfile.TemporaryDirectory() as folder:
+        backend = load_backend(args.grader, cache=ResponseCache(Path(folder) / "cache.sqlite"))
+        graders = {
+            mode: Grader(backend, GradingConfig(mode=mode, rationale_chars=args.rationale_chars))
+            for mode in MODES
+        }
+        warmup = Plan(
+            id="warmup",
+            sample_id=goals[0].id,
+            model="bench",
+            text="<solution>A warm-up.</solution>",
+        )
+        timed(graders["all"], [(goals[0], warmup)])  # load the model outside the timings
+        runs: dict[Mode, tuple[list[Grade], float]] = {
+            m: timed(g, pairs) for m, g in graders.items()
+        }
+        _, warm = timed(graders["all"], pairs)
+
+    print(
+        f"grader {args.grader}: {len(pairs)} plans, {items} rubric items, rationale <= {args.rationale_chars} chars"
+    )
+    print(f"{'mode':<22}{'seconds':>9}{'items/s':>10}{'unscored':>10}")
+    for mode, (grades, seconds) in runs.items():
+        unscored = sum(g.score is None for g in grades)
+        print(f"{mode + ' (cold cache)':<22}{seconds:>9.2f}{items / seconds:>10.2f}{unscored:>10}")
+    print(f"{'all (warm cache)':<22}{warm:>9.3f}{items / warm:>10.1f}")
+    speedup = runs["per-item"][1] / runs["all"][1]
+    print(f"all-in-one vs per-item: {speedup:.2f}x items/s (target >= 3x)")
+    print(f"warm vs cold cache (all): {runs['all'][1] / warm:.0f}x items/s")
+    agree = agreement(runs["all"][0], runs["per-item"][0])
+    kappa = "n/a" if agree.kappa is None else f"{agree.kappa:.3f}"
+    accuracy = "n/a" if agree.accuracy is None else f"{agree.accuracy:.3f}"
+    print(
+        f"mode agreement over {agree.verdicts} item verdicts: accuracy {accuracy}, Cohen's kappa {kappa}"
+    )
+
+
+if __name__ == "__main__":
+    main()

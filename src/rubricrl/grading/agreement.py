@@ -1,0 +1,74 @@
+"""How well a grader agrees with reference verdicts (a stronger grader or human labels)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rubricrl.evaluation.stats import cohen_kappa, percent_agreement
+from rubricrl.records import Grade
+
+
+@dataclass(frozen=True)
+class Confusion:
+    """Per-item counts with the reference as truth and "satisfied" as the positive class."""
+
+    true_met: int = 0
+    false_met: int = 0
+    false_unmet: int = 0
+    true_unmet: int = 0
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Item-level agreement over the plans both files scored; `skipped` plans lacked a score in one."""
+
+    plans: int
+    skipped: int
+    verdicts: int
+    accuracy: float | None
+    kappa: float | None
+    per_item: dict[str, Confusion]
+
+
+def _label(met: bool) -> str:
+    return "met" if met else "unmet"
+
+
+def agreement(candidate: Iterable[Grade], reference: Iterable[Grade]) -> Agreement:
+    """Compare verdicts plan by plan (joined on plan id) and item by item (joined on item id)."""
+    references = {grade.plan_id: grade for grade in reference}
+    plans = skipped = 0
+    ours: list[str] = []
+    theirs: list[str] = []
+    cells: dict[str, Counter[tuple[bool, bool]]] = defaultdict(Counter)
+    for grade in candidate:
+        truth = references.get(grade.plan_id)
+        if truth is None or grade.score is None or truth.score is None:
+            skipped += 1
+            continue
+        plans += 1
+        known = {verdict.item_id: verdict.satisfied for verdict in truth.verdicts}
+        for verdict in grade.verdicts:
+            if verdict.item_id in known:
+                ours.append(_label(verdict.satisfied))
+                theirs.append(_label(known[verdict.item_id]))
+                cells[verdict.item_id][(verdict.satisfied, known[verdict.item_id])] += 1
+    per_item = {
+        item: Confusion(
+            true_met=c[(True, True)],
+            false_met=c[(True, False)],
+            false_unmet=c[(False, True)],
+            true_unmet=c[(False, False)],
+        )
+        for item, c in cells.items()
+    }
+    return Agreement(
+        plans=plans,
+        skipped=skipped,
+        verdicts=len(ours),
+        accuracy=percent_agreement(ours, theirs) if ours else None,
+        kappa=cohen_kappa(ours, theirs) if ours else None,
+        per_item=per_item,
+    )

@@ -1,0 +1,243 @@
+"""The Grader: (goal, plan) pairs in, one batched backend call per attempt, one Grade per plan out."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from rubricrl.backends.base import ChatBackend, Conversation, Sampling, user
+from rubricrl.errors import ParseError
+from rubricrl.grading.guidelines import GUIDELINES
+from rubricrl.grading.parse import extract_plan, parse_verdicts
+from rubricrl.grading.schema import verdict_schema
+from rubricrl.grading.score import DENSE_SCALE, dense_score, rubric_score
+from rubricrl.prompts import load_prompt
+from rubricrl.records import Grade, Plan, RubricItem, Verdict
+
+Mode = Literal["all", "per-item"]
+
+
+@dataclass(frozen=True)
+class GradingConfig:
+    """How a grader asks: one call per plan or per item, binary or dense verdicts, retries."""
+
+    mode: Mode = field(
+        default="all",
+        metadata={"help": "all: every item in one call per plan; per-item: one call per item."},
+    )
+    dense: bool = field(
+        default=False, metadata={"help": "Score each guideline 0-3 per item instead of pass/fail."}
+    )
+    with_reference: bool = field(
+        default=True,
+        metadata={"help": "Show the grader the reference solution (as one approach of many)."},
+    )
+    retries: int = field(default=2, metadata={"help": "Extra attempts for unreadable replies."})
+    temperature: float = field(
+        default=0.0, metadata={"help": "Sampling temperature of the first attempt."}
+    )
+    retry_temperature: float = field(default=0.7, metadata={"help": "Temperature of retries."})
+    rationale_chars: int = field(default=200, metadata={"help": "Longest rationale per item."})
+    seed: int = field(
+        default=0, metadata={"help": "Sampling seed (retries add the attempt number)."}
+    )
+
+
+class GradingTarget(Protocol):
+    """What a grader needs of a goal; a Sample has it."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def goal(self) -> str: ...
+    @property
+    def rubric(self) -> Sequence[RubricItem]: ...
+    @property
+    def reference_solution(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One grader conversation: some items of one pair, shown to the model under `labels`."""
+
+    pair: int
+    items: tuple[RubricItem, ...]
+    labels: tuple[str, ...]
+    conversation: Conversation
+
+
+def _fence(plan: str) -> str:
+    # Derived from the plan itself, so a plan cannot contain its own closing marker.
+    return hashlib.sha256(plan.encode("utf-8")).hexdigest()[:10]
+
+
+class Grader:
+    """Grades plans against their goal's rubric items and the seven general guidelines.
+
+    The model sees items numbered 1..n rather than their ids, so every goal with n items shares
+    one reply schema and hence one batched call; verdicts are mapped back to the real ids.
+    """
+
+    def __init__(self, backend: ChatBackend, config: GradingConfig = GradingConfig()) -> None:
+        self.backend = backend
+        self.config = config
+        templates = [load_prompt("grade_system"), load_prompt("grade"), load_prompt("guidelines")]
+        self._template = templates[1]
+        self._system = templates[0].render(
+            guidelines=GUIDELINES,
+            dense=config.dense,
+            scale=DENSE_SCALE,
+            with_reference=config.with_reference,
+            rationale_chars=config.rationale_chars,
+        )
+        digest = hashlib.sha256("".join(t.digest for t in templates).encode()).hexdigest()[:12]
+        variant = (
+            config.mode
+            + ("+dense" if config.dense else "")
+            + ("" if config.with_reference else "+noref")
+        )
+        self.name = f"{backend.spec}|{variant}|{digest}"
+
+    def grade(self, sample: GradingTarget, plans: Sequence[Plan]) -> list[Grade]:
+        """Grade several plans for one goal."""
+        return self.grade_many([(sample, plan) for plan in plans])
+
+    def grade_many(self, pairs: Sequence[tuple[GradingTarget, Plan]]) -> list[Grade]:
+        """Grade plans of many goals at once: each attempt is one backend call per reply shape."""
+        requests: list[_Request] = []
+        texts = [extract_plan(plan.text) for _, plan in pairs]
+        for index, ((target, _), text) in enumerate(zip(pairs, texts, strict=True)):
+            if text and target.rubric:
+                requests.extend(self._requests(index, target, text))
+        outcomes = self._ask(requests)
+        by_pair: dict[int, list[tuple[_Request, list[Verdict] | str]]] = defaultdict(list)
+        for request, outcome in zip(requests, outcomes, strict=True):
+            by_pair[request.pair].append((request, outcome))
+        return [
+            self._grade(target, plan, text, by_pair[index])
+            for index, ((target, plan), text) in enumerate(zip(pairs, texts, strict=True))
+        ]
+
+    def _requests(self, pair: int, target: GradingTarget, plan: str) -> list[_Request]:
+        items = tuple(target.rubric)
+        groups = [items] if self.config.mode == "all" else [(item,) for item in items]
+        requests = []
+        for group in groups:
+            labels = tuple(str(n) for n in range(1, len(group) + 1))
+            content = self._template.render(
+                goal=target.goal,
+                reference=target.reference_solution if self.config.with_reference else "",
+                items=[(label, item.text) for label, item in zip(labels, group, strict=True)],
+                plan=plan,
+                fence=_fence(plan),
+            )
+            requests.append(_Request(pair, group, labels, user(content, self._system)))
+        return requests
+
+    def _sampling(self, attempt: int, items: int) -> Sampling:
+        per_item = self.config.rationale_chars + 48  # a rationale can cost a token per character
+        return Sampling(
+            temperature=self.config.temperature if attempt == 0 else self.config.retry_temperature,
+            max_tokens=16 + items * per_item,
+            seed=self.config.seed + attempt,
+        )
+
+    def _ask(self, requests: Sequence[_Request]) -> list[list[Verdict] | str]:
+        """Verdicts per request, or the last parse error after every attempt failed."""
+        outcomes: list[list[Verdict] | str] = ["not asked"] * len(requests)
+        pending = list(range(len(requests)))
+        for attempt in range(1 + self.config.retries):
+            by_shape: dict[tuple[str, ...], list[int]] = defaultdict(list)
+            for index in pending:
+                by_shape[requests[index].labels].append(index)
+            for labels, indices in by_shape.items():
+                replies = self._replies(
+                    [requests[i].conversation for i in indices], labels, attempt
+                )
+                for index, reply in zip(indices, replies, strict=True):
+                    outcomes[index] = reply
+            pending = [index for index in pending if isinstance(outcomes[index], str)]
+            if not pending:
+                break
+        return outcomes
+
+    def _replies(
+        self, conversations: list[Conversation], labels: tuple[str, ...], attempt: int
+    ) -> list[list[Verdict] | str]:
+        """One backend call for conversations sharing a reply shape; a reason where one failed."""
+        schema = verdict_schema(
+            labels, len(GUIDELINES), self.config.dense, self.config.rationale_chars
+        )
+        sampling = self._sampling(attempt, len(labels))
+        try:
+            completions = dict(enumerate(self.backend.batch(conversations, sampling, schema)))
+            failure = ""
+        except ParseError as error:  # a backend that validates replies keeps the valid ones
+            completions, failure = error.partial, str(error)
+        replies: list[list[Verdict] | str] = []
+        for position in range(len(conversations)):
+            try:
+                if position not in completions:
+                    raise ParseError(failure)
+                replies.append(
+                    parse_verdicts(
+                        completions[position].text,
+                        labels,
+                        len(GUIDELINES),
+                        self.config.dense,
+                        self.config.rationale_chars,
+                    )
+                )
+            except ParseError as error:
+                replies.append(f"unscored after {attempt + 1} attempt(s): {error}")
+        return replies
+
+    def _grade(
+        self,
+        target: GradingTarget,
+        plan: Plan,
+        text: str,
+        answers: Sequence[tuple[_Request, list[Verdict] | str]],
+    ) -> Grade:
+        def grade(verdicts: list[Verdict], score: float | None, reason: str | None = None) -> Grade:
+            return Grade(
+                id=plan.id,
+                plan_id=plan.id,
+                sample_id=target.id,
+                grader=self.name,
+                verdicts=verdicts,
+                score=score,
+                reason=reason,
+            )
+
+        if not target.rubric:
+            return grade([], None, "the goal has no rubric items")
+        if not text:
+            # Nothing to grade: every item fails outright instead of asking a model about nothing.
+            empty = [
+                Verdict(
+                    item_id=item.id,
+                    satisfied=False,
+                    violated=[1],
+                    rationale="empty plan",
+                    guideline_scores=[0] * len(GUIDELINES) if self.config.dense else None,
+                )
+                for item in target.rubric
+            ]
+            return grade(empty, 0.0)
+        verdicts: list[Verdict] = []
+        for request, outcome in answers:
+            if isinstance(outcome, str):
+                where = f"item {request.items[0].id}: " if self.config.mode == "per-item" else ""
+                return grade([], None, where + outcome)
+            verdicts.extend(
+                verdict.model_copy(update={"item_id": item.id})
+                for item, verdict in zip(request.items, outcome, strict=True)
+            )
+        score = (dense_score if self.config.dense else rubric_score)(target.rubric, verdicts)
+        return grade(
+            verdicts, score, None if score is not None else "verdicts do not match the rubric"
+        )

@@ -1,0 +1,90 @@
+"""Pure maths of the rubric reward: the satisfied share, the dense variant, format penalties, summaries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rubricrl.records import Grade, RubricItem, Verdict
+
+DENSE_SCALE = 3
+"""Dense grading scores each guideline per item from 0 (clearly violated) to 3 (fully met)."""
+DENSE_PASS = 2
+"""In dense grading a guideline counts as violated when its score is below this."""
+
+
+def _covers(items: Sequence[RubricItem], verdicts: Sequence[Verdict]) -> bool:
+    ids = [item.id for item in items]
+    return bool(ids) and sorted(ids) == sorted(v.item_id for v in verdicts)
+
+
+def rubric_score(items: Sequence[RubricItem], verdicts: Sequence[Verdict]) -> float | None:
+    """Satisfied items / items (the paper's reward); None unless there is one verdict per item."""
+    if not _covers(items, verdicts):
+        return None
+    return sum(verdict.satisfied for verdict in verdicts) / len(items)
+
+
+def dense_score(items: Sequence[RubricItem], verdicts: Sequence[Verdict]) -> float | None:
+    """Mean over items of the guideline scores' share of the maximum; None if any score is missing."""
+    if not _covers(items, verdicts):
+        return None
+    shares = []
+    for verdict in verdicts:
+        scores = verdict.guideline_scores
+        if not scores:
+            return None
+        shares.append(sum(scores) / (DENSE_SCALE * len(scores)))
+    return sum(shares) / len(shares)
+
+
+@dataclass(frozen=True)
+class FormatPenalty:
+    """What a plan loses for breaking the format; the reward may go below 0, so the penalty always bites."""
+
+    word_limit: int = 750
+    missing_solution: float = 1.0
+    over_length: float = 0.5
+
+
+def penalized(
+    score: float | None, *, has_solution: bool, words: int, penalty: FormatPenalty = FormatPenalty()
+) -> float | None:
+    """The reward: `score` minus the penalties that apply; None (unscored) stays None."""
+    if score is None:
+        return None
+    missing = 0.0 if has_solution else penalty.missing_solution
+    too_long = penalty.over_length if words > penalty.word_limit else 0.0
+    return score - missing - too_long
+
+
+@dataclass(frozen=True)
+class GradeSummary:
+    """Totals of a grades file: mean score over scored plans, and each item id's satisfied share."""
+
+    grades: int
+    unscored: int
+    mean_score: float | None
+    item_satisfaction: dict[str, float]
+
+
+def summarize(grades: Iterable[Grade]) -> GradeSummary:
+    """Summarise grades; items are pooled by id (research-plan-gen ids are rubric positions)."""
+    count = unscored = 0
+    scores: list[float] = []
+    met: dict[str, list[bool]] = defaultdict(list)
+    for grade in grades:
+        count += 1
+        if grade.score is None:
+            unscored += 1
+            continue
+        scores.append(grade.score)
+        for verdict in grade.verdicts:
+            met[verdict.item_id].append(verdict.satisfied)
+    return GradeSummary(
+        grades=count,
+        unscored=unscored,
+        mean_score=sum(scores) / len(scores) if scores else None,
+        item_satisfaction={item: sum(flags) / len(flags) for item, flags in met.items()},
+    )

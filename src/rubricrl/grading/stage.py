@@ -1,0 +1,47 @@
+"""The grade stage: grade a plans file against its samples into a resumable grades file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tqdm import tqdm
+
+from rubricrl.errors import InputError
+from rubricrl.grading.grader import Grader
+from rubricrl.grading.score import GradeSummary, summarize
+from rubricrl.jsonl import JsonlWriter, load_records, read_records
+from rubricrl.records import Grade, Plan, Sample
+
+
+def grade_file(
+    samples_path: Path | str,
+    plans_path: Path | str,
+    output: Path | str,
+    grader: Grader,
+    batch_size: int = 64,
+    progress: bool = True,
+) -> GradeSummary:
+    """Grade every plan not yet in `output`, `batch_size` plans per grader pass; summarise the file.
+
+    Grades are written after each pass, so a killed run loses at most one pass (and the
+    response cache returns that pass's replies for free on the re-run).
+    """
+    if batch_size < 1:
+        raise InputError("grade: --batch-size must be at least 1")
+    samples = {sample.id: sample for sample in read_records(samples_path, Sample)}
+    plans = load_records(plans_path, Plan)
+    unknown = sorted({plan.sample_id for plan in plans} - samples.keys())
+    if unknown:
+        raise InputError(
+            f"{plans_path}: {len(unknown)} sample id(s) missing from {samples_path} (e.g. {unknown[0]!r})"
+        )
+    with JsonlWriter(output) as writer:
+        todo = [plan for plan in plans if plan.id not in writer]
+        with tqdm(
+            total=len(plans), initial=len(plans) - len(todo), unit="plan", disable=not progress
+        ) as bar:
+            for start in range(0, len(todo), batch_size):
+                chunk = todo[start : start + batch_size]
+                writer.write_all(grader.grade_many([(samples[p.sample_id], p) for p in chunk]))
+                bar.update(len(chunk))
+    return summarize(read_records(output, Grade))

@@ -1,0 +1,1 @@
+"""Training: the TRL GRPO run and the rubric reward adapters (the only package that imports trl)."""

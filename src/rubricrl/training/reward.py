@@ -1,0 +1,208 @@
+"""Rubric rewards for RL engines: a TRL reward callable and a verl-style `compute_score`.
+
+Both grade a whole batch of completions in one grader pass and subtract the format penalties.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from rubricrl.backends.registry import load_backend
+from rubricrl.errors import InputError
+from rubricrl.grading.grader import Grader, GradingConfig, Mode
+from rubricrl.grading.parse import count_words, extract_plan, has_solution
+from rubricrl.grading.score import FormatPenalty, penalized
+from rubricrl.records import Grade, Plan, RubricItem
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A goal as the reward sees it, rebuilt from dataset columns."""
+
+    id: str
+    goal: str
+    rubric: tuple[RubricItem, ...]
+    reference_solution: str = ""
+
+
+def _rubric(value: Any) -> tuple[RubricItem, ...]:
+    """Rubric items from {id, text} mappings, or plain strings numbered from 1 (research-plan-gen)."""
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise InputError(f"rubric column: expected a list of items, got {type(value).__name__}")
+    return tuple(
+        RubricItem(id=str(n), text=item)
+        if isinstance(item, str)
+        else RubricItem.model_validate(item)
+        for n, item in enumerate(value, start=1)
+    )
+
+
+def completion_text(completion: str | Sequence[Mapping[str, Any]]) -> str:
+    """A completion's text, whether plain or a conversational list of messages (the last one's)."""
+    if isinstance(completion, str):
+        return completion
+    if not completion:
+        return ""
+    content = completion[-1].get("content", "")
+    return content if isinstance(content, str) else ""
+
+
+def reward_metrics(
+    grades: Sequence[Grade], texts: Sequence[str], penalty: FormatPenalty
+) -> dict[str, float]:
+    """Batch diagnostics: unscored share, mean satisfied items (scored plans), penalised share."""
+    scored = [g for g in grades if g.score is not None]
+    penalised = [
+        not has_solution(text) or count_words(extract_plan(text)) > penalty.word_limit
+        for text in texts
+    ]
+    metrics = {
+        "rubric/unscored_fraction": (len(grades) - len(scored)) / len(grades),
+        "rubric/format_penalised_fraction": sum(penalised) / len(texts),
+    }
+    if scored:
+        satisfied = sum(sum(v.satisfied for v in g.verdicts) for g in scored)
+        metrics["rubric/satisfied_items"] = satisfied / len(scored)
+    return metrics
+
+
+def score_completions(
+    grader: Grader, goals: Sequence[Goal], texts: Sequence[str], penalty: FormatPenalty
+) -> tuple[list[Grade], list[float | None]]:
+    """Grade each completion against its goal in one pass; rewards are penalised scores (None: unscored)."""
+    plans = [
+        Plan(id=f"{goal.id}/{n}", sample_id=goal.id, model="policy", text=text, index=n)
+        for n, (goal, text) in enumerate(zip(goals, texts, strict=True))
+    ]
+    grades = grader.grade_many(list(zip(goals, plans, strict=True)))
+    rewards = [
+        penalized(
+            grade.score,
+            has_solution=has_solution(text),
+            words=count_words(extract_plan(text)),
+            penalty=penalty,
+        )
+        for grade, text in zip(grades, texts, strict=True)
+    ]
+    return grades, rewards
+
+
+class RubricReward:
+    """TRL reward function: dataset columns `sample_id`, `goal`, `rubric`, `reference_solution`.
+
+    Returns one reward per completion, None where the grader could not score it (TRL gives those
+    no advantage). `last_grades` keeps the latest batch's grades for per-item logging.
+    """
+
+    def __init__(
+        self, grader: Grader, penalty: FormatPenalty = FormatPenalty(), name: str = "rubric_reward"
+    ) -> None:
+        self.grader = grader
+        self.penalty = penalty
+        self.__name__ = name
+        self.last_grades: list[Grade] = []
+
+    def __call__(
+        self,
+        prompts: Sequence[Any],
+        completions: Sequence[str | Sequence[Mapping[str, Any]]],
+        *,
+        sample_id: Sequence[str],
+        goal: Sequence[str],
+        rubric: Sequence[Any],
+        reference_solution: Sequence[str] | None = None,
+        log_metric: Callable[[str, float], None] | None = None,
+        **_columns: Any,
+    ) -> list[float | None]:
+        references = reference_solution or [""] * len(completions)
+        goals = [
+            Goal(id=str(i), goal=g, rubric=_rubric(r), reference_solution=ref or "")
+            for i, g, r, ref in zip(sample_id, goal, rubric, references, strict=True)
+        ]
+        texts = [completion_text(c) for c in completions]
+        self.last_grades, rewards = score_completions(self.grader, goals, texts, self.penalty)
+        if log_metric is not None:
+            for name, value in reward_metrics(self.last_grades, texts, self.penalty).items():
+                log_metric(name, value)
+        return rewards
+
+
+@cache
+def _grader(spec: str, mode: Mode, dense: bool) -> Grader:
+    return Grader(load_backend(spec), GradingConfig(mode=mode, dense=dense))
+
+
+def _goal(ground_truth: Any, extra_info: Mapping[str, Any] | None, position: int) -> Goal:
+    """The goal carried in verl's `ground_truth`: a mapping or JSON text with goal and rubric."""
+    if isinstance(ground_truth, str):
+        try:
+            ground_truth = json.loads(ground_truth)
+        except json.JSONDecodeError:
+            raise InputError("ground_truth: expected JSON with `goal` and `rubric`") from None
+    if (
+        not isinstance(ground_truth, Mapping)
+        or "goal" not in ground_truth
+        or "rubric" not in ground_truth
+    ):
+        raise InputError("ground_truth: expected a mapping with `goal` and `rubric`")
+    extra = extra_info or {}
+    sample_id = (
+        ground_truth.get("sample_id") or extra.get("sample_id") or extra.get("index", position)
+    )
+    return Goal(
+        id=str(sample_id),
+        goal=str(ground_truth["goal"]),
+        rubric=_rubric(ground_truth["rubric"]),
+        reference_solution=str(ground_truth.get("reference_solution") or ""),
+    )
+
+
+def compute_score_batch(
+    data_sources: Sequence[str],
+    solution_strs: Sequence[str],
+    ground_truths: Sequence[Any],
+    extra_infos: Sequence[Mapping[str, Any] | None] | None = None,
+    grader: str = "embedded",
+    mode: Mode = "all",
+    dense: bool = False,
+    **_kwargs: Any,
+) -> list[dict[str, float]]:
+    """verl batch reward: `score` is the penalised rubric score.
+
+    verl has no "no reward" value, so an unscored plan gets score 0.0 with `unscored` 1.0 beside
+    it; filter on that flag rather than trusting the zero.
+    """
+    extras = extra_infos if extra_infos is not None else [None] * len(solution_strs)
+    goals = [
+        _goal(truth, extra, n)
+        for n, (truth, extra) in enumerate(zip(ground_truths, extras, strict=True))
+    ]
+    grades, rewards = score_completions(
+        _grader(grader, mode, dense), goals, solution_strs, FormatPenalty()
+    )
+    return [
+        {
+            "score": reward if reward is not None else 0.0,
+            "rubric_score": grade.score if grade.score is not None else 0.0,
+            "unscored": float(grade.score is None),
+            "satisfied_items": float(sum(v.satisfied for v in grade.verdicts)),
+        }
+        for grade, reward in zip(grades, rewards, strict=True)
+    ]
+
+
+def compute_score(
+    data_source: str,
+    solution_str: str,
+    ground_truth: Any,
+    extra_info: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> dict[str, float]:
+    """verl per-sample reward (`custom_reward_function.name: compute_score`); see compute_score_batch."""
+    return compute_score_batch(
+        [data_source], [solution_str], [ground_truth], [extra_info], **kwargs
+    )[0]

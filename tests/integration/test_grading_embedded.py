@@ -1,0 +1,64 @@
+"""The embedded model grades real plans for three goals in both modes, with readable verdicts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rubricrl.backends.base import ChatBackend
+from rubricrl.grading.grader import Grader, GradingConfig
+from rubricrl.records import Plan, Provenance, RubricItem, Sample
+
+pytestmark = pytest.mark.model
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "research_plan_gen.jsonl"
+
+
+def goals() -> list[Sample]:
+    """Three fixture goals, each cut to its first two rubric items to keep the run short."""
+    rows = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()][:3]
+    return [
+        Sample(
+            id=f"g{n}",
+            goal=row["Goal"],
+            rubric=[RubricItem(id=f"r{k}", text=t) for k, t in enumerate(row["Rubric"][:2], 1)],
+            reference_solution=row["Reference solution"],
+            provenance=Provenance(paper_id=row["article_id"], creator="test"),
+        )
+        for n, row in enumerate(rows)
+    ]
+
+
+@pytest.mark.parametrize("mode", ["all", "per-item"])
+def test_embedded_model_grades_real_plans(
+    embedded: ChatBackend, mode: str, record_property: pytest.RecordProperty
+) -> None:
+    samples = goals()
+    pairs = [
+        (
+            sample,
+            Plan(
+                id=f"{sample.id}-p",
+                sample_id=sample.id,
+                model="test",
+                text=f"<think>short</think><solution>{sample.reference_solution}</solution>",
+            ),
+        )
+        for sample in samples
+    ]
+    config = GradingConfig(mode=mode, rationale_chars=60, retries=1)  # type: ignore[arg-type]
+    grades = Grader(embedded, config).grade_many(pairs)
+    unscored = sum(grade.score is None for grade in grades) / len(grades)
+    record_property("unscored_share", unscored)
+    print(f"{mode}: unscored share {unscored:.2f}, scores {[g.score for g in grades]}")
+    for (sample, _), grade in zip(pairs, grades, strict=True):
+        if grade.score is None:
+            assert grade.reason
+            continue
+        assert [v.item_id for v in grade.verdicts] == [item.id for item in sample.rubric]
+        assert 0.0 <= grade.score <= 1.0
+        assert all(v.satisfied == (not v.violated) for v in grade.verdicts)
+    # JSON-schema constrained decoding leaves the grader no way to write an unreadable reply.
+    assert unscored == 0.0
