@@ -1,6 +1,9 @@
 """Grading throughput on the embedded model: all items in one call vs one call per item, cold and warm.
 
-Run: RUBRICRL_HOME=/tmp/rrhome .venv/bin/python benchmarks/grading.py [--plans-per-goal 4]
+Run: .venv/bin/python benchmarks/grading.py [--plans-per-goal 4] [--items 10] [--plan-words 400]
+Plans and rubrics have the paper's sizes (10 items; plans of several hundred words), so the
+all-in-one mode's saving (the long prompt is read once per plan, not once per item) is weighed
+against its cost (the items' verdicts are decoded one after another instead of side by side).
 Prints rubric items graded per second for each mode, their ratio, the warm-cache ratio, and how
 often the two modes agree item by item.
 """
@@ -20,33 +23,49 @@ from rubricrl.grading.grader import Grader, GradingConfig, Mode
 from rubricrl.records import Grade, Plan, Provenance, RubricItem, Sample
 
 MODES: tuple[Mode, ...] = ("all", "per-item")
-FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "research_plan_gen.jsonl"
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE = REPO / "tests" / "fixtures" / "research_plan_gen.jsonl"
+DEMO = REPO / "examples" / "papers"
 
 
 def load_goals(goals: int, items: int) -> list[Sample]:
-    """The first goals of the research-plan-gen fixture, each cut to its first `items` rubric items."""
+    """Goals of the research-plan-gen fixture with `items` rubric items each.
+
+    A goal's own items come first, topped up with the other goals' items (the paper's rubrics
+    have 10 items; the fixture's have 4 or 5).
+    """
     rows = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines() if line]
-    return [
-        Sample(
-            id=f"g{n}",
-            goal=row["Goal"],
-            rubric=[RubricItem(id=str(k), text=t) for k, t in enumerate(row["Rubric"][:items], 1)],
-            reference_solution=row["Reference solution"],
-            provenance=Provenance(paper_id=row["article_id"], creator="benchmark"),
+    pool = [text for row in rows for text in row["Rubric"]]
+    samples = []
+    for n, row in enumerate(rows[:goals]):
+        texts = list(dict.fromkeys(row["Rubric"] + pool))[:items]
+        samples.append(
+            Sample(
+                id=f"g{n}",
+                goal=row["Goal"],
+                rubric=[RubricItem(id=str(k), text=t) for k, t in enumerate(texts, 1)],
+                reference_solution=row["Reference solution"],
+                provenance=Provenance(paper_id=row["article_id"], creator="benchmark"),
+            )
         )
-        for n, row in enumerate(rows[:goals])
-    ]
+    return samples
 
 
-def plans_for(sample: Sample, count: int) -> list[Plan]:
-    """Plans of mixed quality built from the reference and the rubric, a few hundred tokens each."""
+def background(words: int) -> str:
+    """About `words` words of real prose (the demo papers) standing in for a plan's body."""
+    text = " ".join(path.read_text(encoding="utf-8") for path in sorted(DEMO.glob("*.md")))
+    return " ".join(text.split()[:words])
+
+
+def plans_for(sample: Sample, count: int, words: int) -> list[Plan]:
+    """Plans of mixed quality built from the rubric, the reference and `words` words of prose."""
     steps = " ".join(f"Step {k}: {item.text}" for k, item in enumerate(sample.rubric, 1))
-    reference = sample.reference_solution
+    reference, body = sample.reference_solution, background(words)
     texts = [
-        f"<think>cover every requirement</think><solution>{reference} {steps}</solution>",
-        f"<solution>{steps} Why: {reference}</solution>",
-        f"<solution>{reference}</solution>",
-        "<solution>We will try a few methods, look at the results and keep what works.</solution>",
+        f"<think>cover every requirement</think><solution>{reference} {steps} {body}</solution>",
+        f"<solution>{body} {steps}</solution>",
+        f"<solution>{reference} {body}</solution>",
+        f"<solution>We will try a few methods and keep what works. {body}</solution>",
     ]
     return [
         Plan(id=f"{sample.id}-{k}", sample_id=sample.id, model="bench", text=texts[k % len(texts)])
@@ -63,14 +82,19 @@ def timed(grader: Grader, pairs: list[tuple[Sample, Plan]]) -> tuple[list[Grade]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grader", default="embedded", help="Grader model spec.")
-    parser.add_argument("--goals", type=int, default=3)
-    parser.add_argument("--items", type=int, default=5, help="Most rubric items per goal.")
-    parser.add_argument("--plans-per-goal", type=int, default=3)
+    parser.add_argument("--goals", type=int, default=2)
+    parser.add_argument("--items", type=int, default=10, help="Rubric items per goal.")
+    parser.add_argument("--plans-per-goal", type=int, default=2)
+    parser.add_argument("--plan-words", type=int, default=400, help="Prose words in each plan.")
     parser.add_argument("--rationale-chars", type=int, default=100)
     args = parser.parse_args()
 
     goals = load_goals(args.goals, args.items)
-    pairs = [(goal, plan) for goal in goals for plan in plans_for(goal, args.plans_per_goal)]
+    pairs = [
+        (goal, plan)
+        for goal in goals
+        for plan in plans_for(goal, args.plans_per_goal, args.plan_words)
+    ]
     items = sum(len(goal.rubric) for goal, _ in pairs)
     with tempfile.TemporaryDirectory() as folder:
         backend = load_backend(args.grader, cache=ResponseCache(Path(folder) / "cache.sqlite"))
