@@ -1,0 +1,43 @@
+"""Samples to the TRL prompt dataset: the plan prompt, plus the columns the rubric reward reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from datasets import Dataset
+
+from rubricrl.errors import InputError
+from rubricrl.evaluation.plan import plan_conversation
+from rubricrl.jsonl import load_records
+from rubricrl.records import Sample
+
+REWARD_COLUMNS = ("sample_id", "goal", "rubric", "reference_solution")
+
+
+def load_samples(path: Path | str) -> list[Sample]:
+    """The samples of a JSONL file; an empty file or one without rubrics is an InputError."""
+    samples = load_records(path, Sample)
+    if not samples:
+        raise InputError(f"{path}: no samples")
+    for sample in samples:
+        if not sample.rubric:
+            raise InputError(f"{path}: sample {sample.id!r} has an empty rubric")
+    return samples
+
+
+def sample_row(sample: Sample) -> dict[str, Any]:
+    """One dataset row: a conversational `prompt` (the policy sees only the goal) and reward columns."""
+    return {
+        "prompt": plan_conversation(sample.goal),
+        "sample_id": sample.id,
+        "goal": sample.goal,
+        "rubric": [item.model_dump() for item in sample.rubric],
+        "reference_solution": sample.reference_solution,
+    }
+
+
+def build_dataset(samples: Sequence[Sample]) -> Dataset:
+    """The GRPO training dataset for `samples`, in their order."""
+    return Dataset.from_list([sample_row(sample) for sample in samples])

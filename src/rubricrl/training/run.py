@@ -1,0 +1,139 @@
+"""`rubricrl train`: GRPO (TRL's GRPOTrainer) on plan writing, rewarded by a rubric grader.
+
+The grader defaults to a frozen copy of the initial policy (self-grading, as in the paper);
+any backend spec (e.g. a vLLM server, `openai:URL#MODEL`) can replace it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from transformers.trainer_utils import get_last_checkpoint
+from trl import GRPOConfig, GRPOTrainer
+
+from rubricrl.backends import ChatBackend, load_backend
+from rubricrl.backends.cache import CachedBackend
+from rubricrl.backends.embedded import embedded_model_dir
+from rubricrl.backends.registry import ModelSpec, default_cache
+from rubricrl.errors import InputError
+from rubricrl.grading import Grader
+from rubricrl.training.callbacks import EvalCallback, MeteredReward, MetricsCallback
+from rubricrl.training.config import TrainConfig
+from rubricrl.training.dataset import build_dataset, load_samples
+from rubricrl.training.monitor import HackingCallback, HackingMonitor
+from rubricrl.training.reward import RubricReward
+
+logger = logging.getLogger(__name__)
+
+
+def policy_path(spec: str) -> str:
+    """The weights folder (or hub id) a policy spec names; only local models can be trained."""
+    parsed = ModelSpec.parse(spec)
+    if parsed.provider == "embedded":
+        return str(embedded_model_dir())
+    if parsed.provider == "hf":
+        return parsed.target
+    raise InputError(f"train: the policy must be embedded or hf:PATH, not {spec!r}")
+
+
+def grader_backend(spec: str | None, policy: str, cache: bool) -> ChatBackend:
+    """The grader's backend: `spec`, or by default a frozen eval-mode copy of the initial policy."""
+    if spec is not None:
+        return load_backend(spec, cache=cache)
+    from rubricrl.backends.local import LocalBackend
+
+    frozen = LocalBackend.from_pretrained(policy_path(policy))
+    return CachedBackend(frozen, default_cache()) if cache else frozen
+
+
+def _resume_checkpoint(config: TrainConfig, run_dir: Path) -> str | None:
+    """The checkpoint to continue from; refuses to mix a fresh run into an old run's logs."""
+    last = get_last_checkpoint(str(run_dir)) if run_dir.is_dir() else None
+    if config.resume:
+        if last is None:
+            logger.warning("%s: no checkpoint yet, starting from step 0", run_dir)
+        return last
+    if last is not None or (run_dir / "metrics.jsonl").exists():
+        raise InputError(f"{run_dir}: holds a run already; pass --resume or another --output_dir")
+    return None
+
+
+@dataclass
+class Run:
+    """A configured run: the trainer and the callbacks whose state tests and reports read."""
+
+    trainer: GRPOTrainer
+    metrics: MetricsCallback
+    evaluation: EvalCallback | None
+    monitor: HackingCallback | None
+
+
+def _peft_config(config: TrainConfig) -> object | None:
+    if not config.lora:
+        return None
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=config.lora_rank,
+        lora_alpha=config.lora_alpha,
+        target_modules="all-linear",
+        task_type="CAUSAL_LM",
+    )
+
+
+def build_run(config: TrainConfig, grpo: GRPOConfig, grader: Grader | None = None) -> Run:
+    """Set up the trainer, reward and logging callbacks (`grader` overrides the configured one)."""
+    run_dir = Path(grpo.output_dir or "runs/grpo")
+    samples = load_samples(config.samples)
+    if grader is None:
+        grader = Grader(
+            grader_backend(config.grader, config.policy, config.grader_cache),
+            config.grading_config(),
+        )
+    trainer = GRPOTrainer(
+        model=policy_path(config.policy),
+        reward_funcs=MeteredReward(RubricReward(grader, config.format_penalty())),
+        args=grpo,
+        train_dataset=build_dataset(samples),
+        peft_config=_peft_config(config),  # type: ignore[arg-type]
+    )
+    is_main = trainer.accelerator.is_main_process
+    metrics = MetricsCallback(run_dir, is_main)
+    trainer.add_callback(metrics)
+    evaluation = monitor = None
+    if config.test_samples:
+        independent = (
+            Grader(
+                load_backend(config.eval_grader, cache=config.grader_cache),
+                config.grading_config(),
+            )
+            if config.eval_grader
+            else None
+        )
+        evaluation = EvalCallback(
+            load_samples(config.test_samples)[: config.eval_goals],
+            grader,
+            trainer.accelerator,
+            run_dir,
+            every=config.eval_every,
+            max_new_tokens=config.eval_max_tokens or grpo.max_completion_length or 256,
+            independent=independent,
+        )
+        trainer.add_callback(evaluation)
+        if independent is not None:
+            monitor = HackingCallback(
+                evaluation.log, HackingMonitor(config.monitor_patience), config.stop_on_hacking
+            )
+            trainer.add_callback(monitor)
+    return Run(trainer, metrics, evaluation, monitor)
+
+
+def train(config: TrainConfig, grpo: GRPOConfig, grader: Grader | None = None) -> Run:
+    """Run GRPO to `grpo.max_steps`, resuming when asked; returns the finished run."""
+    checkpoint = _resume_checkpoint(config, Path(grpo.output_dir or "runs/grpo"))
+    run = build_run(config, grpo, grader)
+    run.trainer.train(resume_from_checkpoint=checkpoint)
+    run.trainer.save_model(grpo.output_dir)
+    return run

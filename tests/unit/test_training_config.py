@@ -1,0 +1,91 @@
+"""TrainConfig + GRPOConfig parsing from YAML and flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rubricrl.errors import InputError
+from rubricrl.training.config import parse_train_args
+
+
+def _yaml(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "run.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_defaults_follow_the_paper_and_stay_small() -> None:
+    config, grpo = parse_train_args(["--samples", "train.jsonl"])
+    assert config.grader is None and config.policy == "embedded" and not config.lora
+    assert (grpo.loss_type, grpo.scale_rewards, grpo.beta, grpo.epsilon) == (
+        "dr_grpo",
+        "none",
+        0.0,
+        0.2,
+    )
+    assert grpo.num_generations == 4 and grpo.logging_steps == 1
+
+
+def test_yaml_sections_and_flags_override_the_file(tmp_path: Path) -> None:
+    path = _yaml(
+        tmp_path,
+        "samples: a.jsonl\npolicy: hf:/m\nlora: true\n"
+        "grpo:\n  learning_rate: 1.0e-5\n  num_generations: 2\n  per_device_train_batch_size: 2\n",
+    )
+    config, grpo = parse_train_args(
+        ["--config", path, "--learning_rate", "3e-5", "--lora_rank", "4"]
+    )
+    assert (config.samples, config.policy, config.lora, config.lora_rank) == (
+        "a.jsonl",
+        "hf:/m",
+        True,
+        4,
+    )
+    assert grpo.learning_rate == pytest.approx(3e-5)
+    assert grpo.num_generations == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("samples: a.jsonl\nbogus: 1\n", "unknown setting 'bogus'"),
+        ("samples: a.jsonl\nlearning_rate: 1\n", "put it under `grpo:`"),
+        ("samples: a.jsonl\ngrpo:\n  not_a_field: 1\n", "grpo.'not_a_field'"),
+        ("- a\n- b\n", "expected a mapping"),
+        ("samples: [unclosed\n", "not valid YAML"),
+    ],
+)
+def test_bad_yaml_names_the_file_and_problem(tmp_path: Path, text: str, message: str) -> None:
+    path = _yaml(tmp_path, text)
+    with pytest.raises(InputError, match=r"run\.yaml") as error:
+        parse_train_args(["--config", path])
+    assert message in str(error.value)
+
+
+def test_samples_are_required_and_grpo_checks_become_input_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="--samples"):
+        parse_train_args([])
+    with pytest.raises(InputError, match="num_generations"):
+        parse_train_args(["--samples", "a.jsonl", "--num_generations", "3"])
+
+
+def test_grading_settings_come_from_yaml_or_json(tmp_path: Path) -> None:
+    path = _yaml(tmp_path, "samples: a.jsonl\ngrading:\n  retries: 0\n  dense: true\n")
+    config, _ = parse_train_args(["--config", path])
+    assert (config.grading_config().retries, config.grading_config().dense) == (0, True)
+    config, _ = parse_train_args(["--samples", "a", "--grading", '{"rationale_chars": 40}'])
+    assert config.grading_config().rationale_chars == 40
+    config, _ = parse_train_args(["--samples", "a", "--grading", '{"nope": 1}'])
+    with pytest.raises(InputError, match="nope"):
+        config.grading_config()
+
+
+def test_format_penalty_is_configurable() -> None:
+    config, _ = parse_train_args(["--samples", "a", "--penalty", '{"word_limit": 5}'])
+    assert config.format_penalty().word_limit == 5
+    assert parse_train_args(["--samples", "a"])[0].format_penalty().word_limit == 750
+    config, _ = parse_train_args(["--samples", "a", "--penalty", "{broken"])
+    with pytest.raises(InputError, match="--penalty: not valid JSON"):
+        config.format_penalty()
