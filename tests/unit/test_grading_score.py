@@ -59,7 +59,7 @@ def test_penalties_are_configurable_and_unscored_stays_unscored() -> None:
     assert penalized(None, has_solution=False, words=10_000) is None
 
 
-def test_summary_counts_unscored_and_pools_items_by_id() -> None:
+def test_summary_counts_unscored_and_keys_items_by_goal() -> None:
     def grade(plan: str, score: float | None, verdicts: list[Verdict]) -> Grade:
         return Grade(
             id=plan, plan_id=plan, sample_id="s", grader="g", verdicts=verdicts, score=score
@@ -74,4 +74,4 @@ def test_summary_counts_unscored_and_pools_items_by_id() -> None:
     )
     assert (summary.grades, summary.unscored) == (3, 1)
     assert summary.mean_score == pytest.approx(0.75)
-    assert summary.item_satisfaction == {"a": 1.0, "b": 0.5}
+    assert summary.item_satisfaction == {"s/a": 1.0, "s/b": 0.5}

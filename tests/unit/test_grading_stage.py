@@ -54,7 +54,7 @@ def test_grading_a_file_resumes_without_asking_again(
     backend = FakeBackend(first_item_only)
     summary = grade_file(*files, out, Grader(backend), batch_size=4, progress=False)
     assert (summary.grades, summary.unscored, summary.mean_score) == (6, 0, 0.5)
-    assert summary.item_satisfaction == {"1": 1.0, "2": 0.0}
+    assert summary.item_satisfaction == {"s0/1": 1.0, "s0/2": 0.0, "s1/1": 1.0, "s1/2": 0.0}
     asked = len(backend.calls)
     assert asked == 6
     again = grade_file(*files, out, Grader(backend), progress=False)

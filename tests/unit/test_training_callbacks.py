@@ -8,8 +8,7 @@ from typing import Any
 
 from transformers import TrainerControl, TrainerState, TrainingArguments
 
-from rubricrl.records import Grade, Verdict
-from rubricrl.training.callbacks import MeteredReward, MetricsCallback, StepLog, summarise
+from rubricrl.training.callbacks import MeteredReward, MetricsCallback, StepLog
 
 
 def _steps(path: Path) -> list[int]:
@@ -70,17 +69,3 @@ def test_metered_reward_logs_plan_words_and_passes_rewards_through() -> None:
     result = metered(["p", "p"], completions, goal=["g", "g"], log_metric=seen.__setitem__)
     assert result == [0.5, None] and metered.__name__ == "reward"
     assert seen == {"plan_words": 4.0}  # (3 words in the block + 5 untagged) / 2
-
-
-def test_summarise_skips_unscored_grades() -> None:
-    def grade(sample: str, score: float | None, met: list[bool]) -> Grade:
-        verdicts = [Verdict(item_id=f"r{i}", satisfied=m) for i, m in enumerate(met)]
-        return Grade(
-            id=sample, plan_id=sample, sample_id=sample, grader="g", verdicts=verdicts, score=score
-        )
-
-    mean, items = summarise(
-        [grade("a", 0.5, [True, False]), grade("b", 1.0, [True]), grade("c", None, [])]
-    )
-    assert mean == 0.75 and items == {"a/r0": 1.0, "a/r1": 0.0, "b/r0": 1.0}
-    assert summarise([grade("c", None, [])]) == (None, {})

@@ -61,7 +61,10 @@ def penalized(
 
 @dataclass(frozen=True)
 class GradeSummary:
-    """Totals of a grades file: mean score over scored plans, and each item id's satisfied share."""
+    """Totals of grades: mean score over scored plans, and each item's satisfied share.
+
+    Items are keyed `sample_id/item_id`: an item id only means something within its goal.
+    """
 
     grades: int
     unscored: int
@@ -70,7 +73,7 @@ class GradeSummary:
 
 
 def summarize(grades: Iterable[Grade]) -> GradeSummary:
-    """Summarise grades; items are pooled by id (research-plan-gen ids are rubric positions)."""
+    """Summarise grades; unscored grades are counted but add nothing to the means."""
     count = unscored = 0
     scores: list[float] = []
     met: dict[str, list[bool]] = defaultdict(list)
@@ -81,10 +84,10 @@ def summarize(grades: Iterable[Grade]) -> GradeSummary:
             continue
         scores.append(grade.score)
         for verdict in grade.verdicts:
-            met[verdict.item_id].append(verdict.satisfied)
+            met[f"{grade.sample_id}/{verdict.item_id}"].append(verdict.satisfied)
     return GradeSummary(
         grades=count,
         unscored=unscored,
         mean_score=sum(scores) / len(scores) if scores else None,
-        item_satisfaction={item: sum(flags) / len(flags) for item, flags in met.items()},
+        item_satisfaction={item: sum(flags) / len(flags) for item, flags in sorted(met.items())},
     )

@@ -23,7 +23,8 @@ from rubricrl.backends import Conversation, Sampling
 from rubricrl.backends.local import LocalBackend
 from rubricrl.evaluation.plan import plan_conversation, plan_id
 from rubricrl.grading import Grader, extract_plan
-from rubricrl.records import Grade, Plan, Sample
+from rubricrl.grading.score import summarize
+from rubricrl.records import Plan, Sample
 from rubricrl.training.reward import completion_text
 
 logger = logging.getLogger(__name__)
@@ -150,19 +151,6 @@ def generate_texts(
     return [c.text for c in completions]
 
 
-def summarise(grades: Sequence[Grade]) -> tuple[float | None, dict[str, float]]:
-    """Mean score over scored plans, and each rubric item's satisfaction rate (`sample/item`)."""
-    scores = [g.score for g in grades if g.score is not None]
-    met: dict[str, list[bool]] = {}
-    for grade in grades:
-        if grade.score is None:
-            continue
-        for verdict in grade.verdicts:
-            met.setdefault(f"{grade.sample_id}/{verdict.item_id}", []).append(verdict.satisfied)
-    rates = {item: sum(flags) / len(flags) for item, flags in sorted(met.items())}
-    return (statistics.fmean(scores) if scores else None), rates
-
-
 class EvalCallback(TrainerCallback):
     """Scores the policy's plans for held-out goals at the start, every `every` steps and at the end.
 
@@ -207,11 +195,12 @@ class EvalCallback(TrainerCallback):
             pairs = list(zip(mine, plans, strict=True))
             grades = self.grader.grade_many(pairs)
             independent = self.independent.grade_many(pairs) if self.independent else []
-        heldout, items = summarise(gather_object(grades))
+        summary = summarize(gather_object(grades))
+        heldout = summary.mean_score
         row: Row = {"step": step, "heldout_score": heldout, "independent_score": None}
         if self.independent is not None:
-            row["independent_score"] = summarise(gather_object(independent))[0]
-        row["item_satisfaction"] = items
+            row["independent_score"] = summarize(gather_object(independent)).mean_score
+        row["item_satisfaction"] = summary.item_satisfaction
         self.log.append(row)
         logger.info(
             "step %d: held-out score %s, independent %s", step, heldout, row["independent_score"]
