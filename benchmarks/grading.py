@@ -24,7 +24,7 @@ from rubricrl.records import Grade, Plan, Provenance, RubricItem, Sample
 
 MODES: tuple[Mode, ...] = ("all", "per-item")
 REPO = Path(__file__).resolve().parents[1]
-FIXTURE = REPO / "tests" / "fixtures" / "research_plan_gen.jsonl"
+FIXTURE = REPO / "examples" / "research_plan_gen.jsonl"
 DEMO = REPO / "examples" / "papers"
 
 

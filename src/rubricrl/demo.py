@@ -17,6 +17,7 @@ from rich.console import Console
 from rubricrl.backends import load_backend
 from rubricrl.corpus.extract import ExtractConfig, extract
 from rubricrl.corpus.ingest import ingest
+from rubricrl.corpus.research_plan_gen import import_samples
 from rubricrl.corpus.select import SelectionRules
 from rubricrl.corpus.split import split_by_paper, write_split
 from rubricrl.errors import InputError
@@ -34,6 +35,7 @@ class DemoConfig:
     """Sizes chosen so the whole demo fits in about half an hour on two CPU cores."""
 
     papers: Path = Path("examples/papers")
+    released: Path = Path("examples/research_plan_gen.jsonl")
     run_dir: Path = Path("runs/demo")
     model: str = "embedded"
     train_steps: int = 6
@@ -52,6 +54,8 @@ def _extract_config() -> ExtractConfig:
         max_item_chars=140,
         max_reference_chars=700,
         max_tokens=800,
+        temperature=0.5,
+        frequency_penalty=0.5,  # the 135M creator otherwise repeats itself into the filters
         rules=SelectionRules(keep_items=5, min_items=3, min_item_words=3),
     )
 
@@ -116,6 +120,9 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
         ingest([config.papers], run / "papers.jsonl", console=console)
     with stage("extract"):
         extract(run / "papers.jsonl", samples, load_backend(config.model), _extract_config())
+    with stage("import"):  # goals in the released dataset's schema join the mined ones
+        imported = import_samples(str(config.released), samples, None, "train", None)
+        console.print(f"{imported.imported} goals imported from {config.released}")
     with stage("split"):
         result = split_by_paper(load_records(samples, Sample), config.test_fraction, config.seed)
         write_split(result, split_dir)

@@ -13,7 +13,7 @@ from rubricrl.records import Plan, Provenance, RubricItem, Sample
 
 pytestmark = pytest.mark.model
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "research_plan_gen.jsonl"
+FIXTURE = Path(__file__).parents[2] / "examples" / "research_plan_gen.jsonl"
 
 
 def goals() -> list[Sample]:

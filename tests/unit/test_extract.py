@@ -18,7 +18,7 @@ GOAL = (
 ITEMS = [
     "The plan evaluates the model at hospitals not used for training.",
     "The plan evaluates the model at the hospitals not used for training.",  # near duplicate
-    "Calibration.",  # too short
+    "Calibration is reported.",  # too short
     "The plan maps codes from each hospital to a shared vocabulary first.",
     "The plan recalibrates the model with the labelled records of each site.",
     "The plan reports discrimination and calibration separately per site.",
@@ -31,10 +31,15 @@ REFERENCE = (
 )
 
 
+MAP_INSIGHT = "Map the codes of every hospital to one shared ontology."
+
+
 def creator(conversation: Conversation) -> str:
     prompt = conversation[-1]["content"]
-    if "List at most" in prompt:
-        return json.dumps({"insights": ["Map codes to one ontology.", "Recalibrate per site."]})
+    if "Write at most" in prompt and "Twin paper" in prompt:
+        return json.dumps({"insights": [MAP_INSIGHT, MAP_INSIGHT.replace("one", "a")]})
+    if "Write at most" in prompt:
+        return json.dumps({"insights": [MAP_INSIGHT, "Recalibrate the model at every new site."]})
     if "Write three things" in prompt:
         if "Broken paper" in prompt:
             return "I cannot do that"
@@ -96,3 +101,11 @@ def test_rerun_skips_finished_papers(tmp_path: Path) -> None:
     assert report.papers_skipped == 1
     assert backend.calls == []
     assert len(load_records(out, Sample)) == 2
+
+
+def test_repeated_insights_yield_one_sample(tmp_path: Path) -> None:
+    papers = tmp_path / "papers.jsonl"
+    write_records(papers, [make_paper("Twin paper")])
+    report = extract(papers, tmp_path / "s.jsonl", FakeBackend(creator), config())
+    assert report.dropped_samples == {"insight repeats another": 1}
+    assert report.samples_kept == 1

@@ -12,6 +12,7 @@ from rubricrl.jsonl import load_records
 from rubricrl.records import Provenance, RubricItem, Sample
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "research_plan_gen.jsonl"
 
 
 def sample(paper: int, number: int) -> Sample:
@@ -52,7 +53,7 @@ def test_split_writes_a_datasets_loadable_form(tmp_path: Path) -> None:
 @pytest.mark.parametrize("suffix", [".jsonl", ".parquet", ".csv"])
 def test_import_export_import_round_trip(tmp_path: Path, suffix: str) -> None:
     first = tmp_path / "first.jsonl"
-    report = import_samples(str(FIXTURES / "research_plan_gen.jsonl"), first, None, "train", "ml")
+    report = import_samples(str(EXAMPLE), first, None, "train", "ml")
     assert report.imported == 4
     imported = load_records(first, Sample)
     assert imported[1].id == "or-101:1"

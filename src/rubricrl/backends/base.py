@@ -25,6 +25,7 @@ class Sampling:
     n: int = 1
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    frequency_penalty: float = 0.0  # OpenAI's: logit -= penalty x times the token was generated
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

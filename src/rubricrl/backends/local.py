@@ -220,10 +220,15 @@ class LocalBackend:
         grammar = self._schema_rows(schema, len(rows)) if schema is not None else None
         cache, logits, mask, positions = self._prefill([row.prompt for row in rows])
         active = list(range(len(rows)))
+        counts = torch.zeros(len(rows), logits.shape[-1], device=self.device)
         while True:
+            rows_now = torch.tensor(active, device=self.device)
+            if sampling.frequency_penalty:
+                logits -= sampling.frequency_penalty * counts[rows_now]
             if grammar is not None:
                 grammar.mask(logits, active)
             picked = pick_tokens(logits, sampling, generator)
+            counts[rows_now, picked] += 1
             keep: list[int] = []
             for slot, (index, token) in enumerate(zip(active, picked.tolist(), strict=True)):
                 if not self._step(rows[index], token, sampling, grammar, index):

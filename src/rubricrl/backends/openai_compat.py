@@ -229,6 +229,8 @@ class OpenAIBackend:
             body["seed"] = sampling.seed + call  # a repeated call must not repeat its samples
         if sampling.stop:
             body["stop"] = list(sampling.stop)
+        if sampling.frequency_penalty:
+            body["frequency_penalty"] = sampling.frequency_penalty
         if schema is not None:
             body["response_format"] = response_format(schema, self._schema_style)
         return body

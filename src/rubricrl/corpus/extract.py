@@ -36,6 +36,7 @@ class ExtractConfig:
     max_reference_chars: int = 4000
     max_tokens: int = 2048
     temperature: float = 0.3
+    frequency_penalty: float = 0.0
     seed: int = 0
     attempts: int = 3
     papers_per_batch: int = 4
@@ -58,8 +59,8 @@ class ExtractReport:
         return json.dumps(vars(self), indent=2)
 
 
-def _string(max_length: int) -> dict[str, Any]:
-    return {"type": "string", "minLength": 1, "maxLength": max_length}
+def _string(max_length: int, min_length: int = 1) -> dict[str, Any]:
+    return {"type": "string", "minLength": min_length, "maxLength": max_length}
 
 
 class Extractor:
@@ -69,7 +70,10 @@ class Extractor:
         self.creator = creator
         self.config = config
         self.sampling = Sampling(
-            temperature=config.temperature, max_tokens=config.max_tokens, seed=config.seed
+            temperature=config.temperature,
+            max_tokens=config.max_tokens,
+            seed=config.seed,
+            frequency_penalty=config.frequency_penalty,
         )
 
     def _ask(self, prompts: list[str], schema: dict[str, Any]) -> list[Any | None]:
@@ -84,7 +88,7 @@ class Extractor:
             "properties": {
                 "insights": {
                     "type": "array",
-                    "items": _string(300),
+                    "items": _string(300, min_length=40),
                     "minItems": 1,
                     "maxItems": self.config.insights,
                 }
@@ -100,14 +104,14 @@ class Extractor:
         schema = {
             "type": "object",
             "properties": {
-                "goal": _string(config.max_goal_chars),
+                "goal": _string(config.max_goal_chars, min_length=200),
                 "rubric": {
                     "type": "array",
-                    "items": _string(config.max_item_chars),
+                    "items": _string(config.max_item_chars, min_length=20),
                     "minItems": config.draft_items,
                     "maxItems": config.draft_items,
                 },
-                "reference_solution": _string(config.max_reference_chars),
+                "reference_solution": _string(config.max_reference_chars, min_length=150),
             },
             "required": ["goal", "rubric", "reference_solution"],
         }
@@ -239,8 +243,14 @@ def extract(
                 for paper, excerpt, found in zip(chunk, excerpts, insights, strict=True):
                     if found is None:
                         report.dropped_samples["creator found no insights (invalid JSON)"] += 1
-                    for number, insight in enumerate(found or [], start=1):
-                        jobs.append((paper, number, excerpt, insight))
+                        continue
+                    distinct = drop_near_duplicates(found, config.rules.duplicate_threshold)
+                    if len(distinct) < len(found):
+                        report.dropped_samples["insight repeats another"] += len(found) - len(
+                            distinct
+                        )
+                    for number, index in enumerate(distinct, start=1):
+                        jobs.append((paper, number, excerpt, found[index]))
                 report.insights += len(jobs)
                 drafts = extractor.draft_samples([(e, insight) for _, _, e, insight in jobs])
                 selected = _select(
