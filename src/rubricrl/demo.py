@@ -38,9 +38,9 @@ class DemoConfig:
     released: Path = Path("examples/research_plan_gen.jsonl")
     run_dir: Path = Path("runs/demo")
     model: str = "embedded"
-    train_steps: int = 6
+    train_steps: int = 4
     num_generations: int = 4
-    plan_tokens: int = 160
+    plan_tokens: int = 96
     test_fraction: float = 0.25
     seed: int = 0
 
@@ -78,6 +78,7 @@ def _train(config: DemoConfig, train_path: Path, test_path: Path) -> None:
         f"--per_device_train_batch_size={config.num_generations}",
         f"--max_completion_length={config.plan_tokens}",
         "--learning_rate=5e-6",
+        "--eval_goals=4",
         f"--eval_every={config.train_steps // 2}",
         f"--save_steps={config.train_steps // 2}",
         f"--seed={config.seed}",
@@ -132,7 +133,10 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
         _train(config, split_dir / "train.jsonl", split_dir / "test.jsonl")
     policies = {"base": config.model, "trained": f"hf:{run.resolve()}"}
     plan_config = PlanConfig(max_tokens=config.plan_tokens, temperature=0.7, seed=config.seed)
-    evaluation_grader = Grader(load_backend(config.model), GradingConfig(mode="per-item"))
+    evaluation_grader = Grader(
+        load_backend(config.model),
+        GradingConfig(mode="per-item", dense=True, rationale_chars=40, retries=0),
+    )
     for name, spec in policies.items():
         with stage(f"plan and score ({name})"):
             plans, grades = run / f"plans_{name}.jsonl", run / f"grades_{name}.jsonl"

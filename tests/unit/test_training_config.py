@@ -89,3 +89,21 @@ def test_format_penalty_is_configurable() -> None:
     config, _ = parse_train_args(["--samples", "a", "--penalty", "{broken"])
     with pytest.raises(InputError, match="--penalty: not valid JSON"):
         config.format_penalty()
+
+
+def test_independent_grader_can_use_its_own_protocol() -> None:
+    config, _ = parse_train_args(
+        [
+            "--samples",
+            "t.jsonl",
+            "--grading",
+            '{"dense": true}',
+            "--eval_grading",
+            '{"mode": "per-item"}',
+        ]
+    )
+    assert config.grading_config().dense and config.grading_config().mode == "all"
+    assert config.eval_grading_config().mode == "per-item"
+    assert not config.eval_grading_config().dense
+    plain, _ = parse_train_args(["--samples", "t.jsonl", "--grading", '{"dense": true}'])
+    assert plain.eval_grading_config() == plain.grading_config()

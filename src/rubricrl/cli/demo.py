@@ -15,7 +15,7 @@ def demo(
     papers: Path = typer.Option(Path("examples/papers"), help="Folder of papers to mine."),
     run_dir: Path = typer.Option(Path("runs/demo"), help="Folder for every stage's files."),
     model: str = typer.Option("embedded", help="Model spec for every role."),
-    train_steps: int = typer.Option(6, help="GRPO steps."),
+    train_steps: int = typer.Option(4, help="GRPO steps."),
     seed: int = typer.Option(0, help="Seed of sampling, split and training."),
 ) -> None:
     """Ingest, extract, split, train, plan, score, compare and report, resuming where it stopped."""

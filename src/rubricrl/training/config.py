@@ -77,6 +77,13 @@ class TrainConfig:
             'line (e.g. \'{"retries": 0, "rationale_chars": 80}\').'
         },
     )
+    eval_grading: dict[str, Any] | str | None = field(
+        default=None,
+        metadata={
+            "help": "GradingConfig fields for the independent grader only (default: --grading); "
+            "a different protocol, e.g. per-item mode, when no other model is at hand."
+        },
+    )
     penalty: dict[str, Any] | str | None = field(
         default=None,
         metadata={
@@ -89,8 +96,14 @@ class TrainConfig:
     )
 
     def grading_config(self) -> GradingConfig:
-        """The graders' settings."""
+        """The training grader's settings."""
         return GradingConfig(**_mapping("grading", self.grading))
+
+    def eval_grading_config(self) -> GradingConfig:
+        """The independent grader's settings (the training grader's unless given)."""
+        if self.eval_grading is None:
+            return self.grading_config()
+        return GradingConfig(**_mapping("eval_grading", self.eval_grading))
 
     def format_penalty(self) -> FormatPenalty:
         """What the reward subtracts for a missing <solution> block or an over-long plan."""
@@ -117,6 +130,7 @@ def _mapping(name: str, value: dict[str, Any] | str | None) -> dict[str, Any]:
 
 _FIELDS = {
     "grading": set(GradingConfig.__dataclass_fields__),
+    "eval_grading": set(GradingConfig.__dataclass_fields__),
     "penalty": set(FormatPenalty.__dataclass_fields__),
 }
 

@@ -107,7 +107,7 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: Grader | None = Non
         independent = (
             Grader(
                 load_backend(config.eval_grader, cache=config.grader_cache),
-                config.grading_config(),
+                config.eval_grading_config(),
             )
             if config.eval_grader
             else None
