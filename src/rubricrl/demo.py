@@ -148,7 +148,7 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
         with stage(f"plan and score ({name})"):
             plans, grades = run / f"plans_{name}.jsonl", run / f"grades_{name}.jsonl"
             plan_file(test_samples, spec, plans, plan_config)
-            console.print(score_plans(test_samples, plans, grades, evaluation_grader))
+            console.print(score_plans(test_samples, plans, grades, evaluation_grader).line())
     with stage("compare"):
         comparison = CompareConfig(
             plans_a=run / "plans_trained.jsonl",

@@ -8,7 +8,7 @@ import typer
 
 from rubricrl.backends import load_backend
 from rubricrl.backends.registry import SPEC_HELP
-from rubricrl.cli import app, console
+from rubricrl.cli import app
 from rubricrl.errors import InputError
 from rubricrl.evaluation.score import score_plans
 from rubricrl.grading.grader import Grader
@@ -32,11 +32,6 @@ def score(
     report = score_plans(
         samples, plans, output, Grader(load_backend(grader)), resamples=bootstrap, seed=seed
     )
+    typer.echo(report.line())
     if report.mean is None:
-        console.print(f"no plan could be scored ({report.unscored} unscored)")
         raise typer.Exit(1)
-    mean = report.mean
-    typer.echo(
-        f"mean rubric score {mean.value:.3f} [95% CI {mean.low:.3f}, {mean.high:.3f}] "
-        f"over {mean.n} plans ({report.unscored} unscored), grader {report.grader}"
-    )

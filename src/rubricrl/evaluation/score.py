@@ -20,6 +20,16 @@ class ScoreReport:
     mean: Estimate | None
     unscored: int
 
+    def line(self) -> str:
+        """One line for people: the mean, its 95% interval and the counts."""
+        if self.mean is None:
+            return f"no plan could be scored ({self.unscored} unscored), grader {self.grader}"
+        mean = self.mean
+        return (
+            f"mean rubric score {mean.value:.3f} [95% CI {mean.low:.3f}, {mean.high:.3f}] "
+            f"over {mean.n} plans ({self.unscored} unscored), grader {self.grader}"
+        )
+
 
 def score_plans(
     samples_path: Path,

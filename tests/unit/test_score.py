@@ -1,0 +1,51 @@
+"""`rubricrl score`: mean rubric score with an interval under an evaluation grader."""
+
+import json
+from pathlib import Path
+
+from rubricrl.backends.base import Conversation
+from rubricrl.backends.fake import FakeBackend
+from rubricrl.evaluation.score import score_plans
+from rubricrl.grading.grader import Grader, GradingConfig
+from rubricrl.jsonl import write_records
+from rubricrl.records import Plan, Provenance, RubricItem, Sample
+
+
+def half_met(conversation: Conversation) -> str:
+    """Item 1 met, item 2 violating guideline 2; plans mentioning 'garbled' get no JSON."""
+    if "garbled" in conversation[-1]["content"]:
+        return "I refuse"
+    verdicts = [
+        {"item_id": "1", "rationale": "covered", "violated": []},
+        {"item_id": "2", "rationale": "vague", "violated": [2]},
+    ]
+    return json.dumps({"verdicts": verdicts})
+
+
+def test_score_reports_mean_interval_and_unscored(tmp_path: Path) -> None:
+    sample = Sample(
+        id="g",
+        goal="goal",
+        rubric=[RubricItem(id="a", text="first"), RubricItem(id="b", text="second")],
+        reference_solution="ref",
+        provenance=Provenance(paper_id="p", creator="c"),
+    )
+    plans = [
+        Plan(id=f"p{k}", sample_id="g", model="m", text=text)
+        for k, text in enumerate(["<solution>one</solution>", "<solution>garbled</solution>"])
+    ]
+    write_records(tmp_path / "samples.jsonl", [sample])
+    write_records(tmp_path / "plans.jsonl", plans)
+    grader = Grader(FakeBackend(half_met, spec="judge"), GradingConfig(retries=0))
+    report = score_plans(
+        tmp_path / "samples.jsonl", tmp_path / "plans.jsonl", tmp_path / "grades.jsonl", grader
+    )
+    assert report.mean is not None
+    assert (report.mean.value, report.mean.low, report.mean.high, report.mean.n) == (
+        0.5,
+        0.5,
+        0.5,
+        1,
+    )
+    assert report.unscored == 1
+    assert report.line().startswith("mean rubric score 0.500 [95% CI 0.500, 0.500] over 1 plans")
