@@ -29,8 +29,10 @@ class ProgressBar:
 
 
 @contextmanager
-def progress_bar(description: str, total: int) -> Iterator[ProgressBar]:
-    """A bar on stderr for `total` units of work."""
+def progress_bar(
+    description: str, total: int, done: int = 0, enabled: bool = True
+) -> Iterator[ProgressBar]:
+    """A bar on stderr for `total` units of work, `done` of them finished by an earlier run."""
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -39,6 +41,8 @@ def progress_bar(description: str, total: int) -> Iterator[ProgressBar]:
         TimeRemainingColumn(),
         TextColumn("{task.fields[status]}"),
         console=Console(stderr=True),
+        disable=not enabled,
     )
     with progress:
-        yield ProgressBar(progress, progress.add_task(description, total=total, status=""))
+        task = progress.add_task(description, total=total, completed=done, status="")
+        yield ProgressBar(progress, task)

@@ -10,8 +10,6 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from rubricrl.backends import Sampling, load_backend
 from rubricrl.backends.base import ChatBackend
 from rubricrl.errors import BackendError, InputError
@@ -25,6 +23,7 @@ from rubricrl.evaluation.stats import (
     win_rate,
 )
 from rubricrl.jsonl import JsonlWriter, load_records
+from rubricrl.progress import progress_bar
 from rubricrl.records import Comparison, Plan, Sample
 
 
@@ -148,7 +147,7 @@ def compare(config: CompareConfig, backends: Sequence[ChatBackend] | None = None
     with JsonlWriter(config.output) as writer:
         todo = [pair for pair in pairs if pair.id not in writer]
         step = max(config.chunk, 1)
-        with tqdm(total=len(pairs), initial=len(pairs) - len(todo), unit="goal") as progress:
+        with progress_bar("compare", len(pairs), len(pairs) - len(todo)) as progress:
             for start in range(0, len(todo), step):
                 chunk = todo[start : start + step]
                 try:
@@ -159,7 +158,7 @@ def compare(config: CompareConfig, backends: Sequence[ChatBackend] | None = None
                         f"{error}; {done} of {len(pairs)} comparisons kept in {config.output}, "
                         "re-run to resume"
                     ) from error
-                progress.update(len(chunk))
+                progress.advance(len(chunk))
     wanted = {pair.id for pair in pairs}
     comparisons = [c for c in load_records(config.output, Comparison) if c.id in wanted]
     summary = summarize(comparisons, config.rule, config.bootstrap, config.seed)

@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm import tqdm
-
 from rubricrl.backends import ChatBackend, Conversation, Sampling, load_backend
 from rubricrl.backends.base import user
 from rubricrl.errors import InputError
 from rubricrl.jsonl import JsonlWriter, load_records
+from rubricrl.progress import progress_bar
 from rubricrl.prompts import load_prompt
 from rubricrl.records import Plan, Sample
 
@@ -65,25 +64,24 @@ def write_plans(
             for sample in samples
             if any(plan_id(sample.id, i) not in writer for i in range(config.n))
         ]
-        bar = tqdm(total=len(pending), desc="plans", unit="goal", disable=not progress)
-        for start in range(0, len(pending), config.batch_size):
-            chunk = pending[start : start + config.batch_size]
-            completions = backend.batch(
-                [plan_conversation(s.goal) for s in chunk], config.sampling()
-            )
-            for sample, completion in zip(chunk, completions, strict=True):
-                written += writer.write_all(
-                    Plan(
-                        id=plan_id(sample.id, index),
-                        sample_id=sample.id,
-                        model=backend.spec,
-                        text=text,
-                        index=index,
-                    )
-                    for index, text in enumerate(completion.texts)
+        with progress_bar("plan", len(pending), enabled=progress) as bar:
+            for start in range(0, len(pending), config.batch_size):
+                chunk = pending[start : start + config.batch_size]
+                completions = backend.batch(
+                    [plan_conversation(s.goal) for s in chunk], config.sampling()
                 )
-            bar.update(len(chunk))
-        bar.close()
+                for sample, completion in zip(chunk, completions, strict=True):
+                    written += writer.write_all(
+                        Plan(
+                            id=plan_id(sample.id, index),
+                            sample_id=sample.id,
+                            model=backend.spec,
+                            text=text,
+                            index=index,
+                        )
+                        for index, text in enumerate(completion.texts)
+                    )
+                bar.advance(len(chunk))
     return written
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tqdm import tqdm
-
 from rubricrl.errors import InputError
 from rubricrl.grading.grader import Grader
 from rubricrl.grading.score import GradeSummary, summarize
 from rubricrl.jsonl import JsonlWriter, load_records, read_records
+from rubricrl.progress import progress_bar
 from rubricrl.records import Grade, Plan, Sample
 
 
@@ -37,11 +36,9 @@ def grade_file(
         )
     with JsonlWriter(output) as writer:
         todo = [plan for plan in plans if plan.id not in writer]
-        with tqdm(
-            total=len(plans), initial=len(plans) - len(todo), unit="plan", disable=not progress
-        ) as bar:
+        with progress_bar("grade", len(plans), len(plans) - len(todo), progress) as bar:
             for start in range(0, len(todo), batch_size):
                 chunk = todo[start : start + batch_size]
                 writer.write_all(grader.grade_many([(samples[p.sample_id], p) for p in chunk]))
-                bar.update(len(chunk))
+                bar.advance(len(chunk))
     return summarize(read_records(output, Grade))
