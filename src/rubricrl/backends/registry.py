@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from rubricrl.backends.base import ChatBackend
 from rubricrl.backends.cache import CachedBackend, ResponseCache
@@ -35,8 +36,9 @@ class ModelSpec:
         raise InputError(f"unknown model spec {spec!r}: expected {SPEC_HELP}")
 
 
+@cache
 def load_provider(spec: str) -> ChatBackend:
-    """The uncached provider named by `spec`."""
+    """The uncached provider named by `spec`, loaded once per process (weights are heavy)."""
     parsed = ModelSpec.parse(spec)
     if parsed.provider == "openai":
         from rubricrl.backends.openai_compat import OpenAIBackend
