@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from rubricrl.backends.embedded import embedded_model_dir
-from rubricrl.backends.local import LocalBackend
+from rubricrl.backends.local import DTYPES, LocalBackend
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +21,26 @@ def model_dir() -> Path:
 def embedded(model_dir: Path) -> LocalBackend:
     """The embedded model behind no response cache, so every call really generates."""
     return LocalBackend.from_pretrained(model_dir, spec="embedded")
+
+
+@pytest.fixture(scope="session")
+def embedded_in(model_dir: Path) -> Callable[[str], LocalBackend]:
+    """The embedded model with forced numerics (`float32` or `bfloat16`), loaded once each."""
+    loaded: dict[str, LocalBackend] = {}
+
+    def load(dtype: str) -> LocalBackend:
+        if dtype not in loaded:
+            spec = f"embedded-{dtype}"
+            loaded[dtype] = LocalBackend.from_pretrained(model_dir, dtype=DTYPES[dtype], spec=spec)
+        return loaded[dtype]
+
+    return load
+
+
+@pytest.fixture(scope="session", params=["float32", "bfloat16"])
+def embedded_each_dtype(
+    embedded_in: Callable[[str], LocalBackend], request: pytest.FixtureRequest
+) -> LocalBackend:
+    """The embedded model in fp32 and in bf16, whichever this CPU computes natively, so a test
+    passes on both numerics and no machine with the other CPU can surprise us."""
+    return embedded_in(request.param)

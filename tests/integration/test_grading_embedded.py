@@ -33,7 +33,7 @@ def goals() -> list[Sample]:
 
 @pytest.mark.parametrize("mode", ["all", "per-item"])
 def test_embedded_model_grades_real_plans(
-    embedded: ChatBackend, mode: str, record_property: pytest.RecordProperty
+    embedded_each_dtype: ChatBackend, mode: str, record_property: pytest.RecordProperty
 ) -> None:
     samples = goals()
     pairs = [
@@ -49,7 +49,7 @@ def test_embedded_model_grades_real_plans(
         for sample in samples
     ]
     config = GradingConfig(mode=mode, rationale_chars=60, retries=1)  # type: ignore[arg-type]
-    grades = Grader(embedded, config).grade_many(pairs)
+    grades = Grader(embedded_each_dtype, config).grade_many(pairs)
     unscored = sum(grade.score is None for grade in grades) / len(grades)
     record_property("unscored_share", unscored)
     print(f"{mode}: unscored share {unscored:.2f}, scores {[g.score for g in grades]}")

@@ -73,24 +73,34 @@ def _rows(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_two_steps_move_every_weight_and_log_rewards(tmp_path: Path) -> None:
+def test_two_steps_log_rewards_and_move_weights_exactly_when_rewards_differ(
+    tmp_path: Path,
+) -> None:
+    """With beta 0 and no weight decay, GRPO moves the weights if and only if the rewards of some
+    group differed: true whatever the sampled plans and the grader's verdicts were."""
     config, grpo = parse_train_args(_tiny(tmp_path, "--max_steps", "2", "--save_steps", "10"))
     before = AutoModelForCausalLM.from_pretrained(embedded_model_dir()).state_dict()
     run = train(config, grpo)
     trained = dict(run.trainer.model.named_parameters())
-    unchanged = [
+    moved = [
         name
         for name, param in trained.items()
-        if param.requires_grad and torch.equal(param.detach().cpu().float(), before[name].float())
+        if param.requires_grad
+        and not torch.equal(param.detach().cpu().float(), before[name].float())
     ]
-    assert trained and not unchanged
     metrics = _rows(tmp_path / "run" / "metrics.jsonl")
     assert [row["step"] for row in metrics] == [1, 2]
     for row in metrics:
         # rubric score in [0, 1] minus at most both format penalties (1.0 + 0.5)
-        assert -1.5 <= row["reward_mean"] <= 1.0 and row["reward_std"] > 0.0
+        assert -1.5 <= row["reward_mean"] <= 1.0 and row["reward_std"] >= 0.0
+        assert 0.0 <= row["zero_std_frac"] <= 1.0
         assert 0.0 <= row["unscored_frac"] <= 1.0 and row["plan_words"] > 0
         assert row["learning_rate"] > 0.0
+    trainable = [name for name, param in trained.items() if param.requires_grad]
+    if any(row["zero_std_frac"] < 1.0 for row in metrics):
+        assert trainable and moved == trainable
+    else:
+        assert not moved
     evaluations = _rows(tmp_path / "run" / "eval.jsonl")
     assert [row["step"] for row in evaluations] == [0, 2]
     assert evaluations[0]["independent_score"] is None

@@ -8,11 +8,13 @@ memory traffic that bounds decoding speed.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+import xgrammar as xgr
 from tqdm import tqdm
 from transformers import (
     AutoModelForCausalLM,
@@ -31,6 +33,8 @@ from rubricrl.errors import BackendError, InputError, ParseError
 DEFAULT_MICRO_BATCH = 16
 MIN_SHARED_PREFIX = 16  # tokens: a shorter shared prefix does not repay its separate prefill
 HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
+DTYPE_VARIABLE = "RUBRICRL_DTYPE"
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 def default_device() -> torch.device:
@@ -38,7 +42,14 @@ def default_device() -> torch.device:
 
 
 def default_dtype(device: torch.device) -> torch.dtype:
-    """bf16 where the hardware computes it natively (fp16 on older GPUs), else fp32."""
+    """`RUBRICRL_DTYPE` when set, else bf16 where the hardware computes it natively (fp16 on
+    older GPUs) and fp32 elsewhere. Forcing a dtype runs the other numerics on any machine."""
+    forced = os.environ.get(DTYPE_VARIABLE, "auto")
+    if forced != "auto":
+        if forced not in DTYPES:
+            choices = ", ".join(["auto", *DTYPES])
+            raise InputError(f"{DTYPE_VARIABLE}={forced!r}: not one of {choices}")
+        return DTYPES[forced]
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else torch.float32
@@ -202,11 +213,14 @@ class LocalBackend:
             message = f"{self.spec}: {len(problems)} of {len(completions)} replies invalid: {first}"
             raise ParseError(message, partial=valid)
 
-    def _schema_rows(self, schema: JsonSchema, rows: int) -> GrammarRows:
+    def _schema_rows(self, schema: JsonSchema, rows: int, max_tokens: int) -> GrammarRows:
         if self._schemas is None:
             vocab = int(self.model.config.get_text_config().vocab_size)
-            self._schemas = SchemaCompiler(self.tokenizer, vocab, sorted(self.stop_ids))
-        return self._schemas.rows(schema, rows)
+            info = xgr.TokenizerInfo.from_huggingface(
+                self.tokenizer, vocab_size=vocab, stop_token_ids=sorted(self.stop_ids)
+            )
+            self._schemas = SchemaCompiler(info)
+        return self._schemas.rows(schema, rows, max_tokens)
 
     @torch.inference_mode()
     def _generate(
@@ -217,7 +231,9 @@ class LocalBackend:
         generator: torch.Generator | None,
     ) -> None:
         """Decode one micro-batch in place, filling each row's tokens, text and finish reason."""
-        grammar = self._schema_rows(schema, len(rows)) if schema is not None else None
+        grammar = None
+        if schema is not None:
+            grammar = self._schema_rows(schema, len(rows), sampling.max_tokens)
         cache, logits, mask, positions = self._prefill([row.prompt for row in rows])
         active = list(range(len(rows)))
         counts = torch.zeros(len(rows), logits.shape[-1], device=self.device)
@@ -228,11 +244,13 @@ class LocalBackend:
             if grammar is not None:
                 grammar.mask(logits, active)
             picked = pick_tokens(logits, sampling, generator)
-            counts[rows_now, picked] += 1
             keep: list[int] = []
             for slot, (index, token) in enumerate(zip(active, picked.tolist(), strict=True)):
-                if not self._step(rows[index], token, sampling, grammar, index):
+                taken, finished = self._step(rows[index], token, sampling, grammar, index)
+                picked[slot] = taken
+                if not finished:
                     keep.append(slot)
+            counts[rows_now, picked] += 1
             if not keep:
                 return
             if len(keep) < len(active):
@@ -254,12 +272,13 @@ class LocalBackend:
 
     def _step(
         self, row: Row, token: int, sampling: Sampling, grammar: GrammarRows | None, index: int
-    ) -> bool:
-        """Add `token` to `row`; True when the row has finished."""
-        row.tokens.append(token)
-        ended = token in self.stop_ids
+    ) -> tuple[int, bool]:
+        """Add `token` (or the grammar's replacement) to `row`; return it and whether the row ended."""
+        ended = False
         if grammar is not None:
-            ended = grammar.accept(index, token) or ended
+            token, ended = grammar.accept(index, token, sampling.max_tokens - len(row.tokens))
+        row.tokens.append(token)
+        ended = ended or token in self.stop_ids
         full = len(row.tokens) >= sampling.max_tokens
         if sampling.stop or ended or full:  # decoding every step is only needed to spot stops
             text = str(self.tokenizer.decode(row.tokens, skip_special_tokens=True))
@@ -271,7 +290,7 @@ class LocalBackend:
             row.finish = "stop"
         elif full:
             row.finish = "length"
-        return bool(row.finish)
+        return token, bool(row.finish)
 
     def _prefill(
         self, prompts: list[list[int]]

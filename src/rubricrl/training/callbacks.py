@@ -100,6 +100,7 @@ class MeteredReward:
 METRIC_KEYS = {
     "reward_mean": "reward",
     "reward_std": "reward_std",
+    "zero_std_frac": "frac_reward_zero_std",  # share of groups whose rewards all tie: no gradient
     "unscored_frac": "rubric/unscored_fraction",
     "plan_words": "plan_words",
     "kl": "kl",
