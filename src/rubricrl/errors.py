@@ -28,5 +28,5 @@ class BackendError(BatchError):
     """A model backend failed (server down, timeouts, exhausted retries)."""
 
 
-class ParseError(BatchError):
+class ParseError(RubricRLError):
     """A model reply could not be read as the structure we asked for."""

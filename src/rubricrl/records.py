@@ -103,8 +103,9 @@ class Judgment(Record):
 
     judge: str
     a_first: bool
-    preferred: Preference
+    preferred: Preference | None  # None: unscored, the judge's reply could not be read
     rationale: str = ""
+    reason: str | None = None  # why the judgment is unscored
 
 
 class Comparison(Record):
@@ -116,4 +117,4 @@ class Comparison(Record):
     model_a: str
     model_b: str
     judgments: list[Judgment]
-    decision: Preference
+    decision: Preference | None  # None: no judge gave a scored verdict

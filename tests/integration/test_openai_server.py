@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import signal
 import subprocess
@@ -20,6 +19,7 @@ from rubricrl.backends.base import Sampling, user
 from rubricrl.backends.cache import CachedBackend, ResponseCache, cache_key
 from rubricrl.backends.llama_server import LlamaServer, free_port
 from rubricrl.backends.openai_compat import OpenAIBackend
+from rubricrl.backends.structured import Unreadable, ask_structured
 from rubricrl.errors import BackendError
 
 pytest_plugins = ["llama_fixtures"]
@@ -63,12 +63,14 @@ def test_batch_of_four_generates_and_counts_usage(llama_server: LlamaServer) -> 
     assert backend.prompt_tokens == sum(c.prompt_tokens for c in completions)
 
 
-def test_json_schema_replies_validate(llama_server: LlamaServer) -> None:
+def test_json_schema_replies_validate_through_the_reply_layer(llama_server: LlamaServer) -> None:
     backend = backend_for(llama_server)
     asks = [user("Invent a person. Reply with their name and age as JSON.")] * 2
-    completions = backend.batch(asks, Sampling(max_tokens=48, temperature=0.8, seed=3), PERSON)
-    for completion in completions:
-        jsonschema.validate(json.loads(completion.text), PERSON)
+    sampling = Sampling(max_tokens=48, temperature=0.8, seed=3)
+    replies = ask_structured(backend, asks, sampling, PERSON, dict, attempts=3)
+    for reply in replies:
+        assert not isinstance(reply, Unreadable), reply.reason
+        jsonschema.validate(reply, PERSON)
 
 
 def test_killed_server_gives_backend_error_and_keeps_finished_replies(

@@ -118,6 +118,39 @@ def test_two_judges_rule_and_agreement(tmp_path: Path) -> None:
     assert len(load_records(config.output, Comparison)) == 2 * len(GOALS)
 
 
+def test_unscored_judgments_are_left_out_of_win_rates_and_agreement_and_counted(
+    tmp_path: Path,
+) -> None:
+    """A judge that cannot answer about g1 and g3 neither pulls the win rate toward 0.5 nor
+    counts as agreeing or disagreeing; the summary says how many were left out."""
+
+    def mute_on_odd_goals(conversation: Conversation) -> str:
+        text = conversation[-1]["content"]
+        return (
+            "no idea" if "g1" in text or "g3" in text else prefers("ALPHA")._respond(conversation)
+        )
+
+    config = write_inputs(tmp_path)
+    judges = [FakeBackend(mute_on_odd_goals, spec="mute"), prefers("ALPHA")]
+    summary = compare(config, judges)
+    mute = summary["by_judge"]["mute"]
+    assert (mute["n"], mute["unscored"], mute["win_rate"]) == (2, 2, 1.0)
+    assert summary["overall"]["win_rate"] == 1.0 and summary["overall"]["unscored"] == 0
+    [pair] = summary["agreement"]
+    assert (pair["n"], pair["unscored"], pair["percent"]) == (2, 2, 1.0)
+    assert "2 unscored" in render_summary(summary)
+
+    alone = compare(
+        CompareConfig(**{**config.__dict__, "output": tmp_path / "c.jsonl"}), judges[:1]
+    )
+    assert alone["overall"]["n"] == 2 and alone["overall"]["unscored"] == 2
+    assert alone["by_domain"]["ml"] == {
+        "n": 0, "win_rate": None, "ci_low": None, "ci_high": None,
+        "wins": 0, "losses": 0, "ties": 0, "unscored": 2,
+    }  # fmt: skip
+    assert "domain ml: n/a [n/a, n/a]" in render_summary(alone)
+
+
 def test_rerun_skips_finished_comparisons(tmp_path: Path) -> None:
     config = write_inputs(tmp_path)
     compare(config, [prefers("ALPHA")])

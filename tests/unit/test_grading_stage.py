@@ -21,7 +21,12 @@ from rubricrl.records import Grade, Plan, Provenance, RubricItem, Sample, Verdic
 def first_item_only(conversation: Conversation) -> str:
     """Passes item 1, fails item 2."""
     return json.dumps(
-        {"verdicts": [{"item_id": "1", "violated": []}, {"item_id": "2", "violated": [4]}]}
+        {
+            "verdicts": [
+                {"item_id": "1", "rationale": "", "violated": []},
+                {"item_id": "2", "rationale": "", "violated": [4]},
+            ]
+        }
     )
 
 

@@ -11,10 +11,8 @@ from rubricrl.backends.fake import FakeBackend
 from rubricrl.errors import InputError
 from rubricrl.evaluation.judge import (
     PREFERENCE_SCHEMA,
-    UNPARSED,
     Judge,
     Pair,
-    parse_preference,
     plan_for_position,
     position_of,
 )
@@ -65,19 +63,21 @@ def test_positions_map_to_plans_in_both_orders() -> None:
             assert position_of(Judgment(judge="j", a_first=a_first, preferred=chosen)) == position
 
 
-def test_parse_reads_the_last_json_object() -> None:
-    text = 'I think {"preferred": "1"} at first. Final: {"rationale": "x {y}", "preferred": "2"}'
-    assert parse_preference(text) == ("2", "x {y}")
-    assert parse_preference('{"preferred": 1, "rationale": "r"} trailing words') == ("1", "r")
-    assert parse_preference('{"preferred": "Tie"}') == ("tie", "")
-    assert parse_preference("Plan 1 is better.") is None
-    assert parse_preference('{"preferred": "maybe"}') is None
+def test_an_unreadable_reply_is_asked_again_then_left_unscored_with_the_reason() -> None:
+    backend = FakeBackend(lambda c: "no idea")
+    first, second = Judge(backend, retries=2).judge(make_pair())
+    assert first.preferred is None and second.preferred is None
+    assert first.reason == "unreadable after 3 attempt(s): reply holds no JSON object"
+    assert len(backend.calls) == 6  # both orders, three attempts each
+    assert [s.seed for s in backend.samplings] == [None, 1, 2]
 
 
-def test_unparsed_reply_is_a_marked_tie() -> None:
-    first, second = Judge(FakeBackend(lambda c: "no idea")).judge(make_pair())
-    assert first.preferred == second.preferred == "tie"
-    assert first.rationale.startswith(UNPARSED)
+def test_a_reply_readable_on_retry_is_scored() -> None:
+    # A shown first: unreadable, then position 1 (A); B shown first: position 2 (A) at once.
+    replies = iter(["no idea", reply("2"), reply("1")])
+    first, second = Judge(FakeBackend(lambda c: next(replies))).judge(make_pair())
+    assert (first.preferred, second.preferred) == ("A", "A")
+    assert first.reason is None and second.reason is None
 
 
 def test_judge_shows_both_orders_and_passes_the_schema() -> None:
@@ -132,6 +132,13 @@ def test_judge_verdict_needs_both_orders_to_agree() -> None:
 def test_majority_and_mean_rules(verdicts: list[str], majority: str, mean: str) -> None:
     assert decide(verdicts, "majority") == majority  # type: ignore[arg-type]
     assert decide(verdicts, "mean") == mean  # type: ignore[arg-type]
+
+
+def test_unscored_verdicts_are_left_out_of_the_decision() -> None:
+    assert judge_verdict(judgment("A"), Judgment(judge="j", a_first=False, preferred=None)) is None
+    assert decide([None, "A", None, "tie", "A"]) == "A"
+    assert decide([None, "B"], "mean") == "B"
+    assert decide([None, None]) is None
 
 
 def test_first_position_judge_gives_only_ties() -> None:

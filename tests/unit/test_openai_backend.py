@@ -14,7 +14,8 @@ from rubricrl.backends.base import Completion, Sampling, user
 from rubricrl.backends.cache import CachedBackend, ResponseCache
 from rubricrl.backends.openai_compat import OpenAIBackend
 from rubricrl.backends.retry import Backoff, Retry
-from rubricrl.errors import BackendError, InputError, ParseError
+from rubricrl.backends.structured import ask_structured
+from rubricrl.errors import BackendError, InputError
 
 BASE = "http://stub:8000/v1"
 SCHEMA = {
@@ -208,23 +209,16 @@ def test_nothing_listening_names_the_refusal() -> None:
     )
 
 
-def test_invalid_json_is_asked_again() -> None:
+def test_replies_come_back_as_served_and_the_reply_layer_asks_again() -> None:
+    """The provider only generates: an invalid reply is returned as it is, and re-asking (with
+    a fresh seed) is the structured-reply layer's job."""
     stub = Stub(scripted(chat_reply('{"answer": "four"}'), chat_reply('{"answer": 4}')))
-    (completion,) = stub.backend().batch([user("2+2?")], Sampling(), SCHEMA)
-    assert json.loads(completion.text) == {"answer": 4}
-    assert len(stub.requests) == 2
-
-
-def test_never_valid_json_raises_parse_error_with_partial_results() -> None:
-    def reply(body: dict) -> httpx.Response:
-        good = body["messages"][-1]["content"] == "good"
-        return chat_reply('{"answer": 1}' if good else "no json here")
-
-    stub = Stub(reply)
-    with pytest.raises(ParseError) as caught:
-        stub.backend(schema_retries=2).batch([user("good"), user("bad")], Sampling(), SCHEMA)
-    assert list(caught.value.partial) == [0]
-    assert len(stub.requests) == 1 + 3
+    backend = stub.backend()
+    (completion,) = backend.batch([user("2+2?")], Sampling(seed=3), SCHEMA)
+    assert completion.text == '{"answer": "four"}'
+    [answer] = ask_structured(backend, [user("2+2?")], Sampling(seed=3), SCHEMA, dict)
+    assert answer == {"answer": 4}
+    assert [body["seed"] for body in stub.bodies] == [3, 3]
 
 
 def test_llama_cpp_dialect_is_used_when_json_schema_is_refused() -> None:

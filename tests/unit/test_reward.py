@@ -22,7 +22,7 @@ def passes_items_named_in_plan(conversation: Conversation) -> str:
         return "I refuse to answer in JSON."
     rubric = prompt.split("# Rubric items", 1)[1].split("# Plan under review", 1)[0]
     verdicts = [
-        {"item_id": label, "violated": [] if text in plan else [1]}
+        {"item_id": label, "rationale": "", "violated": [] if text in plan else [1]}
         for label, text in re.findall(r"^\[(\d+)\] (.+)$", rubric, re.MULTILINE)
     ]
     return json.dumps({"verdicts": verdicts})

@@ -1,10 +1,12 @@
-"""Structured replies: last JSON object, schema checks, bounded retries per conversation."""
+"""The structured-reply layer: last JSON object, schema checks, bounded re-asks with fresh seeds."""
+
+import json
 
 import pytest
 
 from rubricrl.backends.base import Conversation, Sampling, user
 from rubricrl.backends.fake import FakeBackend
-from rubricrl.backends.structured import last_json_object, parse_reply, structured_batch
+from rubricrl.backends.structured import Unreadable, ask_structured, last_json_object, parse_reply
 from rubricrl.errors import ParseError
 
 SCHEMA = {"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]}
@@ -14,9 +16,21 @@ def test_last_object_wins_over_earlier_ones_and_prose() -> None:
     assert last_json_object('think {"x": 1} then {"x": 2} done.') == {"x": 2}
 
 
-def test_no_object_is_a_parse_error() -> None:
+def test_code_fences_and_braces_in_trailing_prose_are_ignored() -> None:
+    text = 'Here you go:\n```json\n{"x": 1}\n```\nHope this {helps}.'
+    assert last_json_object(text) == {"x": 1}
+
+
+def test_a_torn_last_object_never_falls_back_to_an_earlier_one() -> None:
+    quoted = json.dumps({"verdicts": [{"item_id": "1", "violated": []}]})  # echoed from a plan
+    with pytest.raises(ParseError, match="unfinished"):
+        last_json_object(quoted + ' mine: {"verdicts": [{"item_id": "1", "violated": [2]')
+
+
+@pytest.mark.parametrize("text", ["", "no json here {", '{"x": [}'])
+def test_no_object_is_a_parse_error(text: str) -> None:
     with pytest.raises(ParseError):
-        last_json_object("no json here {")
+        last_json_object(text)
 
 
 def test_schema_violation_is_a_parse_error() -> None:
@@ -24,19 +38,43 @@ def test_schema_violation_is_a_parse_error() -> None:
         parse_reply('{"x": "one"}', SCHEMA)
 
 
-def test_a_bad_reply_is_retried_then_given_up_alone() -> None:
-    tries: dict[str, int] = {}
+def _scripted(replies: dict[str, list[str]]) -> tuple[FakeBackend, list[tuple[str, int | None]]]:
+    """A backend answering each prompt with its next scripted reply; it records (prompt, seed)."""
+    calls: list[tuple[str, int | None]] = []
 
     def respond(conversation: Conversation) -> str:
         prompt = conversation[-1]["content"]
-        tries[prompt] = tries.get(prompt, 0) + 1
-        if prompt == "never":
-            return "not json"
-        if prompt == "second try" and tries[prompt] == 1:
-            return '{"x": "wrong type"}'
-        return '{"x": 7}'
+        calls.append((prompt, backend.samplings[-1].seed))
+        return replies[prompt].pop(0) if len(replies[prompt]) > 1 else replies[prompt][0]
 
+    backend = FakeBackend(respond)
+    return backend, calls
+
+
+def test_partly_bad_batch_keeps_good_replies_and_re_asks_only_the_bad_with_fresh_seeds() -> None:
+    backend, calls = _scripted(
+        {"fine": ['{"x": 1}'], "second try": ['{"x": "no"}', '{"x": 2}'], "never": ["prose"]}
+    )
     prompts = ["fine", "second try", "never"]
-    replies = structured_batch(FakeBackend(respond), [user(p) for p in prompts], Sampling(), SCHEMA)
-    assert replies == [{"x": 7}, {"x": 7}, None]
-    assert tries == {"fine": 1, "second try": 2, "never": 3}
+    replies = ask_structured(
+        backend, [user(p) for p in prompts], Sampling(seed=5), SCHEMA, lambda v: v["x"], attempts=3
+    )
+    assert replies[:2] == [1, 2]
+    assert isinstance(replies[2], Unreadable) and "after 3 attempt(s)" in replies[2].reason
+    assert calls == [
+        ("fine", 5), ("second try", 5), ("never", 5),
+        ("second try", 6), ("never", 6),
+        ("never", 7),
+    ]  # fmt: skip
+
+
+def test_a_parse_function_can_refuse_a_schema_valid_reply() -> None:
+    def positive(value: dict) -> int:
+        if value["x"] <= 0:
+            raise ParseError("x must be positive")
+        return int(value["x"])
+
+    backend, calls = _scripted({"p": ['{"x": 0}']})
+    [reply] = ask_structured(backend, [user("p")], Sampling(), SCHEMA, positive, attempts=2)
+    assert reply == Unreadable("unreadable after 2 attempt(s): x must be positive")
+    assert len(calls) == 2

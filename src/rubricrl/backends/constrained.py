@@ -1,4 +1,4 @@
-"""JSON-Schema constrained decoding: xgrammar token masks per row, then jsonschema validation.
+"""JSON-Schema constrained decoding on the local backend: xgrammar token masks per row.
 
 Why xgrammar: it is already a dependency, compiles a schema to a pushdown automaton whose
 token masks cost microseconds on CPU, honours `maxLength`/`maxItems` (which we need to stop a
@@ -19,7 +19,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema
 import numpy as np
 import torch
 import xgrammar as xgr
@@ -57,19 +56,6 @@ def bound_schema(schema: Any, max_string_length: int, max_items: int) -> Any:
     if "array" in types and "maxItems" not in schema:
         bounded["maxItems"] = max_items
     return bounded
-
-
-def schema_problem(text: str, schema: JsonSchema) -> str | None:
-    """Why `text` is not a JSON value valid against `schema`, or None when it is."""
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        return f"not JSON ({error.msg} at char {error.pos})"
-    try:
-        jsonschema.validate(value, schema)
-    except jsonschema.ValidationError as error:
-        return f"does not match the schema ({error.message[:120]})"
-    return None
 
 
 def schema_name(schema: JsonSchema) -> str:

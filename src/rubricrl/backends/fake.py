@@ -15,6 +15,7 @@ class FakeBackend:
     def __init__(self, respond: Responder | list[str], spec: str = "fake") -> None:
         self.spec = spec
         self.calls: list[Conversation] = []
+        self.samplings: list[Sampling] = []  # one per batch call
         if isinstance(respond, list):
             replies = iter(respond)
             self._respond: Responder = lambda _conversation: next(replies)
@@ -28,6 +29,7 @@ class FakeBackend:
         schema: JsonSchema | None = None,
     ) -> list[Completion]:
         self.calls.extend(conversations)
+        self.samplings.append(sampling)
         return [
             Completion(texts=[self._respond(conversation) for _ in range(sampling.n)])
             for conversation in conversations

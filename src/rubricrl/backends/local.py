@@ -25,10 +25,10 @@ from transformers import (
 )
 
 from rubricrl.backends.base import Completion, Conversation, JsonSchema, Sampling
-from rubricrl.backends.constrained import GrammarRows, SchemaCompiler, schema_problem
+from rubricrl.backends.constrained import GrammarRows, SchemaCompiler
 from rubricrl.backends.embedded import embedded_model_dir
 from rubricrl.backends.registry import ModelSpec
-from rubricrl.errors import BackendError, InputError, ParseError
+from rubricrl.errors import BackendError, InputError
 
 DEFAULT_MICRO_BATCH = 16
 MIN_SHARED_PREFIX = 16  # tokens: a shorter shared prefix does not repay its separate prefill
@@ -166,8 +166,6 @@ class LocalBackend:
             reason = str(error).strip().splitlines()[0]
             raise BackendError(f"{self.spec}: generation failed: {reason}", done) from None
         completions = self._completions(prompts, rows, sampling.n)
-        if schema is not None:
-            self._check_schema(rows, completions, sampling, schema)
         return [completions[i] for i in range(len(prompts))]
 
     def _encode(self, conversation: Conversation) -> list[int]:
@@ -191,27 +189,6 @@ class LocalBackend:
                 finish_reasons=[row.finish for row in group],
             )
         return found
-
-    def _check_schema(
-        self,
-        rows: list[Row],
-        completions: dict[int, Completion],
-        sampling: Sampling,
-        schema: JsonSchema,
-    ) -> None:
-        """ParseError (keeping every valid completion as partial) unless all replies validate."""
-        problems: dict[int, str] = {}
-        for index, row in enumerate(rows):
-            problem = schema_problem(row.text, schema)
-            if problem and row.finish == "length":
-                problem = f"JSON unfinished after max_tokens={sampling.max_tokens}"
-            if problem:
-                problems.setdefault(index // sampling.n, problem)
-        if problems:
-            first = next(iter(problems.values()))
-            valid = {i: c for i, c in completions.items() if i not in problems}
-            message = f"{self.spec}: {len(problems)} of {len(completions)} replies invalid: {first}"
-            raise ParseError(message, partial=valid)
 
     def _schema_rows(self, schema: JsonSchema, rows: int, max_tokens: int) -> GrammarRows:
         if self._schemas is None:

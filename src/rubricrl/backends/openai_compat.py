@@ -20,8 +20,7 @@ from tqdm import tqdm
 
 from rubricrl.backends.base import Completion, Conversation, JsonSchema, Sampling
 from rubricrl.backends.retry import Backoff, Retry, classify
-from rubricrl.backends.structured import parse_reply
-from rubricrl.errors import BackendError, BatchError, ParseError
+from rubricrl.errors import BackendError, BatchError
 
 T = TypeVar("T")
 SchemaStyle = Literal["json_schema", "json_object"]
@@ -99,7 +98,6 @@ class OpenAIBackend:
         concurrency: int = 8,
         timeout: float = 300.0,
         max_retries: int = 4,
-        schema_retries: int = 2,
         retry: Retry | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -108,7 +106,6 @@ class OpenAIBackend:
         self.spec = spec or f"openai:{self.base_url}#{model}"
         self.concurrency = concurrency
         self.timeout = timeout
-        self.schema_retries = schema_retries
         self.retry = retry or Retry(transient=Backoff(attempts=max_retries + 1, base=1.0, cap=30.0))
         self.transport = transport
         self.prompt_tokens = 0
@@ -122,7 +119,7 @@ class OpenAIBackend:
         sampling: Sampling,
         schema: JsonSchema | None = None,
     ) -> list[Completion]:
-        """Complete every conversation; BackendError/ParseError carry the finished ones."""
+        """Complete every conversation; a BackendError carries the finished ones."""
         if not conversations:
             return []
         return run_sync(self._batch(conversations, sampling, schema))
@@ -177,10 +174,10 @@ class OpenAIBackend:
         sampling: Sampling,
         schema: JsonSchema | None,
     ) -> Completion:
-        """One conversation's `n` replies; asks again while the server returns fewer valid ones."""
+        """One conversation's `n` replies; asks again while the server returns fewer (llama.cpp
+        ignores `n`)."""
         texts: list[str] = []
         reasons: list[str] = []
-        invalid: list[str] = []
         prompt_tokens = completion_tokens = calls = 0
         while len(texts) < sampling.n:
             wanted = sampling.n - len(texts)
@@ -194,19 +191,8 @@ class OpenAIBackend:
             prompt_tokens += int(usage.get("prompt_tokens") or 0)
             completion_tokens += int(usage.get("completion_tokens") or 0)
             for choice in choices[:wanted]:
-                text = (choice.get("message") or {}).get("content") or ""
-                if schema is not None:
-                    try:
-                        parse_reply(text, schema)
-                    except ParseError as error:
-                        invalid.append(str(error))
-                        continue
-                texts.append(text)
+                texts.append((choice.get("message") or {}).get("content") or "")
                 reasons.append(str(choice.get("finish_reason") or ""))
-            if len(invalid) > self.schema_retries:
-                raise ParseError(
-                    f"openai backend: {len(invalid)} replies failed the JSON schema ({invalid[-1]})"
-                )
         return Completion(texts, prompt_tokens, completion_tokens, reasons)
 
     def _body(
@@ -278,13 +264,12 @@ class OpenAIBackend:
 
     def _batch_error(
         self, failures: list[BaseException], finished: dict[int, Completion], total: int
-    ) -> BatchError:
+    ) -> BackendError:
         """One error for the batch: the first failure's message, and what did finish."""
         message = str(failures[0])
         if total > 1:
             message += f" ({len(failures)} of {total} requests failed, {len(finished)} finished)"
-        parse_only = all(isinstance(failure, ParseError) for failure in failures)
-        return (ParseError if parse_only else BackendError)(message, partial=finished)
+        return BackendError(message, partial=finished)
 
     def _count(self, completions: Iterable[Completion]) -> None:
         with self._lock:

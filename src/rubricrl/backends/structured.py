@@ -1,35 +1,57 @@
-"""Structured (JSON-Schema) replies for a whole batch, where one bad reply never sinks the rest.
+"""The one structured-reply layer: JSON out of replies, schema checks, bounded re-asking.
 
-Each conversation gets up to `attempts` tries, each with a fresh seed; a reply counts when its
-last JSON object validates against the schema. Replies that never do come back as None, so the
-caller can record them as dropped or unscored with a reason instead of failing the batch.
+Providers only generate (a schema reaches them as a decoding constraint). Here each reply's
+last JSON object is validated against the schema and read by the caller's parse function; the
+conversations whose reply fails are asked again, each attempt with a fresh seed, and those that
+never succeed come back as `Unreadable` with the reason, so one bad reply never sinks a batch.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
-from typing import Any
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 import jsonschema
 
-from rubricrl.backends.base import ChatBackend, Completion, Conversation, JsonSchema, Sampling
+from rubricrl.backends.base import ChatBackend, Conversation, JsonSchema, Sampling
 from rubricrl.errors import ParseError
+
+T = TypeVar("T")
+OBJECT_START = re.compile(r"\{\s*[\"}]")
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """No attempt gave a usable reply; `reason` says what was wrong with the last one."""
+
+    reason: str
 
 
 def last_json_object(text: str) -> Any:
-    """The last complete JSON object in `text` (models may wrap JSON in prose); ParseError if none."""
+    """The last complete JSON object in `text` (models may wrap JSON in prose).
+
+    ParseError when there is none, or when a later object starts (`{"` or `{}`) and never
+    closes: a torn final object is the model's last word, so an earlier one (say, a quoted
+    example) must not stand in. Braces in prose (`{like this}`) are not objects.
+    """
     decoder = json.JSONDecoder()
     found: Any = None
+    torn = False
     position = text.find("{")
     while position != -1:
         try:
             value, end = decoder.raw_decode(text, position)
         except json.JSONDecodeError:
+            torn = torn or (found is not None and OBJECT_START.match(text, position) is not None)
             position = text.find("{", position + 1)
             continue
-        found = value
+        found, torn = value, False
         position = text.find("{", end)
+    if torn:
+        raise ParseError("the last JSON object in the reply is unfinished")
     if found is None:
         raise ParseError("reply holds no JSON object")
     return found
@@ -45,45 +67,42 @@ def parse_reply(text: str, schema: JsonSchema) -> Any:
     return value
 
 
-def _complete_each(
-    backend: ChatBackend, conversations: list[Conversation], sampling: Sampling, schema: JsonSchema
-) -> list[Completion | None]:
-    """One batch call; when it fails on parsing, keep what finished and give the rest None."""
-    try:
-        return list(backend.batch(conversations, sampling, schema))
-    except ParseError as error:
-        if error.partial:
-            return [error.partial.get(i) for i in range(len(conversations))]
-        if len(conversations) == 1:
-            return [None]
-        middle = len(conversations) // 2  # no partial results: bisect to isolate the bad ones
-        first = _complete_each(backend, conversations[:middle], sampling, schema)
-        return first + _complete_each(backend, conversations[middle:], sampling, schema)
+def attempt_sampling(sampling: Sampling, attempt: int, retry_temperature: float | None) -> Sampling:
+    """Sampling for attempt `attempt` (0 is the first): one reply, a fresh seed on every retry."""
+    if attempt == 0:
+        return replace(sampling, n=1)
+    temperature = sampling.temperature if retry_temperature is None else retry_temperature
+    seed = (sampling.seed or 0) + attempt
+    return replace(sampling, n=1, seed=seed, temperature=temperature)
 
 
-def structured_batch(
+def ask_structured(
     backend: ChatBackend,
     conversations: list[Conversation],
     sampling: Sampling,
     schema: JsonSchema,
+    parse: Callable[[Any], T],
     attempts: int = 3,
-) -> list[Any | None]:
-    """Parsed replies, one per conversation, or None where every attempt failed."""
-    results: list[Any | None] = [None] * len(conversations)
+    retry_temperature: float | None = None,
+) -> list[T | Unreadable]:
+    """One parsed reply per conversation, or Unreadable where all `attempts` failed.
+
+    `parse` turns a schema-valid JSON value into the caller's result, raising ParseError when
+    the value is valid JSON but still unusable (an unknown item id, say).
+    """
+    results: list[T | Unreadable] = [Unreadable("not asked")] * len(conversations)
     pending = list(range(len(conversations)))
     for attempt in range(attempts):
         if not pending:
             break
-        seed = None if sampling.seed is None and attempt == 0 else (sampling.seed or 0) + attempt
-        tries = replace(sampling, seed=seed, n=1)
-        completions = _complete_each(backend, [conversations[i] for i in pending], tries, schema)
+        tries = attempt_sampling(sampling, attempt, retry_temperature)
+        completions = backend.batch([conversations[i] for i in pending], tries, schema)
         still_pending = []
         for index, completion in zip(pending, completions, strict=True):
             try:
-                if completion is None:
-                    raise ParseError("no valid reply")
-                results[index] = parse_reply(completion.text, schema)
-            except ParseError:
+                results[index] = parse(parse_reply(completion.text, schema))
+            except ParseError as error:
+                results[index] = Unreadable(f"unreadable after {attempt + 1} attempt(s): {error}")
                 still_pending.append(index)
         pending = still_pending
     return results

@@ -40,6 +40,9 @@ def compare_command(
         256, "--chunk", help="Goals per backend batch; results are saved per chunk."
     ),
     max_tokens: int = typer.Option(256, "--max-tokens", help="Most tokens per judge reply."),
+    retries: int = typer.Option(
+        1, "--retries", help="Extra attempts for unreadable judge replies."
+    ),
 ) -> None:
     """Judge two models' plans goal by goal, in both orders, and report A's win rate over B."""
     config = CompareConfig(
@@ -57,6 +60,7 @@ def compare_command(
         allow_partial=allow_partial,
         chunk=chunk,
         max_tokens=max_tokens,
+        retries=retries,
     )
     summary = compare(config)
     typer.echo(render_summary(summary))

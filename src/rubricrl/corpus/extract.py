@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rubricrl.backends.base import ChatBackend, Sampling, user
-from rubricrl.backends.structured import structured_batch
+from rubricrl.backends.structured import Unreadable, ask_structured
 from rubricrl.corpus.excerpt import Excerpt, paper_excerpt
 from rubricrl.corpus.select import SelectionRules, drop_near_duplicates, item_problem, leakage
 from rubricrl.jsonl import JsonlWriter, load_records
@@ -63,6 +63,10 @@ def _string(max_length: int, min_length: int = 1) -> dict[str, Any]:
     return {"type": "string", "minLength": min_length, "maxLength": max_length}
 
 
+def _as_is(value: Any) -> Any:
+    return value
+
+
 class Extractor:
     """Runs the creator model over papers, batch by batch."""
 
@@ -78,9 +82,10 @@ class Extractor:
 
     def _ask(self, prompts: list[str], schema: dict[str, Any]) -> list[Any | None]:
         conversations = [user(prompt) for prompt in prompts]
-        return structured_batch(
-            self.creator, conversations, self.sampling, schema, self.config.attempts
+        replies = ask_structured(
+            self.creator, conversations, self.sampling, schema, _as_is, self.config.attempts
         )
+        return [None if isinstance(reply, Unreadable) else reply for reply in replies]
 
     def find_insights(self, excerpts: list[Excerpt]) -> list[list[str] | None]:
         schema = {

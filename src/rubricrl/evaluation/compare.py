@@ -13,7 +13,7 @@ from typing import Any
 from rubricrl.backends import Sampling, load_backend
 from rubricrl.backends.base import ChatBackend
 from rubricrl.errors import BackendError, InputError
-from rubricrl.evaluation.judge import UNPARSED, Judge, Pair, position_of
+from rubricrl.evaluation.judge import Judge, Pair, Position, position_of
 from rubricrl.evaluation.jury import Jury, Rule, check_jury, orders_by_judge, verdicts_by_judge
 from rubricrl.evaluation.stats import (
     WIN_RATE_CONVENTION,
@@ -51,6 +51,9 @@ class CompareConfig:
     )
     max_tokens: int = field(default=256, metadata={"help": "Most tokens per judge reply."})
     temperature: float = field(default=0.0, metadata={"help": "Judge sampling temperature."})
+    retries: int = field(
+        default=1, metadata={"help": "Extra attempts for unreadable judge replies."}
+    )
 
     @property
     def summary_path(self) -> Path:
@@ -141,7 +144,10 @@ def compare(config: CompareConfig, backends: Sequence[ChatBackend] | None = None
         check_jury(config.judges, config.rule)
         backends = [load_backend(spec) for spec in config.judges]
     sampling = Sampling(temperature=config.temperature, max_tokens=config.max_tokens)
-    judges = [Judge(b, sampling, config.show_rubric, config.show_reference) for b in backends]
+    judges = [
+        Judge(b, sampling, config.show_rubric, config.show_reference, config.retries)
+        for b in backends
+    ]
     jury = Jury(judges, config.rule)
     pairs = goals.pairs(_run_digest(config, judges))
     with JsonlWriter(config.output) as writer:
@@ -166,8 +172,14 @@ def compare(config: CompareConfig, backends: Sequence[ChatBackend] | None = None
     return summary
 
 
-def _rate(decisions: Sequence[str], resamples: int, seed: int) -> dict[str, Any]:
-    result = win_rate(decisions, resamples, seed)
+def _rate(decisions: Sequence[str | None], resamples: int, seed: int) -> dict[str, Any]:
+    """Win rate over the scored decisions, and how many were unscored (None)."""
+    scored = [decision for decision in decisions if decision is not None]
+    counts = {"unscored": len(decisions) - len(scored)}
+    if not scored:
+        empty = {"win_rate": None, "ci_low": None, "ci_high": None}
+        return {"n": 0, **empty, "wins": 0, "losses": 0, "ties": 0, **counts}
+    result = win_rate(scored, resamples, seed)
     return {
         "n": result.rate.n,
         "win_rate": result.rate.value,
@@ -176,37 +188,52 @@ def _rate(decisions: Sequence[str], resamples: int, seed: int) -> dict[str, Any]
         "wins": result.wins,
         "losses": result.losses,
         "ties": result.ties,
+        **counts,
+    }
+
+
+def _position_bias(orders: Sequence[tuple[Position | None, Position | None]]) -> float | None:
+    scored = [(first, second) for first, second in orders if first and second]
+    return position_bias(scored) if scored else None
+
+
+def _agreement(x: Sequence[str | None], y: Sequence[str | None]) -> dict[str, Any]:
+    """Agreement of two judges over the pairs both scored."""
+    both = [(a, b) for a, b in zip(x, y, strict=True) if a is not None and b is not None]
+    first, second = [a for a, _ in both], [b for _, b in both]
+    return {
+        "n": len(both),
+        "unscored": len(x) - len(both),
+        "percent": percent_agreement(first, second) if both else None,
+        "kappa": cohen_kappa(first, second) if both else None,
     }
 
 
 def summarize(
     comparisons: Sequence[Comparison], rule: Rule, resamples: int = 1000, seed: int = 0
 ) -> dict[str, Any]:
-    """Win rate with a bootstrap 95% interval, per domain and per judge, position bias, agreement."""
+    """Win rate with a bootstrap 95% interval, per domain and per judge, position bias, agreement.
+
+    Unscored decisions and verdicts are left out of every rate and counted beside it."""
     if not comparisons:
         raise InputError("no comparisons to summarize")
     verdicts = [verdicts_by_judge(c.judgments) for c in comparisons]
     names = list(verdicts[0])
-    by_domain: dict[str, list[str]] = {}
+    by_domain: dict[str, list[str | None]] = {}
     for comparison in comparisons:
         by_domain.setdefault(comparison.domain or "unknown", []).append(comparison.decision)
     orders = [orders_by_judge(c.judgments) for c in comparisons]
     by_judge = {
         name: {
             **_rate([v[name] for v in verdicts], resamples, seed),
-            "position_bias": position_bias(
+            "position_bias": _position_bias(
                 [(position_of(o[name][0]), position_of(o[name][1])) for o in orders]
             ),
-            "unparsed": sum(j.rationale.startswith(UNPARSED) for o in orders for j in o[name]),
         }
         for name in names
     }
     agreement = [
-        {
-            "judges": [x, y],
-            "percent": percent_agreement([v[x] for v in verdicts], [v[y] for v in verdicts]),
-            "kappa": cohen_kappa([v[x] for v in verdicts], [v[y] for v in verdicts]),
-        }
+        {"judges": [x, y], **_agreement([v[x] for v in verdicts], [v[y] for v in verdicts])}
         for x, y in combinations(names, 2)
     ]
     return {
@@ -228,10 +255,14 @@ def summarize(
 def render_summary(summary: dict[str, Any]) -> str:
     """A few human-readable lines of a summary, for the terminal."""
 
+    def number(value: float | None, digits: int = 3) -> str:
+        return "n/a" if value is None else f"{value:.{digits}f}"
+
     def line(label: str, r: dict[str, Any]) -> str:
         return (
-            f"{label}: {r['win_rate']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}] "
-            f"(n={r['n']}: {r['wins']} wins, {r['losses']} losses, {r['ties']} ties)"
+            f"{label}: {number(r['win_rate'])} [{number(r['ci_low'])}, {number(r['ci_high'])}] "
+            f"(n={r['n']}: {r['wins']} wins, {r['losses']} losses, {r['ties']} ties, "
+            f"{r['unscored']} unscored)"
         )
 
     lines = [
@@ -239,11 +270,12 @@ def render_summary(summary: dict[str, Any]) -> str:
         line("overall", summary["overall"]),
         *(line(f"domain {d}", r) for d, r in summary["by_domain"].items()),
         *(
-            line(f"judge {j}", r) + f", position bias {r['position_bias']:.2f}"
+            line(f"judge {j}", r) + f", position bias {number(r['position_bias'], 2)}"
             for j, r in summary["by_judge"].items()
         ),
         *(
-            f"agreement {a['judges'][0]} ~ {a['judges'][1]}: {a['percent']:.2f}, kappa "
+            f"agreement {a['judges'][0]} ~ {a['judges'][1]} over {a['n']} pairs: "
+            f"{number(a['percent'], 2)}, kappa "
             + ("undefined" if a["kappa"] is None else f"{a['kappa']:.2f}")
             for a in summary["agreement"]
         ),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rubricrl.backends.base import ChatBackend, Conversation, JsonSchema, Sampling, user
+from rubricrl.backends.structured import Unreadable, ask_structured
 from rubricrl.prompts import load_prompt
 from rubricrl.records import Judgment, Plan, Preference, Sample
 
@@ -23,10 +23,7 @@ PREFERENCE_SCHEMA: JsonSchema = {
     "additionalProperties": False,
 }
 
-# An unreadable reply becomes a tie whose rationale starts with this marker, so it can be counted.
-UNPARSED = "[unparsed reply] "
-
-_POSITION_WORDS = {"1": "1", "2": "2", "tie": "tie", "plan 1": "1", "plan 2": "2"}
+RETRY_TEMPERATURE = 0.7  # a greedy judge would repeat an unreadable reply on every retry
 
 
 @dataclass(frozen=True)
@@ -46,28 +43,16 @@ def plan_for_position(position: Position, a_first: bool) -> Preference:
     return "A" if (position == "1") == a_first else "B"
 
 
-def position_of(judgment: Judgment) -> Position:
-    """The position a judgment chose (the inverse of `plan_for_position`)."""
-    if judgment.preferred == "tie":
-        return "tie"
+def position_of(judgment: Judgment) -> Position | None:
+    """The position a judgment chose (the inverse of `plan_for_position`); None if unscored."""
+    if judgment.preferred is None or judgment.preferred == "tie":
+        return judgment.preferred
     return "1" if (judgment.preferred == "A") == judgment.a_first else "2"
 
 
-def parse_preference(text: str) -> tuple[Position, str] | None:
-    """The (position, rationale) in the last JSON object of a reply that has a valid `preferred`."""
-    decoder = json.JSONDecoder()
-    start = text.rfind("{")
-    while start >= 0:
-        try:
-            value, _ = decoder.raw_decode(text, start)
-        except json.JSONDecodeError:
-            value = None
-        if isinstance(value, dict):
-            position = _POSITION_WORDS.get(str(value.get("preferred", "")).strip().lower())
-            if position is not None:
-                return position, str(value.get("rationale", ""))[:300]
-        start = text.rfind("{", 0, start)
-    return None
+def parse_preference(reply: dict[str, str]) -> tuple[Position, str]:
+    """The (position, rationale) of a judge's reply, already valid against PREFERENCE_SCHEMA."""
+    return reply["preferred"], reply["rationale"]
 
 
 class Judge:
@@ -79,10 +64,12 @@ class Judge:
         sampling: Sampling | None = None,
         show_rubric: bool = False,
         show_reference: bool = False,
+        retries: int = 1,
     ) -> None:
         self.backend = backend
         self.name = backend.spec
         self.sampling = sampling or Sampling(temperature=0.0, max_tokens=256)
+        self.retries = retries
         self.show_rubric = show_rubric
         self.show_reference = show_reference
         self.template = load_prompt("judge")
@@ -106,22 +93,27 @@ class Judge:
         return self.judge_many([pair])[0]
 
     def judge_many(self, pairs: Sequence[Pair]) -> list[tuple[Judgment, Judgment]]:
-        """Both orders of every pair, in one backend batch."""
-        conversations = [self.conversation(p, a_first) for p in pairs for a_first in (True, False)]
-        completions = self.backend.batch(conversations, self.sampling, PREFERENCE_SCHEMA)
+        """Both orders of every pair, in one backend batch per attempt."""
+        orders = [(pair, a_first) for pair in pairs for a_first in (True, False)]
+        replies = ask_structured(
+            self.backend,
+            [self.conversation(pair, a_first) for pair, a_first in orders],
+            self.sampling,
+            PREFERENCE_SCHEMA,
+            parse_preference,
+            attempts=1 + self.retries,
+            retry_temperature=RETRY_TEMPERATURE,
+        )
         judgments = [
-            self._judgment(completion.text, a_first=index % 2 == 0)
-            for index, completion in enumerate(completions)
+            self._judgment(reply, a_first)
+            for (_, a_first), reply in zip(orders, replies, strict=True)
         ]
         return list(zip(judgments[0::2], judgments[1::2], strict=True))
 
-    def _judgment(self, text: str, a_first: bool) -> Judgment:
-        parsed = parse_preference(text)
-        if parsed is None:
-            return Judgment(
-                judge=self.name, a_first=a_first, preferred="tie", rationale=UNPARSED + text[:200]
-            )
-        position, rationale = parsed
+    def _judgment(self, reply: tuple[Position, str] | Unreadable, a_first: bool) -> Judgment:
+        if isinstance(reply, Unreadable):
+            return Judgment(judge=self.name, a_first=a_first, preferred=None, reason=reply.reason)
+        position, rationale = reply
         return Judgment(
             judge=self.name,
             a_first=a_first,

@@ -15,12 +15,15 @@ RULES: tuple[str, ...] = get_args(Rule)
 SCORE = {"A": 1, "tie": 0, "B": -1}
 
 
-def judge_verdict(first: Judgment, second: Judgment) -> Preference:
-    """A judge's verdict over both orders: its preference when the orders agree, else a tie.
+def judge_verdict(first: Judgment, second: Judgment) -> Preference | None:
+    """A judge's verdict over both orders: its preference when the orders agree, else a tie;
+    None (unscored) when either order is.
 
     A judge that changes its mind when the plans swap places (including A in one order and
     a tie in the other) is following position, not content, so it counts as a tie.
     """
+    if first.preferred is None or second.preferred is None:
+        return None
     return first.preferred if first.preferred == second.preferred else "tie"
 
 
@@ -35,20 +38,22 @@ def orders_by_judge(judgments: Sequence[Judgment]) -> dict[str, tuple[Judgment, 
     return {name: (seen[True], seen[False]) for name, seen in orders.items()}
 
 
-def verdicts_by_judge(judgments: Sequence[Judgment]) -> dict[str, Preference]:
-    """Each judge's verdict over its two orders."""
+def verdicts_by_judge(judgments: Sequence[Judgment]) -> dict[str, Preference | None]:
+    """Each judge's verdict over its two orders (None where unscored)."""
     return {name: judge_verdict(*pair) for name, pair in orders_by_judge(judgments).items()}
 
 
-def decide(verdicts: Sequence[Preference], rule: Rule = "majority") -> Preference:
-    """The jury's decision: the single most common verdict (majority), or the sign of the mean
-    of +1 (A) / 0 (tie) / -1 (B) scores (mean); no clear majority or a zero mean is a tie."""
-    if not verdicts:
-        raise ValueError("a jury needs at least one verdict")
+def decide(verdicts: Sequence[Preference | None], rule: Rule = "majority") -> Preference | None:
+    """The jury's decision over its scored verdicts: the single most common verdict (majority),
+    or the sign of the mean of +1 (A) / 0 (tie) / -1 (B) scores (mean); no clear majority or a
+    zero mean is a tie, and no scored verdict at all leaves the decision unscored (None)."""
+    scored = [verdict for verdict in verdicts if verdict is not None]
+    if not scored:
+        return None
     if rule == "mean":
-        total = sum(SCORE[v] for v in verdicts)
+        total = sum(SCORE[v] for v in scored)
         return "A" if total > 0 else "B" if total < 0 else "tie"
-    ranked = Counter(verdicts).most_common()
+    ranked = Counter(scored).most_common()
     if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
         return "tie"
     return ranked[0][0]

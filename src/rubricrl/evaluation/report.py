@@ -184,6 +184,11 @@ def win_rate_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def scored_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with a win rate: groups whose every decision was unscored have none to plot."""
+    return [row for row in rows if row["win_rate"] is not None]
+
+
 def win_rate_plot(rows: Sequence[dict[str, Any]]) -> str:
     """Win rates as points with their intervals, against the 0.5 line of no difference."""
     figure = Figure(figsize=(7.0, 0.5 * len(rows) + 1.2))
@@ -296,7 +301,7 @@ def render_report(run_dir: Path) -> str:
         heldout_items=heldout_items(files.evals or []),
         summary=files.summary,
         win_rows=win_rows,
-        win_plot=win_rate_plot(win_rows) if win_rows else None,
+        win_plot=win_rate_plot(plotted) if (plotted := scored_rows(win_rows)) else None,
         score_rows=score_rows(files.grades),
         score_plot=score_plot(files.grades),
         item_rows=items[:MAX_ITEM_ROWS],

@@ -1,4 +1,4 @@
-"""The Grader: (goal, plan) pairs in, one batched backend call per attempt, one Grade per plan out."""
+"""The Grader: (goal, plan) pairs in, one batched call per reply shape and attempt, one Grade per plan out."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal, Protocol
 
 from rubricrl.backends.base import ChatBackend, Conversation, Sampling, user
-from rubricrl.errors import ParseError
+from rubricrl.backends.structured import Unreadable, ask_structured
 from rubricrl.grading.guidelines import GUIDELINES
 from rubricrl.grading.parse import extract_plan, parse_verdicts
 from rubricrl.grading.schema import verdict_schema
@@ -137,63 +138,40 @@ class Grader:
             requests.append(_Request(pair, group, labels, user(content, self._system)))
         return requests
 
-    def _sampling(self, attempt: int, items: int) -> Sampling:
+    def _sampling(self, items: int) -> Sampling:
         per_item = self.config.rationale_chars + 48  # a rationale can cost a token per character
         return Sampling(
-            temperature=self.config.temperature if attempt == 0 else self.config.retry_temperature,
+            temperature=self.config.temperature,
             max_tokens=16 + items * per_item,
-            seed=self.config.seed + attempt,
+            seed=self.config.seed,
         )
 
     def _ask(self, requests: Sequence[_Request]) -> list[list[Verdict] | str]:
-        """Verdicts per request, or the last parse error after every attempt failed."""
+        """Verdicts per request, or why every attempt failed; one call per reply shape."""
         outcomes: list[list[Verdict] | str] = ["not asked"] * len(requests)
-        pending = list(range(len(requests)))
-        for attempt in range(1 + self.config.retries):
-            by_shape: dict[tuple[str, ...], list[int]] = defaultdict(list)
-            for index in pending:
-                by_shape[requests[index].labels].append(index)
-            for labels, indices in by_shape.items():
-                replies = self._replies(
-                    [requests[i].conversation for i in indices], labels, attempt
-                )
-                for index, reply in zip(indices, replies, strict=True):
-                    outcomes[index] = reply
-            pending = [index for index in pending if isinstance(outcomes[index], str)]
-            if not pending:
-                break
+        by_shape: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for index, request in enumerate(requests):
+            by_shape[request.labels].append(index)
+        guidelines, dense = len(GUIDELINES), self.config.dense
+        for labels, indices in by_shape.items():
+            replies = ask_structured(
+                self.backend,
+                [requests[i].conversation for i in indices],
+                self._sampling(len(labels)),
+                verdict_schema(labels, guidelines, dense, self.config.rationale_chars),
+                partial(
+                    parse_verdicts,
+                    labels=labels,
+                    guidelines=guidelines,
+                    dense=dense,
+                    rationale_chars=self.config.rationale_chars,
+                ),
+                attempts=1 + self.config.retries,
+                retry_temperature=self.config.retry_temperature,
+            )
+            for index, reply in zip(indices, replies, strict=True):
+                outcomes[index] = reply.reason if isinstance(reply, Unreadable) else reply
         return outcomes
-
-    def _replies(
-        self, conversations: list[Conversation], labels: tuple[str, ...], attempt: int
-    ) -> list[list[Verdict] | str]:
-        """One backend call for conversations sharing a reply shape; a reason where one failed."""
-        schema = verdict_schema(
-            labels, len(GUIDELINES), self.config.dense, self.config.rationale_chars
-        )
-        sampling = self._sampling(attempt, len(labels))
-        try:
-            completions = dict(enumerate(self.backend.batch(conversations, sampling, schema)))
-            failure = ""
-        except ParseError as error:  # a backend that validates replies keeps the valid ones
-            completions, failure = error.partial, str(error)
-        replies: list[list[Verdict] | str] = []
-        for position in range(len(conversations)):
-            try:
-                if position not in completions:
-                    raise ParseError(failure)
-                replies.append(
-                    parse_verdicts(
-                        completions[position].text,
-                        labels,
-                        len(GUIDELINES),
-                        self.config.dense,
-                        self.config.rationale_chars,
-                    )
-                )
-            except ParseError as error:
-                replies.append(f"unscored after {attempt + 1} attempt(s): {error}")
-        return replies
 
     def _grade(
         self,

@@ -1,8 +1,7 @@
-"""Reading text: the plan inside a policy reply, and the verdicts inside a grader reply."""
+"""Reading replies: the plan inside a policy reply, and the verdicts inside a grader's JSON."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -45,24 +44,6 @@ def has_solution(text: str) -> bool:
 
 def count_words(text: str) -> int:
     return len(text.split())
-
-
-def verdict_block(reply: str) -> dict[str, Any]:
-    """The last JSON object of the reply that holds "verdicts"; ParseError if none, or if it is torn."""
-    decoder = json.JSONDecoder()
-    position = reply.rfind("{")
-    while position != -1:
-        try:
-            value, end = decoder.raw_decode(reply, position)
-        except json.JSONDecodeError:
-            value, end = None, position
-        if isinstance(value, dict) and "verdicts" in value:
-            # A later, unreadable block is the grader's final word: never fall back past it.
-            if '"verdicts"' in reply[end:]:
-                raise ParseError("the last verdict block is not valid JSON")
-            return value
-        position = reply.rfind("{", 0, position)
-    raise ParseError("no JSON verdict block in the reply")
 
 
 def _label(entry: Any) -> str:
@@ -109,14 +90,15 @@ def _verdict(
 
 
 def parse_verdicts(
-    reply: str,
+    reply: Any,
     labels: Sequence[str],
     guidelines: int,
     dense: bool = False,
     rationale_chars: int = 200,
 ) -> list[Verdict]:
-    """One verdict per offered label, in the order offered; ParseError on any unknown, missing or repeated id."""
-    entries = verdict_block(reply)["verdicts"]
+    """One verdict per offered label, in the order offered, from a reply's JSON value;
+    ParseError on any unknown, missing or repeated id."""
+    entries = reply.get("verdicts") if isinstance(reply, dict) else None
     if not isinstance(entries, list):
         raise ParseError('"verdicts" is not a list')
     found: dict[str, Verdict] = {}
