@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from rubricrl.backends.base import Completion
+from typing import Any
 
 
 class RubricRLError(Exception):
@@ -19,9 +16,9 @@ class InputError(RubricRLError):
 class BatchError(RubricRLError):
     """A batch call failed part-way; `partial` holds the completions that did finish, by index."""
 
-    def __init__(self, message: str, partial: dict[int, Completion] | None = None) -> None:
+    def __init__(self, message: str, partial: dict[int, Any] | None = None) -> None:
         super().__init__(message)
-        self.partial: dict[int, Any] = dict(partial or {})
+        self.partial: dict[int, Any] = dict(partial or {})  # index -> Completion
 
 
 class BackendError(BatchError):

@@ -55,3 +55,42 @@ def test_cli_modules_stay_thin() -> None:
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):
                 assert node.end_lineno - node.lineno < 80, f"{path.name}:{node.name}"  # type: ignore[operator]
+
+
+def package_graph() -> dict[str, set[str]]:
+    """Which top-level parts of rubricrl (packages and modules) import which others."""
+    graph: dict[str, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE).parts
+        source = parts[0] if len(parts) > 1 else path.stem
+        targets = {
+            name.split(".")[1]
+            for name in imported_modules(path)
+            if name.startswith("rubricrl.") and name.split(".")[1] != source
+        }
+        graph.setdefault(source, set()).update(targets)
+    return graph
+
+
+def test_no_import_cycles_between_packages() -> None:
+    graph = package_graph()
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for step in graph.get(start, set()) - seen:
+            if step == goal or reaches(step, goal, seen | {step}):
+                return True
+        return False
+
+    assert [part for part in sorted(graph) if reaches(part, part, set())] == []
+
+
+@pytest.mark.parametrize("module", ["errors", "stats"])
+def test_bottom_modules_import_nothing_of_ours(module: str) -> None:
+    assert package_graph()[module] == set()
+
+
+def test_the_policy_task_sits_below_training_and_evaluation() -> None:
+    graph = package_graph()
+    assert graph["task"] <= {"backends", "prompts"}
+    assert "evaluation" not in graph["training"] | graph["grading"]
+    assert "training" not in graph["evaluation"] | graph["grading"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rubricrl.evaluation.stats import (
+from rubricrl.stats import (
     cohen_kappa,
     mean_with_ci,
     percent_agreement,

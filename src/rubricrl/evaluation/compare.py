@@ -15,16 +15,16 @@ from rubricrl.backends.base import ChatBackend
 from rubricrl.errors import BackendError, InputError
 from rubricrl.evaluation.judge import Judge, Pair, Position, position_of
 from rubricrl.evaluation.jury import Jury, Rule, check_jury, orders_by_judge, verdicts_by_judge
-from rubricrl.evaluation.stats import (
+from rubricrl.jsonl import JsonlWriter, load_records
+from rubricrl.progress import progress_bar
+from rubricrl.records import Comparison, Plan, Sample
+from rubricrl.stats import (
     WIN_RATE_CONVENTION,
     cohen_kappa,
     percent_agreement,
     position_bias,
     win_rate,
 )
-from rubricrl.jsonl import JsonlWriter, load_records
-from rubricrl.progress import progress_bar
-from rubricrl.records import Comparison, Plan, Sample
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Plan writing: the goal-to-plan prompt shared with training, and `rubricrl plan` over a samples file."""
+"""`rubricrl plan`: a model writes plans for the goals of a samples file."""
 
 from __future__ import annotations
 
@@ -6,25 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rubricrl.backends import ChatBackend, Conversation, Sampling, load_backend
-from rubricrl.backends.base import user
+from rubricrl.backends import ChatBackend, Sampling, load_backend
 from rubricrl.errors import InputError
 from rubricrl.jsonl import JsonlWriter, load_records
 from rubricrl.progress import progress_bar
-from rubricrl.prompts import load_prompt
 from rubricrl.records import Plan, Sample
-
-PLAN_PROMPT = "plan"
-MAX_PLAN_WORDS = 750
-
-
-def plan_conversation(goal: str, max_words: int = MAX_PLAN_WORDS) -> Conversation:
-    """The one-turn conversation asking a model for a plan for `goal` (training uses it too)."""
-    return user(load_prompt(PLAN_PROMPT).render(goal=goal, max_words=max_words))
-
-
-def plan_id(sample_id: str, index: int) -> str:
-    return f"{sample_id}#{index}"
+from rubricrl.task import plan_conversation, plan_id
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ import jinja2
 from matplotlib.figure import Figure
 
 from rubricrl.errors import InputError
-from rubricrl.evaluation.stats import mean_with_ci
 from rubricrl.jsonl import load_records
 from rubricrl.records import Grade, Plan, Sample
+from rubricrl.stats import mean_with_ci
 
 TRAINING_SERIES = ("reward_mean", "unscored_frac", "plan_words", "kl", "learning_rate")
 KNOWN_FILES = (

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rubricrl.evaluation.stats import Estimate, mean_with_ci
 from rubricrl.grading.grader import Grader
 from rubricrl.grading.stage import grade_file
 from rubricrl.jsonl import read_records
 from rubricrl.records import Grade
+from rubricrl.stats import Estimate, mean_with_ci
 
 
 @dataclass(frozen=True)

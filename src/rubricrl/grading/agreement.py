@@ -6,8 +6,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rubricrl.evaluation.stats import cohen_kappa, percent_agreement
 from rubricrl.records import Grade
+from rubricrl.stats import cohen_kappa, percent_agreement
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rubricrl.records import Grade, RubricItem, Verdict
+from rubricrl.task import MAX_PLAN_WORDS
 
 DENSE_SCALE = 3
 """Dense grading scores each guideline per item from 0 (clearly violated) to 3 (fully met)."""
@@ -43,7 +44,7 @@ def dense_score(items: Sequence[RubricItem], verdicts: Sequence[Verdict]) -> flo
 class FormatPenalty:
     """What a plan loses for breaking the format; the reward may go below 0, so the penalty always bites."""
 
-    word_limit: int = 750
+    word_limit: int = MAX_PLAN_WORDS
     missing_solution: float = 1.0
     over_length: float = 0.5
 

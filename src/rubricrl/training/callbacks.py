@@ -21,10 +21,10 @@ from trl.models import unwrap_model_for_generation
 
 from rubricrl.backends import Conversation, Sampling
 from rubricrl.backends.local import LocalBackend
-from rubricrl.evaluation.plan import plan_conversation, plan_id
 from rubricrl.grading import Grader, extract_plan
 from rubricrl.grading.score import summarize
 from rubricrl.records import Plan, Sample
+from rubricrl.task import plan_conversation, plan_id
 from rubricrl.training.reward import completion_text
 
 logger = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from typing import Any
 from datasets import Dataset
 
 from rubricrl.errors import InputError
-from rubricrl.evaluation.plan import plan_conversation
 from rubricrl.jsonl import load_records
 from rubricrl.records import Sample
+from rubricrl.task import plan_conversation
 
 REWARD_COLUMNS = ("sample_id", "goal", "rubric", "reference_solution")
 

@@ -14,9 +14,8 @@ from transformers.trainer_utils import get_last_checkpoint
 from trl import GRPOConfig, GRPOTrainer
 
 from rubricrl.backends import ChatBackend, load_backend
-from rubricrl.backends.cache import CachedBackend
 from rubricrl.backends.embedded import embedded_model_dir
-from rubricrl.backends.registry import ModelSpec, default_cache
+from rubricrl.backends.registry import ModelSpec
 from rubricrl.errors import InputError
 from rubricrl.grading import Grader
 from rubricrl.training.callbacks import EvalCallback, MeteredReward, MetricsCallback
@@ -39,13 +38,9 @@ def policy_path(spec: str) -> str:
 
 
 def grader_backend(spec: str | None, policy: str, cache: bool) -> ChatBackend:
-    """The grader's backend: `spec`, or by default a frozen eval-mode copy of the initial policy."""
-    if spec is not None:
-        return load_backend(spec, cache=cache)
-    from rubricrl.backends.local import LocalBackend
-
-    frozen = LocalBackend.from_pretrained(policy_path(policy))
-    return CachedBackend(frozen, default_cache()) if cache else frozen
+    """The grader's backend: `spec`, or by default the initial policy's spec, which the registry
+    loads as a frozen eval-mode copy (once per process, its replies cached under that spec)."""
+    return load_backend(spec or policy, cache=cache)
 
 
 def _resume_checkpoint(config: TrainConfig, run_dir: Path) -> str | None:
