@@ -54,3 +54,19 @@ def test_missing_gguf_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     monkeypatch.setattr(embedded.importlib.util, "find_spec", lambda name: found)
     with pytest.raises(InputError, match=r"no \.gguf file"):
         embedded.embedded_gguf()
+
+
+def test_help_lists_commands_in_pipeline_order() -> None:
+    from typer.testing import CliRunner
+
+    from rubricrl.cli import _register_commands, app
+
+    _register_commands()
+    _register_commands()  # registering twice adds nothing
+    names = [command.name for command in app.registered_commands]
+    assert names[:12] == [
+        "ingest", "extract", "import", "split", "export", "grade", "grade-eval",
+        "train", "plan", "score", "compare", "report",
+    ]  # fmt: skip
+    listed = CliRunner().invoke(app, ["--help"]).output
+    assert listed.index(" ingest ") < listed.index(" grade ") < listed.index(" compare ")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -27,8 +29,10 @@ def _options(
 
 
 def _register_commands() -> None:
-    """Import every command module; each adds its commands to `app` when imported."""
-    from rubricrl.cli import (  # noqa: F401
+    """Add every command to `app` once, in pipeline order (the order `--help` lists them)."""
+    if app.registered_commands:
+        return
+    from rubricrl.cli import (
         dataset,
         demo,
         evaluation,
@@ -39,6 +43,26 @@ def _register_commands() -> None:
         serve,
         training,
     )
+
+    commands: list[tuple[str, Callable[..., None], dict[str, Any]]] = [
+        ("ingest", ingest.ingest, {}),
+        ("extract", dataset.extract_command, {}),
+        ("import", dataset.import_command, {}),
+        ("split", dataset.split_command, {}),
+        ("export", dataset.export_command, {}),
+        ("grade", grading.grade, {}),
+        ("grade-eval", grading.grade_eval, {}),
+        ("train", training.train, training.TRAIN_OPTIONS),
+        ("plan", training.plan, {}),
+        ("score", score.score, {}),
+        ("compare", evaluation.compare_command, {}),
+        ("report", evaluation.report_command, {}),
+        ("demo", demo.demo, {}),
+        ("generate", generate.generate, {}),
+        ("serve", serve.serve, {}),
+    ]
+    for name, function, options in commands:
+        app.command(name, **options)(function)
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from rubricrl.backends import load_backend
-from rubricrl.cli import app, console
+from rubricrl.cli import console
 from rubricrl.corpus.extract import ExtractConfig, extract, report_path
 from rubricrl.corpus.research_plan_gen import HUB_NAME, export_samples, import_samples
 from rubricrl.corpus.select import SelectionRules
@@ -17,10 +17,9 @@ from rubricrl.jsonl import load_records
 from rubricrl.records import Sample
 
 
-@app.command("extract")
 def extract_command(
     papers: Path = typer.Argument(..., help="papers.jsonl written by `rubricrl ingest`."),
-    out: Path = typer.Option(..., "-o", "--out", help="samples.jsonl to append to."),
+    out: Path = typer.Option(..., "-o", "--output", help="samples.jsonl to append to."),
     creator: str = typer.Option("embedded", help="Model spec of the sample creator."),
     insights: int = typer.Option(3, help="Insights to ask for per paper."),
     draft_items: int = typer.Option(15, help="Rubric items drafted per goal."),
@@ -55,7 +54,6 @@ def extract_command(
     console.print(f"report: {report_path(out)}")
 
 
-@app.command("split")
 def split_command(
     samples: Path = typer.Argument(..., help="samples.jsonl"),
     out_dir: Path = typer.Option(..., "-o", "--out-dir", help="Folder for train/test files."),
@@ -71,10 +69,9 @@ def split_command(
     )
 
 
-@app.command("import")
 def import_command(
     source: str = typer.Argument(HUB_NAME, help="Hub dataset name, or a parquet/JSONL/CSV file."),
-    out: Path = typer.Option(..., "-o", "--out", help="samples.jsonl to append to."),
+    out: Path = typer.Option(..., "-o", "--output", help="samples.jsonl to append to."),
     config: str | None = typer.Option(None, help="Hub config: ml, arxiv or pubmed."),
     split: str = typer.Option("train", help="Hub split: train or test."),
     domain: str | None = typer.Option(None, help="Domain to record (default: the config)."),
@@ -91,10 +88,9 @@ def import_command(
         raise typer.Exit(1)
 
 
-@app.command("export")
 def export_command(
     samples: Path = typer.Argument(..., help="samples.jsonl"),
-    out: Path = typer.Option(..., "-o", "--out", help="A .parquet, .jsonl or .csv file."),
+    out: Path = typer.Option(..., "-o", "--output", help="A .parquet, .jsonl or .csv file."),
 ) -> None:
     """Write samples in the research-plan-gen schema, to share them the same way."""
     records = load_records(samples, Sample)

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import typer
 
-from rubricrl.cli import app, console
+from rubricrl.cli import console
 from rubricrl.demo import DemoConfig, run_demo
 
 
-@app.command()
 def demo(
     papers: Path = typer.Option(Path("examples/papers"), help="Folder of papers to mine."),
     run_dir: Path = typer.Option(Path("runs/demo"), help="Folder for every stage's files."),

@@ -7,13 +7,11 @@ from pathlib import Path
 import typer
 
 from rubricrl.backends.registry import SPEC_HELP
-from rubricrl.cli import app
 from rubricrl.evaluation.compare import CompareConfig, compare, render_summary
 from rubricrl.evaluation.jury import RULES
 from rubricrl.evaluation.report import write_report
 
 
-@app.command("compare")
 def compare_command(
     plans_a: Path = typer.Argument(..., help="Plans of model A (JSONL of Plan)."),
     plans_b: Path = typer.Argument(..., help="Plans of model B (JSONL of Plan)."),
@@ -67,7 +65,6 @@ def compare_command(
     typer.echo(f"wrote {output} and {config.summary_path}")
 
 
-@app.command("report")
 def report_command(
     run_dir: Path = typer.Argument(
         ..., help="Run folder (metrics, evals, grades, plans, comparisons)."

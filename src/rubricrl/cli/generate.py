@@ -9,7 +9,6 @@ import typer
 
 from rubricrl.backends import Sampling, load_backend
 from rubricrl.backends.base import user
-from rubricrl.cli import app
 from rubricrl.errors import InputError
 
 
@@ -24,7 +23,6 @@ def _read_schema(path: Path | None) -> dict | None:
         raise InputError(f"{path}: not valid JSON ({error.msg}, line {error.lineno})") from None
 
 
-@app.command()
 def generate(
     prompt: str = typer.Option(..., help="The user message."),
     model: str = typer.Option(

@@ -13,7 +13,6 @@ from rich.table import Table
 
 from rubricrl.backends import load_backend
 from rubricrl.backends.registry import SPEC_HELP
-from rubricrl.cli import app
 from rubricrl.errors import InputError
 from rubricrl.grading.agreement import agreement
 from rubricrl.grading.grader import Grader, GradingConfig, Mode
@@ -44,7 +43,6 @@ def _print_summary(summary: GradeSummary, limit: int = 20) -> None:
     _out.print(table)
 
 
-@app.command()
 def grade(
     samples: Path = typer.Argument(..., help="Samples JSONL (goals, rubrics, references)."),
     plans: Path = typer.Argument(..., help="Plans JSONL to grade."),
@@ -69,7 +67,6 @@ def grade(
     _print_summary(summary)
 
 
-@app.command("grade-eval")
 def grade_eval(
     grades: Path = typer.Argument(..., help="Grades JSONL of the grader under test."),
     reference: Path = typer.Argument(..., help="Reference grades JSONL (strong grader or humans)."),

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import typer
 
-from rubricrl.cli import app, console
+from rubricrl.cli import console
 from rubricrl.corpus.ingest import ingest as ingest_papers
 from rubricrl.corpus.ingest import write_failures
 
 
-@app.command()
 def ingest(
     paths: list[Path] = typer.Argument(..., help="Paper files or folders (searched recursively)."),
     output: Path = typer.Option(

@@ -8,13 +8,11 @@ import typer
 
 from rubricrl.backends import load_backend
 from rubricrl.backends.registry import SPEC_HELP
-from rubricrl.cli import app
 from rubricrl.errors import InputError
 from rubricrl.evaluation.score import score_plans
 from rubricrl.grading.grader import Grader
 
 
-@app.command()
 def score(
     samples: Path = typer.Argument(..., help="Samples JSONL (goals and rubrics)."),
     plans: Path = typer.Argument(..., help="Plans JSONL to score."),

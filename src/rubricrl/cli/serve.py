@@ -8,11 +8,10 @@ import typer
 
 from rubricrl.backends.embedded import EMBEDDED_NAME, embedded_gguf
 from rubricrl.backends.llama_server import LlamaServer
-from rubricrl.cli import app, console
+from rubricrl.cli import console
 from rubricrl.errors import BackendError, InputError
 
 
-@app.command()
 def serve(
     port: int = typer.Option(8080, help="Port to listen on (127.0.0.1 only)."),
     model: Path | None = typer.Option(None, help="A GGUF file; default: the embedded model."),

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from rubricrl.backends.registry import SPEC_HELP
-from rubricrl.cli import app, console
+from rubricrl.cli import console
 from rubricrl.evaluation.plan import PlanConfig, plan_file
 
 PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
+# `train` hands every flag, --help included, to the run config's own parser.
+TRAIN_OPTIONS: dict[str, Any] = {"context_settings": PASSTHROUGH, "add_help_option": False}
 
 
-@app.command(context_settings=PASSTHROUGH, add_help_option=False)
 def train(ctx: typer.Context) -> None:
     """Train the policy with GRPO: `--config run.yaml` and/or any TrainConfig/GRPOConfig flag
     (`rubricrl train --help` lists them all)."""
@@ -25,7 +27,6 @@ def train(ctx: typer.Context) -> None:
     console.print(f"trained to step {run.trainer.state.global_step}: {grpo.output_dir}")
 
 
-@app.command()
 def plan(
     samples: Path = typer.Argument(..., help="Samples (JSONL) whose goals to plan for."),
     model: str = typer.Option(
