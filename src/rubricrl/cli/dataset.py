@@ -9,6 +9,7 @@ from rich.table import Table
 
 from rubricrl.backends import load_backend
 from rubricrl.cli import console
+from rubricrl.cli import out as results
 from rubricrl.corpus.extract import ExtractConfig, extract, report_path
 from rubricrl.corpus.research_plan_gen import HUB_NAME, export_samples, import_samples
 from rubricrl.corpus.select import SelectionRules
@@ -50,20 +51,20 @@ def extract_command(
     for reason, count in report.dropped_items.items():
         table.add_row(f"item dropped: {reason}", str(count))
     table.add_row("papers cut to fit", str(len(report.cut_papers)))
-    console.print(table)
-    console.print(f"report: {report_path(out)}")
+    results.print(table)
+    results.print(f"report: {report_path(out)}")
 
 
 def split_command(
     samples: Path = typer.Argument(..., help="samples.jsonl"),
-    out_dir: Path = typer.Option(..., "-o", "--out-dir", help="Folder for train/test files."),
+    out_dir: Path = typer.Option(..., "-o", "--output", help="Folder for train/test files."),
     test_fraction: float = typer.Option(0.2, help="Share of papers that go to test."),
     seed: int = typer.Option(0, help="Shuffle seed: the same seed gives the same split."),
 ) -> None:
     """Split samples into train and test by paper (JSONL, plus parquet for `datasets`)."""
     result = split_by_paper(load_records(samples, Sample), test_fraction, seed)
     write_split(result, out_dir)
-    console.print(
+    results.print(
         f"train: {len(result.train)} samples, test: {len(result.test)} samples -> {out_dir}"
         f" (load with datasets.load_dataset('parquet', data_dir='{out_dir / 'hf'}'))"
     )
@@ -80,7 +81,7 @@ def import_command(
     report = import_samples(source, out, config, split, domain)
     for line in report.bad_rows:
         console.print(f"[yellow]skipped[/yellow] {line}", highlight=False)
-    console.print(
+    results.print(
         f"imported {report.imported} samples ({report.skipped_existing} already there, "
         f"{len(report.bad_rows)} bad rows) -> {out}"
     )
@@ -95,4 +96,4 @@ def export_command(
     """Write samples in the research-plan-gen schema, to share them the same way."""
     records = load_records(samples, Sample)
     export_samples(records, out)
-    console.print(f"exported {len(records)} samples -> {out}")
+    results.print(f"exported {len(records)} samples -> {out}")

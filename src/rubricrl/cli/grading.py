@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import cast
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from rubricrl.backends import load_backend
 from rubricrl.backends.registry import SPEC_HELP
+from rubricrl.cli import out
 from rubricrl.errors import InputError
 from rubricrl.grading.agreement import agreement
 from rubricrl.grading.grader import Grader, GradingConfig, Mode
@@ -22,7 +22,6 @@ from rubricrl.jsonl import load_records
 from rubricrl.records import Grade
 
 _MODES = ("all", "per-item")
-_out = Console()
 
 
 def _number(value: float | None) -> str:
@@ -30,7 +29,7 @@ def _number(value: float | None) -> str:
 
 
 def _print_summary(summary: GradeSummary, limit: int = 20) -> None:
-    _out.print(
+    out.print(
         f"grades: {summary.grades}  unscored: {summary.unscored}  "
         f"mean score: {_number(summary.mean_score)}"
     )
@@ -40,7 +39,7 @@ def _print_summary(summary: GradeSummary, limit: int = 20) -> None:
         table.add_row(item, f"{share:.3f}")
     if len(items) > limit:
         table.add_row("...", f"{len(items) - limit} more item ids")
-    _out.print(table)
+    out.print(table)
 
 
 def grade(
@@ -79,7 +78,7 @@ def grade_eval(
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2))
         return
-    _out.print(
+    out.print(
         f"plans compared: {result.plans} (skipped: {result.skipped})  verdicts: {result.verdicts}  "
         f"accuracy: {_number(result.accuracy)}  Cohen's kappa: {_number(result.kappa)}"
     )
@@ -92,4 +91,4 @@ def grade_eval(
             str(cell.false_unmet),
             str(cell.true_unmet),
         )
-    _out.print(table)
+    out.print(table)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from rubricrl.cli import console
+from rubricrl.cli import console, out
 from rubricrl.corpus.ingest import ingest as ingest_papers
 from rubricrl.corpus.ingest import write_failures
 
@@ -26,7 +26,7 @@ def ingest(
     if errors is not None:
         write_failures(errors, report.failures)
     formats = ", ".join(f"{fmt} {n}" for fmt, n in sorted(report.written.items())) or "none"
-    console.print(
+    out.print(
         f"wrote {sum(report.written.values())} papers ({formats}) to {output}; "
         f"{report.already_done} already there; {len(report.failures)} failed",
         markup=False,

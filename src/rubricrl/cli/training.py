@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from rubricrl.backends.registry import SPEC_HELP
-from rubricrl.cli import console
+from rubricrl.cli import out
 from rubricrl.evaluation.plan import PlanConfig, plan_file
 
 PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
@@ -24,7 +24,7 @@ def train(ctx: typer.Context) -> None:
 
     config, grpo = parse_train_args(ctx.args)
     run = run_training(config, grpo)
-    console.print(f"trained to step {run.trainer.state.global_step}: {grpo.output_dir}")
+    out.print(f"trained to step {run.trainer.state.global_step}: {grpo.output_dir}")
 
 
 def plan(
@@ -47,4 +47,4 @@ def plan(
         n=n, max_tokens=max_tokens, temperature=temperature, seed=seed, batch_size=batch_size
     )
     written = plan_file(samples, model, output, config, cache=not no_cache)
-    console.print(f"{written} new plans -> {output}")
+    out.print(f"{written} new plans -> {output}")
