@@ -27,6 +27,7 @@ from rubricrl.evaluation.report import write_report
 from rubricrl.evaluation.score import score_plans
 from rubricrl.grading.grader import Grader, GradingConfig
 from rubricrl.jsonl import load_records, write_records
+from rubricrl.layout import RunLayout
 from rubricrl.records import Sample
 
 
@@ -116,18 +117,14 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
     """Run every stage into `config.run_dir`; returns the report's path."""
     if not config.papers.is_dir():
         raise InputError(f"{config.papers}: demo papers not found (run from the repository root)")
-    run = config.run_dir
-    run.mkdir(parents=True, exist_ok=True)
+    run = RunLayout(config.run_dir)
+    run.root.mkdir(parents=True, exist_ok=True)
     stage = _Stages(console)
-    samples, split_dir, test_samples = (
-        run / "samples.jsonl",
-        run / "split",
-        run / "samples_test.jsonl",
-    )
+    samples, split_dir, test_samples = run.samples, run.split, run.test_samples
     with stage("ingest"):
-        ingest([config.papers], run / "papers.jsonl", console=console)
+        ingest([config.papers], run.papers, console=console)
     with stage("extract"):
-        extract(run / "papers.jsonl", samples, load_backend(config.model), _extract_config())
+        extract(run.papers, samples, load_backend(config.model), _extract_config())
     with stage("import"):  # goals in the released dataset's schema join the mined ones
         imported = import_samples(str(config.released), samples, None, "train", None)
         console.print(f"{imported.imported} goals imported from {config.released}")
@@ -138,7 +135,7 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
         console.print(f"{len(result.train)} training goals, {len(result.test)} held-out goals")
     with stage("train"):
         _train(config, split_dir / "train.jsonl", split_dir / "test.jsonl")
-    policies = {"base": config.model, "trained": f"hf:{run.resolve()}"}
+    policies = {"base": config.model, "trained": f"hf:{run.root.resolve()}"}
     plan_config = PlanConfig(max_tokens=config.plan_tokens, temperature=0.7, seed=config.seed)
     evaluation_grader = Grader(
         load_backend(config.model),
@@ -146,19 +143,19 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
     )
     for name, spec in policies.items():
         with stage(f"plan and score ({name})"):
-            plans, grades = run / f"plans_{name}.jsonl", run / f"grades_{name}.jsonl"
+            plans, grades = run.plans(name), run.grades(name)
             plan_file(test_samples, spec, plans, plan_config)
             console.print(score_plans(test_samples, plans, grades, evaluation_grader).line())
     with stage("compare"):
         comparison = CompareConfig(
-            plans_a=run / "plans_trained.jsonl",
-            plans_b=run / "plans_base.jsonl",
+            plans_a=run.plans("trained"),
+            plans_b=run.plans("base"),
             goals=test_samples,
-            output=run / "comparisons.jsonl",
+            output=run.comparisons,
             judges=(config.model,),
             show_rubric=True,
         )
         console.print(render_summary(compare(comparison)))
-    report = write_report(run, run / "report.html")
+    report = write_report(run.root, run.report)
     console.print(f"report: {report.resolve()}  ({stage.elapsed:.0f} s in all)")
     return report

@@ -16,6 +16,7 @@ from rubricrl.errors import BackendError, InputError
 from rubricrl.evaluation.judge import Judge, Pair, Position, position_of
 from rubricrl.evaluation.jury import Jury, Rule, check_jury, orders_by_judge, verdicts_by_judge
 from rubricrl.jsonl import JsonlWriter, load_records
+from rubricrl.layout import summary_path
 from rubricrl.progress import progress_bar
 from rubricrl.records import Comparison, Plan, Sample
 from rubricrl.stats import (
@@ -57,8 +58,7 @@ class CompareConfig:
 
     @property
     def summary_path(self) -> Path:
-        """`comparisons.jsonl` -> `comparisons.summary.json`, in the same folder."""
-        return self.output.with_name(f"{self.output.stem}.summary.json")
+        return summary_path(self.output)
 
 
 def _plans_by_goal(path: Path, goals_path: Path, samples: dict[str, Sample]) -> dict[str, Plan]:

@@ -15,24 +15,13 @@ from matplotlib.figure import Figure
 
 from rubricrl.errors import InputError
 from rubricrl.jsonl import load_records
+from rubricrl.layout import POLICIES, RunLayout
 from rubricrl.records import Grade, Plan, Sample
 from rubricrl.stats import mean_with_ci
 
 TRAINING_SERIES = ("reward_mean", "unscored_frac", "plan_words", "kl", "learning_rate")
-KNOWN_FILES = (
-    "metrics.jsonl",
-    "eval.jsonl",
-    "comparisons.summary.json",
-    "grades_base.jsonl",
-    "grades_trained.jsonl",
-    "samples_test.jsonl",
-    "samples.jsonl",
-    "plans_base.jsonl",
-    "plans_trained.jsonl",
-)
 MAX_ITEM_ROWS = 200
 EXAMPLES = 5
-MODELS = ("base", "trained")
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("rubricrl.evaluation", "templates"),
@@ -72,21 +61,22 @@ class RunFiles:
     def load(cls, run_dir: Path) -> RunFiles:
         if not run_dir.is_dir():
             raise InputError(f"{run_dir}: no such run folder")
-        if not any((run_dir / name).is_file() for name in KNOWN_FILES):
-            raise InputError(f"{run_dir}: none of {', '.join(KNOWN_FILES)} found")
+        layout = RunLayout(run_dir)
+        if not any(path.is_file() for path in layout.report_inputs()):
+            names = ", ".join(path.name for path in layout.report_inputs())
+            raise InputError(f"{run_dir}: none of {names} found")
 
-        def optional(name: str) -> Path | None:
-            path = run_dir / name
+        def optional(path: Path) -> Path | None:
             return path if path.is_file() else None
 
-        summary_path = optional("comparisons.summary.json")
-        samples_path = optional("samples_test.jsonl") or optional("samples.jsonl")
+        summary_path = optional(layout.summary)
+        samples_path = optional(layout.test_samples) or optional(layout.samples)
         return cls(
-            metrics=read_rows(p) if (p := optional("metrics.jsonl")) else None,
-            evals=read_rows(p) if (p := optional("eval.jsonl")) else None,
+            metrics=read_rows(p) if (p := optional(layout.metrics)) else None,
+            evals=read_rows(p) if (p := optional(layout.evals)) else None,
             summary=_read_summary(summary_path) if summary_path else None,
-            grades={m: _load(optional(f"grades_{m}.jsonl"), Grade) for m in MODELS},
-            plans={m: _load(optional(f"plans_{m}.jsonl"), Plan) for m in MODELS},
+            grades={m: _load(optional(layout.grades(m)), Grade) for m in POLICIES},
+            plans={m: _load(optional(layout.plans(m)), Plan) for m in POLICIES},
             samples=_load(samples_path, Sample),
         )
 
@@ -260,7 +250,7 @@ def item_rows(
             "sample": sample_id,
             "item": item_id,
             "text": texts.get((sample_id, item_id), ""),
-            **{m: sum(v) / len(v) if (v := by_model.get(m)) else None for m in MODELS},
+            **{m: sum(v) / len(v) if (v := by_model.get(m)) else None for m in POLICIES},
         }
         for (sample_id, item_id), by_model in sorted(rates.items())
     ]
@@ -278,7 +268,7 @@ def examples(files: RunFiles) -> list[dict[str, Any]]:
     }
     chosen = []
     for sample in files.samples:
-        plans = {m: plan_of[m].get(sample.id) for m in MODELS}
+        plans = {m: plan_of[m].get(sample.id) for m in POLICIES}
         if any(plans.values()):
             entries = {
                 m: {"plan": p, "grade": grade_of.get(p.id)} if p else None for m, p in plans.items()
@@ -296,6 +286,7 @@ def render_report(run_dir: Path) -> str:
     items = item_rows(files.grades, files.samples)
     return _TEMPLATES.get_template("report.html.j2").render(
         run_dir=str(run_dir),
+        layout=RunLayout(Path(".")),
         training_plot=training_plot(files.metrics) if files.metrics else None,
         heldout_plot=heldout_plot(files.evals, files.metrics) if files.evals else None,
         heldout_items=heldout_items(files.evals or []),

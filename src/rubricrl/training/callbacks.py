@@ -23,6 +23,7 @@ from rubricrl.backends import Conversation, Sampling
 from rubricrl.backends.local import LocalBackend
 from rubricrl.grading import Grader, extract_plan
 from rubricrl.grading.score import summarize
+from rubricrl.layout import RunLayout
 from rubricrl.records import Plan, Sample
 from rubricrl.task import plan_conversation, plan_id
 from rubricrl.training.reward import completion_text
@@ -116,7 +117,7 @@ class MetricsCallback(TrainerCallback):
     """One metrics.jsonl row per logged training step (TRL's averages over the logging window)."""
 
     def __init__(self, run_dir: Path | str, is_main: bool) -> None:
-        self.log = StepLog(Path(run_dir) / "metrics.jsonl", write=is_main)
+        self.log = StepLog(RunLayout(Path(run_dir)).metrics, write=is_main)
 
     def on_train_begin(
         self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kw: Any
@@ -176,7 +177,7 @@ class EvalCallback(TrainerCallback):
         self.accelerator = accelerator
         self.every = every
         self.max_new_tokens = max_new_tokens
-        self.log = StepLog(Path(run_dir) / "eval.jsonl", write=accelerator.is_main_process)
+        self.log = StepLog(RunLayout(Path(run_dir)).evals, write=accelerator.is_main_process)
 
     def evaluate(self, model: Any, tokenizer: Any, step: int) -> Row:
         """Write plans for this process's share of goals, grade them, gather, and log the row."""

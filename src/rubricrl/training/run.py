@@ -18,6 +18,7 @@ from rubricrl.backends.embedded import embedded_model_dir
 from rubricrl.backends.registry import ModelSpec
 from rubricrl.errors import InputError
 from rubricrl.grading import Grader
+from rubricrl.layout import RunLayout
 from rubricrl.training.callbacks import EvalCallback, MeteredReward, MetricsCallback
 from rubricrl.training.config import TrainConfig
 from rubricrl.training.dataset import build_dataset, load_samples
@@ -50,7 +51,7 @@ def _resume_checkpoint(config: TrainConfig, run_dir: Path) -> str | None:
         if last is None:
             logger.warning("%s: no checkpoint yet, starting from step 0", run_dir)
         return last
-    if last is not None or (run_dir / "metrics.jsonl").exists():
+    if last is not None or RunLayout(run_dir).metrics.exists():
         raise InputError(f"{run_dir}: holds a run already; pass --resume or another --output_dir")
     return None
 

@@ -1,0 +1,74 @@
+"""The layout of a run folder: every file a stage writes there and the report reads, named once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+POLICIES = ("base", "trained")  # the two policies a run compares
+
+
+def summary_path(comparisons: Path) -> Path:
+    """`comparisons.jsonl` -> `comparisons.summary.json`, in the same folder."""
+    return comparisons.with_name(f"{comparisons.stem}.summary.json")
+
+
+@dataclass(frozen=True)
+class RunLayout:
+    """Paths inside one run folder: corpus, split, training logs, plans, grades, comparisons."""
+
+    root: Path
+
+    @property
+    def papers(self) -> Path:
+        return self.root / "papers.jsonl"
+
+    @property
+    def samples(self) -> Path:
+        return self.root / "samples.jsonl"
+
+    @property
+    def split(self) -> Path:
+        return self.root / "split"
+
+    @property
+    def test_samples(self) -> Path:
+        return self.root / "samples_test.jsonl"
+
+    @property
+    def metrics(self) -> Path:
+        return self.root / "metrics.jsonl"
+
+    @property
+    def evals(self) -> Path:
+        return self.root / "eval.jsonl"
+
+    @property
+    def comparisons(self) -> Path:
+        return self.root / "comparisons.jsonl"
+
+    @property
+    def summary(self) -> Path:
+        return summary_path(self.comparisons)
+
+    @property
+    def report(self) -> Path:
+        return self.root / "report.html"
+
+    def plans(self, policy: str) -> Path:
+        return self.root / f"plans_{policy}.jsonl"
+
+    def grades(self, policy: str) -> Path:
+        return self.root / f"grades_{policy}.jsonl"
+
+    def report_inputs(self) -> list[Path]:
+        """Every file the report reads, in the order it looks for them."""
+        per_policy = [path(p) for path in (self.grades, self.plans) for p in POLICIES]
+        return [
+            self.metrics,
+            self.evals,
+            self.summary,
+            self.test_samples,
+            self.samples,
+            *per_policy,
+        ]
