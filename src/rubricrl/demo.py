@@ -46,8 +46,9 @@ class DemoConfig:
     seed: int = 0
 
 
-def _extract_config() -> ExtractConfig:
+def _extract_config(seed: int) -> ExtractConfig:
     return ExtractConfig(
+        seed=seed,
         insights=2,
         draft_items=6,
         max_paper_chars=3000,
@@ -124,7 +125,7 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
     with stage("ingest"):
         ingest([config.papers], run.papers, console=console)
     with stage("extract"):
-        extract(run.papers, samples, load_backend(config.model), _extract_config())
+        extract(run.papers, samples, load_backend(config.model), _extract_config(config.seed))
     with stage("import"):  # goals in the released dataset's schema join the mined ones
         imported = import_samples(str(config.released), samples, None, "train", None)
         console.print(f"{imported.imported} goals imported from {config.released}")
@@ -139,7 +140,7 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
     plan_config = PlanConfig(max_tokens=config.plan_tokens, temperature=0.7, seed=config.seed)
     evaluation_grader = Grader(
         load_backend(config.model),
-        GradingConfig(mode="per-item", dense=True, rationale_chars=40, retries=0),
+        GradingConfig(mode="per-item", dense=True, rationale_chars=40, retries=0, seed=config.seed),
     )
     for name, spec in policies.items():
         with stage(f"plan and score ({name})"):
@@ -154,6 +155,7 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
             output=run.comparisons,
             judges=(config.model,),
             show_rubric=True,
+            seed=config.seed,
         )
         console.print(render_summary(compare(comparison)))
     report = write_report(run.root, run.report)

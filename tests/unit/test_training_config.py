@@ -74,12 +74,20 @@ def test_samples_are_required_and_grpo_checks_become_input_errors(tmp_path: Path
 def test_grading_settings_come_from_yaml_or_json(tmp_path: Path) -> None:
     path = _yaml(tmp_path, "samples: a.jsonl\ngrading:\n  retries: 0\n  dense: true\n")
     config, _ = parse_train_args(["--config", path])
-    assert (config.grading_config().retries, config.grading_config().dense) == (0, True)
+    assert (config.grading_config(0).retries, config.grading_config(0).dense) == (0, True)
     config, _ = parse_train_args(["--samples", "a", "--grading", '{"rationale_chars": 40}'])
-    assert config.grading_config().rationale_chars == 40
+    assert config.grading_config(0).rationale_chars == 40
     config, _ = parse_train_args(["--samples", "a", "--grading", '{"nope": 1}'])
     with pytest.raises(InputError, match="nope"):
-        config.grading_config()
+        config.grading_config(0)
+
+
+def test_the_run_seed_reaches_the_graders_unless_grading_sets_its_own() -> None:
+    config, grpo = parse_train_args(["--samples", "a", "--seed", "7"])
+    assert config.grading_config(grpo.seed).seed == 7
+    assert config.eval_grading_config(grpo.seed).seed == 7
+    config, grpo = parse_train_args(["--samples", "a", "--seed", "7", "--grading", '{"seed": 3}'])
+    assert config.grading_config(grpo.seed).seed == 3
 
 
 def test_format_penalty_is_configurable() -> None:
@@ -102,8 +110,8 @@ def test_independent_grader_can_use_its_own_protocol() -> None:
             '{"mode": "per-item"}',
         ]
     )
-    assert config.grading_config().dense and config.grading_config().mode == "all"
-    assert config.eval_grading_config().mode == "per-item"
-    assert not config.eval_grading_config().dense
+    assert config.grading_config(0).dense and config.grading_config(0).mode == "all"
+    assert config.eval_grading_config(0).mode == "per-item"
+    assert not config.eval_grading_config(0).dense
     plain, _ = parse_train_args(["--samples", "t.jsonl", "--grading", '{"dense": true}'])
-    assert plain.eval_grading_config() == plain.grading_config()
+    assert plain.eval_grading_config(0) == plain.grading_config(0)

@@ -30,7 +30,7 @@ def compare_command(
     bootstrap: int = typer.Option(
         1000, "--bootstrap", help="Bootstrap resamples for the intervals."
     ),
-    seed: int = typer.Option(0, "--seed", help="Bootstrap seed."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the judges' sampling and the bootstrap."),
     allow_partial: bool = typer.Option(
         False, "--allow-partial", help="Compare only goals both files cover."
     ),

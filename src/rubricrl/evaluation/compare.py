@@ -43,7 +43,9 @@ class CompareConfig:
     )
     rule: Rule = field(default="majority", metadata={"help": "Jury rule: majority or mean."})
     bootstrap: int = field(default=1000, metadata={"help": "Bootstrap resamples for intervals."})
-    seed: int = field(default=0, metadata={"help": "Seed of the bootstrap."})
+    seed: int = field(
+        default=0, metadata={"help": "Seed of the judges' sampling and the bootstrap."}
+    )
     allow_partial: bool = field(
         default=False, metadata={"help": "Compare only the goals both plan files cover."}
     )
@@ -143,7 +145,9 @@ def compare(config: CompareConfig, backends: Sequence[ChatBackend] | None = None
     if backends is None:
         check_jury(config.judges, config.rule)
         backends = [load_backend(spec) for spec in config.judges]
-    sampling = Sampling(temperature=config.temperature, max_tokens=config.max_tokens)
+    sampling = Sampling(
+        temperature=config.temperature, max_tokens=config.max_tokens, seed=config.seed
+    )
     judges = [
         Judge(b, sampling, config.show_rubric, config.show_reference, config.retries)
         for b in backends

@@ -95,15 +95,15 @@ class TrainConfig:
         default=False, metadata={"help": "Continue from the last checkpoint in output_dir."}
     )
 
-    def grading_config(self) -> GradingConfig:
-        """The training grader's settings."""
-        return GradingConfig(**_mapping("grading", self.grading))
+    def grading_config(self, seed: int) -> GradingConfig:
+        """The training grader's settings; the run's `seed` unless `grading` sets one."""
+        return GradingConfig(**{"seed": seed, **_mapping("grading", self.grading)})
 
-    def eval_grading_config(self) -> GradingConfig:
+    def eval_grading_config(self, seed: int) -> GradingConfig:
         """The independent grader's settings (the training grader's unless given)."""
         if self.eval_grading is None:
-            return self.grading_config()
-        return GradingConfig(**_mapping("eval_grading", self.eval_grading))
+            return self.grading_config(seed)
+        return GradingConfig(**{"seed": seed, **_mapping("eval_grading", self.eval_grading)})
 
     def format_penalty(self) -> FormatPenalty:
         """What the reward subtracts for a missing <solution> block or an over-long plan."""

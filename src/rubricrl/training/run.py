@@ -86,7 +86,7 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: Grader | None = Non
     if grader is None:
         grader = Grader(
             grader_backend(config.grader, config.policy, config.grader_cache),
-            config.grading_config(),
+            config.grading_config(grpo.seed),
         )
     trainer = GRPOTrainer(
         model=policy_path(config.policy),
@@ -103,7 +103,7 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: Grader | None = Non
         independent = (
             Grader(
                 load_backend(config.eval_grader, cache=config.grader_cache),
-                config.eval_grading_config(),
+                config.eval_grading_config(grpo.seed),
             )
             if config.eval_grader
             else None
