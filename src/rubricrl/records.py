@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -118,3 +118,32 @@ class Comparison(Record):
     model_b: str
     judgments: list[Judgment]
     decision: Preference | None  # None: no judge gave a scored verdict
+
+
+class TrainingStep(Record):
+    """One metrics.jsonl row: TRL's averages over one logged training step (None: not logged)."""
+
+    step: int
+    reward_mean: float | None = None
+    reward_std: float | None = None
+    zero_std_frac: float | None = None  # share of groups whose rewards all tie: no gradient
+    unscored_frac: float | None = None
+    plan_words: float | None = None
+    kl: float | None = None
+    learning_rate: float | None = None
+    loss: float | None = None
+    entropy: float | None = None
+    completion_tokens: float | None = None
+    clipped_frac: float | None = None
+
+
+class HeldOutEval(Record):
+    """One eval.jsonl row: the policy's held-out plans graded at one step."""
+
+    step: int
+    heldout_score: float | None
+    independent_score: float | None = None
+    item_satisfaction: dict[str, float] = Field(default_factory=dict)
+
+
+StepRow = TypeVar("StepRow", TrainingStep, HeldOutEval)  # a row of a per-step run log

@@ -147,7 +147,7 @@ def test_empty_or_missing_run_folder_is_an_input_error(tmp_path: Path) -> None:
 
 def test_bad_metrics_row_names_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "metrics.jsonl").write_text('{"step": 1}\n{"reward_mean": 2}\n', encoding="utf-8")
-    with pytest.raises(InputError, match=r"metrics\.jsonl:2: expected an object"):
+    with pytest.raises(InputError, match=r"metrics\.jsonl:2: not a TrainingStep: step"):
         render_report(tmp_path)
 
 

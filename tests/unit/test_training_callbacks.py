@@ -8,6 +8,7 @@ from typing import Any
 
 from transformers import TrainerControl, TrainerState, TrainingArguments
 
+from rubricrl.records import TrainingStep
 from rubricrl.training.callbacks import MeteredReward, MetricsCallback, StepLog
 
 
@@ -17,16 +18,17 @@ def _steps(path: Path) -> list[int]:
 
 def test_step_log_skips_logged_steps_rewinds_and_ignores_torn_tail(tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl"
-    log = StepLog(path)
-    assert [log.append({"step": s, "v": s}) for s in (1, 2, 2, 3)] == [True, True, False, True]
+    log = StepLog(path, TrainingStep)
+    rows = [TrainingStep(step=s, loss=s) for s in (1, 2, 2, 3)]
+    assert [log.append(row) for row in rows] == [True, True, False, True]
     with path.open("a") as handle:
-        handle.write('{"step": 4, "v"')  # killed mid-write
-    reopened = StepLog(path)
+        handle.write('{"step": 4, "loss"')  # killed mid-write
+    reopened = StepLog(path, TrainingStep)
     assert sorted(reopened.rows) == [1, 2, 3]
     reopened.rewind(2)
     assert _steps(path) == [1, 2]
-    assert reopened.append({"step": 3, "v": "again"}) and _steps(path) == [1, 2, 3]
-    reader = StepLog(path, write=False)
+    assert reopened.append(TrainingStep(step=3, loss=9)) and _steps(path) == [1, 2, 3]
+    reader = StepLog(path, TrainingStep, write=False)
     reader.rewind(0)
     assert _steps(path) == [1, 2, 3] and reader.latest() is None
 
@@ -51,7 +53,7 @@ def test_metrics_rows_map_trl_logs_and_survive_a_resume(tmp_path: Path) -> None:
     state.global_step = 3
     resumed.on_log(args, state, control, logs={"reward": 0.9})
     assert _steps(tmp_path / "metrics.jsonl") == [1, 2, 3]
-    assert StepLog(tmp_path / "metrics.jsonl").rows[3]["reward_mean"] == 0.9
+    assert StepLog(tmp_path / "metrics.jsonl", TrainingStep).rows[3].reward_mean == 0.9
 
 
 def test_metered_reward_logs_plan_words_and_passes_rewards_through() -> None:

@@ -16,10 +16,17 @@ from matplotlib.figure import Figure
 from rubricrl.errors import InputError
 from rubricrl.jsonl import load_records
 from rubricrl.layout import POLICIES, RunLayout
-from rubricrl.records import Grade, Plan, Sample
+from rubricrl.records import Grade, HeldOutEval, Plan, Sample, StepRow, TrainingStep
 from rubricrl.stats import mean_with_ci
 
-TRAINING_SERIES = ("reward_mean", "unscored_frac", "plan_words", "kl", "learning_rate")
+TRAINING_SERIES = (
+    "reward_mean",
+    "zero_std_frac",
+    "unscored_frac",
+    "plan_words",
+    "kl",
+    "learning_rate",
+)
 MAX_ITEM_ROWS = 200
 EXAMPLES = 5
 
@@ -30,28 +37,17 @@ _TEMPLATES = jinja2.Environment(
 )
 
 
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    """Untyped JSONL rows that must each be an object with a `step` (metrics, held-out evals)."""
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            raise InputError(f"{path}:{number}: not valid JSON") from None
-        if not isinstance(row, dict) or not isinstance(row.get("step"), int | float):
-            raise InputError(f"{path}:{number}: expected an object with a numeric 'step'")
-        rows.append(row)
-    return sorted(rows, key=lambda row: row["step"])
+def read_steps(path: Path, row_type: type[StepRow]) -> list[StepRow]:
+    """The rows of a per-step log (metrics, held-out evaluations), in step order."""
+    return sorted(load_records(path, row_type), key=lambda row: row.step)
 
 
 @dataclass(frozen=True)
 class RunFiles:
     """Whatever a run folder holds; a missing piece is None."""
 
-    metrics: list[dict[str, Any]] | None
-    evals: list[dict[str, Any]] | None
+    metrics: list[TrainingStep] | None
+    evals: list[HeldOutEval] | None
     summary: dict[str, Any] | None
     grades: dict[str, list[Grade] | None]
     plans: dict[str, list[Plan] | None]
@@ -72,8 +68,8 @@ class RunFiles:
         summary_path = optional(layout.summary)
         samples_path = optional(layout.test_samples) or optional(layout.samples)
         return cls(
-            metrics=read_rows(p) if (p := optional(layout.metrics)) else None,
-            evals=read_rows(p) if (p := optional(layout.evals)) else None,
+            metrics=read_steps(p, TrainingStep) if (p := optional(layout.metrics)) else None,
+            evals=read_steps(p, HeldOutEval) if (p := optional(layout.evals)) else None,
             summary=_read_summary(summary_path) if summary_path else None,
             grades={m: _load(optional(layout.grades(m)), Grade) for m in POLICIES},
             plans={m: _load(optional(layout.plans(m)), Plan) for m in POLICIES},
@@ -102,13 +98,13 @@ def _png(figure: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _series(rows: Sequence[dict[str, Any]], key: str) -> tuple[list[float], list[float]]:
+def _series(rows: Sequence[TrainingStep | HeldOutEval], key: str) -> tuple[list[int], list[float]]:
     """(steps, values) of the rows where `key` holds a number."""
-    kept = [(r["step"], r[key]) for r in rows if isinstance(r.get(key), int | float)]
+    kept = [(r.step, value) for r in rows if (value := getattr(r, key, None)) is not None]
     return [s for s, _ in kept], [v for _, v in kept]
 
 
-def training_plot(metrics: Sequence[dict[str, Any]]) -> str | None:
+def training_plot(metrics: Sequence[TrainingStep]) -> str | None:
     """One small panel per training metric present; the reward with a ±1 std band."""
     present = [key for key in TRAINING_SERIES if _series(metrics, key)[0]]
     if not present:
@@ -119,9 +115,10 @@ def training_plot(metrics: Sequence[dict[str, Any]]) -> str | None:
         steps, values = _series(metrics, key)
         axes.plot(steps, values, marker=".", color="tab:blue")
         if key == "reward_mean":
-            band = [(r["step"], r["reward_mean"], r.get("reward_std")) for r in metrics]
             band = [
-                b for b in band if isinstance(b[1], int | float) and isinstance(b[2], int | float)
+                (r.step, r.reward_mean, r.reward_std)
+                for r in metrics
+                if r.reward_mean is not None and r.reward_std is not None
             ]
             axes.fill_between(
                 [b[0] for b in band],
@@ -136,7 +133,7 @@ def training_plot(metrics: Sequence[dict[str, Any]]) -> str | None:
     return _png(figure)
 
 
-def heldout_plot(evals: Sequence[dict[str, Any]], metrics: Sequence[dict[str, Any]] | None) -> str:
+def heldout_plot(evals: Sequence[HeldOutEval], metrics: Sequence[TrainingStep] | None) -> str:
     """Training reward beside held-out and independent scores: diverging lines mean reward hacking."""
     figure = Figure(figsize=(7.0, 3.6))
     axes = figure.add_subplot()
@@ -154,12 +151,12 @@ def heldout_plot(evals: Sequence[dict[str, Any]], metrics: Sequence[dict[str, An
     return _png(figure)
 
 
-def heldout_items(evals: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def heldout_items(evals: Sequence[HeldOutEval]) -> list[dict[str, Any]]:
     """Per rubric item, its held-out satisfaction rate at the first and last evaluation."""
-    with_items = [row for row in evals if isinstance(row.get("item_satisfaction"), dict)]
+    with_items = [row for row in evals if row.item_satisfaction]
     if not with_items:
         return []
-    first, last = with_items[0]["item_satisfaction"], with_items[-1]["item_satisfaction"]
+    first, last = with_items[0].item_satisfaction, with_items[-1].item_satisfaction
     return [
         {"item": item, "first": first.get(item), "last": last.get(item)}
         for item in sorted(first.keys() | last.keys())

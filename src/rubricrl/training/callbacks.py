@@ -6,13 +6,12 @@ steps already logged are skipped, so a killed and resumed run has no duplicated 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import statistics
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic
 
 from accelerate import Accelerator
 from accelerate.utils import gather_object
@@ -23,29 +22,27 @@ from rubricrl.backends import Conversation, Sampling
 from rubricrl.backends.local import LocalBackend
 from rubricrl.grading import Grader, extract_plan
 from rubricrl.grading.score import summarize
+from rubricrl.jsonl import read_records
 from rubricrl.layout import RunLayout
-from rubricrl.records import Plan, Sample
+from rubricrl.records import HeldOutEval, Plan, Sample, StepRow, TrainingStep
 from rubricrl.task import plan_conversation, plan_id
 from rubricrl.training.reward import completion_text
 
 logger = logging.getLogger(__name__)
 
-Row = dict[str, Any]
 RewardFunc = Callable[..., list[float | None]]
 
 
-class StepLog:
+class StepLog(Generic[StepRow]):
     """A JSONL file with at most one row per `step`; only the writing process touches the disk."""
 
-    def __init__(self, path: Path | str, write: bool = True) -> None:
+    def __init__(self, path: Path | str, row_type: type[StepRow], write: bool = True) -> None:
         self.path = Path(path)
         self.write = write
-        self.rows: dict[int, Row] = {}
+        self.rows: dict[int, StepRow] = {}
         if self.path.exists():
-            for line in self.path.read_text(encoding="utf-8").splitlines(keepends=True):
-                if line.endswith("\n") and line.strip():  # a torn last line is a killed write
-                    row = json.loads(line)
-                    self.rows.setdefault(int(row["step"]), row)
+            for row in read_records(self.path, row_type):  # a torn last line is a killed write
+                self.rows.setdefault(row.step, row)
 
     def rewind(self, step: int) -> None:
         """Forget rows after `step` (the checkpoint a run resumes from), on disk too."""
@@ -54,25 +51,24 @@ class StepLog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.path.with_suffix(".tmp")
             temporary.write_text(
-                "".join(json.dumps(self.rows[s]) + "\n" for s in sorted(self.rows)),
+                "".join(self.rows[s].model_dump_json() + "\n" for s in sorted(self.rows)),
                 encoding="utf-8",
             )
             os.replace(temporary, self.path)
 
-    def append(self, row: Row) -> bool:
+    def append(self, row: StepRow) -> bool:
         """Add a row unless its step is logged already; flushed to disk before returning."""
-        step = int(row["step"])
-        if step in self.rows:
+        if row.step in self.rows:
             return False
-        self.rows[step] = row
+        self.rows[row.step] = row
         if self.write:
             with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(row) + "\n")
+                handle.write(row.model_dump_json() + "\n")
                 handle.flush()
                 os.fsync(handle.fileno())
         return True
 
-    def latest(self) -> Row | None:
+    def latest(self) -> StepRow | None:
         return self.rows[max(self.rows)] if self.rows else None
 
 
@@ -117,7 +113,7 @@ class MetricsCallback(TrainerCallback):
     """One metrics.jsonl row per logged training step (TRL's averages over the logging window)."""
 
     def __init__(self, run_dir: Path | str, is_main: bool) -> None:
-        self.log = StepLog(RunLayout(Path(run_dir)).metrics, write=is_main)
+        self.log = StepLog(RunLayout(Path(run_dir)).metrics, TrainingStep, write=is_main)
 
     def on_train_begin(
         self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kw: Any
@@ -134,9 +130,8 @@ class MetricsCallback(TrainerCallback):
     ) -> None:
         if not logs or "reward" not in logs:  # the end-of-training summary has no reward
             return
-        row: Row = {"step": state.global_step}
-        row.update({ours: logs.get(theirs) for ours, theirs in METRIC_KEYS.items()})
-        self.log.append(row)
+        values = {ours: logs.get(theirs) for ours, theirs in METRIC_KEYS.items()}
+        self.log.append(TrainingStep(step=state.global_step, **values))
 
 
 def generate_texts(
@@ -177,9 +172,11 @@ class EvalCallback(TrainerCallback):
         self.accelerator = accelerator
         self.every = every
         self.max_new_tokens = max_new_tokens
-        self.log = StepLog(RunLayout(Path(run_dir)).evals, write=accelerator.is_main_process)
+        self.log = StepLog(
+            RunLayout(Path(run_dir)).evals, HeldOutEval, write=accelerator.is_main_process
+        )
 
-    def evaluate(self, model: Any, tokenizer: Any, step: int) -> Row:
+    def evaluate(self, model: Any, tokenizer: Any, step: int) -> HeldOutEval:
         """Write plans for this process's share of goals, grade them, gather, and log the row."""
         with self.accelerator.split_between_processes(self.samples) as mine:
             # every process enters: under ZeRO-3 gathering the weights is a collective
@@ -198,14 +195,20 @@ class EvalCallback(TrainerCallback):
             grades = self.grader.grade_many(pairs)
             independent = self.independent.grade_many(pairs) if self.independent else []
         summary = summarize(gather_object(grades))
-        heldout = summary.mean_score
-        row: Row = {"step": step, "heldout_score": heldout, "independent_score": None}
-        if self.independent is not None:
-            row["independent_score"] = summarize(gather_object(independent)).mean_score
-        row["item_satisfaction"] = summary.item_satisfaction
+        row = HeldOutEval(
+            step=step,
+            heldout_score=summary.mean_score,
+            independent_score=(
+                summarize(gather_object(independent)).mean_score if self.independent else None
+            ),
+            item_satisfaction=summary.item_satisfaction,
+        )
         self.log.append(row)
         logger.info(
-            "step %d: held-out score %s, independent %s", step, heldout, row["independent_score"]
+            "step %d: held-out score %s, independent %s",
+            step,
+            row.heldout_score,
+            row.independent_score,
         )
         return row
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
+from rubricrl.records import HeldOutEval
 from rubricrl.training.callbacks import StepLog
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,9 @@ class HackingMonitor:
 class HackingCallback(TrainerCallback):
     """Watches the evaluation log after each step; warns and (if `stop`) ends training on hacking."""
 
-    def __init__(self, evaluations: StepLog, monitor: HackingMonitor, stop: bool = False) -> None:
+    def __init__(
+        self, evaluations: StepLog[HeldOutEval], monitor: HackingMonitor, stop: bool = False
+    ) -> None:
         self.evaluations = evaluations
         self.monitor = monitor
         self.stop = stop
@@ -51,7 +54,7 @@ class HackingCallback(TrainerCallback):
         for step in sorted(set(self.evaluations.rows) - self.seen):
             self.seen.add(step)
             row = self.evaluations.rows[step]
-            if self.monitor.observe(row["heldout_score"], row["independent_score"]):
+            if self.monitor.observe(row.heldout_score, row.independent_score):
                 self.suspected_at.append(step)
                 logger.warning(
                     "possible reward hacking at step %d: training-grader score rose and the "
