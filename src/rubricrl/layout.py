@@ -61,9 +61,13 @@ class RunLayout:
     def grades(self, policy: str) -> Path:
         return self.root / f"grades_{policy}.jsonl"
 
+    def scores(self, policy: str) -> Path:
+        """The score stage's summary of a policy's grades."""
+        return summary_path(self.grades(policy))
+
     def report_inputs(self) -> list[Path]:
         """Every file the report reads, in the order it looks for them."""
-        per_policy = [path(p) for path in (self.grades, self.plans) for p in POLICIES]
+        per_policy = [path(p) for path in (self.scores, self.grades, self.plans) for p in POLICIES]
         return [
             self.metrics,
             self.evals,

@@ -146,4 +146,26 @@ class HeldOutEval(Record):
     item_satisfaction: dict[str, float] = Field(default_factory=dict)
 
 
+class ScoreSummary(Record):
+    """What `score` found for one plan file: the mean rubric score with its bootstrap interval
+    over the scored plans, unscored plans counted, and each item's satisfied share."""
+
+    grader: str
+    scored: int
+    unscored: int
+    mean: float | None
+    ci_low: float | None
+    ci_high: float | None
+    item_satisfaction: dict[str, float]  # keyed sample_id/item_id
+
+    def line(self) -> str:
+        """One line for people: the mean, its 95% interval and the counts."""
+        if self.mean is None:
+            return f"no plan could be scored ({self.unscored} unscored), grader {self.grader}"
+        return (
+            f"mean rubric score {self.mean:.3f} [95% CI {self.ci_low:.3f}, {self.ci_high:.3f}] "
+            f"over {self.scored} plans ({self.unscored} unscored), grader {self.grader}"
+        )
+
+
 StepRow = TypeVar("StepRow", TrainingStep, HeldOutEval)  # a row of a per-step run log

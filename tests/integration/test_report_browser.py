@@ -12,6 +12,7 @@ from rubricrl.backends.fake import FakeBackend
 from rubricrl.errors import InputError
 from rubricrl.evaluation.compare import CompareConfig, compare
 from rubricrl.evaluation.report import render_report, write_report
+from rubricrl.evaluation.score import summarize_scores
 from rubricrl.jsonl import write_records
 from rubricrl.records import Grade, Plan, Provenance, RubricItem, Sample, Verdict
 
@@ -80,6 +81,8 @@ def build_run(root: Path) -> Path:
                 )
             )
         write_records(root / f"grades_{model}.jsonl", grades)
+        summary = summarize_scores(grades, "fake", resamples=200)
+        (root / f"grades_{model}.summary.json").write_text(summary.model_dump_json())
     write_jsonl(
         root / "metrics.jsonl",
         [

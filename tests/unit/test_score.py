@@ -8,7 +8,7 @@ from rubricrl.backends.fake import FakeBackend
 from rubricrl.evaluation.score import score_plans
 from rubricrl.grading.grader import Grader, GradingConfig
 from rubricrl.jsonl import write_records
-from rubricrl.records import Plan, Provenance, RubricItem, Sample
+from rubricrl.records import Plan, Provenance, RubricItem, Sample, ScoreSummary
 
 
 def half_met(conversation: Conversation) -> str:
@@ -40,12 +40,8 @@ def test_score_reports_mean_interval_and_unscored(tmp_path: Path) -> None:
     report = score_plans(
         tmp_path / "samples.jsonl", tmp_path / "plans.jsonl", tmp_path / "grades.jsonl", grader
     )
-    assert report.mean is not None
-    assert (report.mean.value, report.mean.low, report.mean.high, report.mean.n) == (
-        0.5,
-        0.5,
-        0.5,
-        1,
-    )
-    assert report.unscored == 1
+    assert (report.mean, report.ci_low, report.ci_high, report.scored) == (0.5, 0.5, 0.5, 1)
+    assert report.unscored == 1 and report.item_satisfaction == {"g/a": 1.0, "g/b": 0.0}
+    written = (tmp_path / "grades.summary.json").read_text(encoding="utf-8")
+    assert ScoreSummary.model_validate_json(written) == report
     assert report.line().startswith("mean rubric score 0.500 [95% CI 0.500, 0.500] over 1 plans")

@@ -12,12 +12,20 @@ from typing import Any
 
 import jinja2
 from matplotlib.figure import Figure
+from pydantic import ValidationError
 
 from rubricrl.errors import InputError
 from rubricrl.jsonl import load_records
 from rubricrl.layout import POLICIES, RunLayout
-from rubricrl.records import Grade, HeldOutEval, Plan, Sample, StepRow, TrainingStep
-from rubricrl.stats import mean_with_ci
+from rubricrl.records import (
+    Grade,
+    HeldOutEval,
+    Plan,
+    Sample,
+    ScoreSummary,
+    StepRow,
+    TrainingStep,
+)
 
 TRAINING_SERIES = (
     "reward_mean",
@@ -49,6 +57,7 @@ class RunFiles:
     metrics: list[TrainingStep] | None
     evals: list[HeldOutEval] | None
     summary: dict[str, Any] | None
+    scores: dict[str, ScoreSummary | None]
     grades: dict[str, list[Grade] | None]
     plans: dict[str, list[Plan] | None]
     samples: list[Sample] | None
@@ -71,6 +80,7 @@ class RunFiles:
             metrics=read_steps(p, TrainingStep) if (p := optional(layout.metrics)) else None,
             evals=read_steps(p, HeldOutEval) if (p := optional(layout.evals)) else None,
             summary=_read_summary(summary_path) if summary_path else None,
+            scores={m: _read_scores(optional(layout.scores(m))) for m in POLICIES},
             grades={m: _load(optional(layout.grades(m)), Grade) for m in POLICIES},
             plans={m: _load(optional(layout.plans(m)), Plan) for m in POLICIES},
             samples=_load(samples_path, Sample),
@@ -79,6 +89,15 @@ class RunFiles:
 
 def _load(path: Path | None, record_type: type[Any]) -> list[Any] | None:
     return load_records(path, record_type) if path else None
+
+
+def _read_scores(path: Path | None) -> ScoreSummary | None:
+    if path is None:
+        return None
+    try:
+        return ScoreSummary.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValidationError as error:
+        raise InputError(f"{path}: not a score summary ({error.errors()[0]['msg']})") from None
 
 
 def _read_summary(path: Path) -> dict[str, Any]:
@@ -194,25 +213,6 @@ def win_rate_plot(rows: Sequence[dict[str, Any]]) -> str:
     return _png(figure)
 
 
-def score_rows(grades: dict[str, list[Grade] | None]) -> list[dict[str, Any]]:
-    """Per model: scored and unscored plans, and the mean rubric score with its interval."""
-    rows = []
-    for model, found in grades.items():
-        if found is None:
-            continue
-        scores = [g.score for g in found if g.score is not None]
-        estimate = mean_with_ci(scores) if scores else None
-        rows.append(
-            {
-                "model": model,
-                "scored": len(scores),
-                "unscored": len(found) - len(scores),
-                "mean": estimate,
-            }
-        )
-    return rows
-
-
 def score_plot(grades: dict[str, list[Grade] | None]) -> str | None:
     """Histograms of rubric scores before and after training, on shared bins."""
     figure = Figure(figsize=(7.0, 3.4))
@@ -232,24 +232,21 @@ def score_plot(grades: dict[str, list[Grade] | None]) -> str | None:
 
 
 def item_rows(
-    grades: dict[str, list[Grade] | None], samples: list[Sample] | None
+    scores: dict[str, ScoreSummary | None], samples: list[Sample] | None
 ) -> list[dict[str, Any]]:
-    """Per rubric item, the share of graded plans that satisfy it, for each model."""
-    texts = {(s.id, i.id): i.text for s in samples or [] for i in s.rubric}
-    rates: dict[tuple[str, str], dict[str, list[bool]]] = {}
-    for model, found in grades.items():
-        for grade in found or []:
-            for verdict in grade.verdicts:
-                cell = rates.setdefault((grade.sample_id, verdict.item_id), {})
-                cell.setdefault(model, []).append(verdict.satisfied)
+    """Per rubric item, the share of graded plans that satisfy it, for each policy, as the score
+    stage computed it."""
+    texts = {f"{s.id}/{i.id}": i.text for s in samples or [] for i in s.rubric}
+    shares = {p: summary.item_satisfaction for p, summary in scores.items() if summary}
+    items = sorted({item for by_item in shares.values() for item in by_item})
     return [
         {
-            "sample": sample_id,
-            "item": item_id,
-            "text": texts.get((sample_id, item_id), ""),
-            **{m: sum(v) / len(v) if (v := by_model.get(m)) else None for m in POLICIES},
+            "sample": item.rpartition("/")[0],
+            "item": item.rpartition("/")[2],
+            "text": texts.get(item, ""),
+            **{p: shares[p].get(item) if p in shares else None for p in POLICIES},
         }
-        for (sample_id, item_id), by_model in sorted(rates.items())
+        for item in items
     ]
 
 
@@ -280,7 +277,7 @@ def render_report(run_dir: Path) -> str:
     """The HTML page for everything found in `run_dir`."""
     files = RunFiles.load(run_dir)
     win_rows = win_rate_rows(files.summary) if files.summary else []
-    items = item_rows(files.grades, files.samples)
+    items = item_rows(files.scores, files.samples)
     return _TEMPLATES.get_template("report.html.j2").render(
         run_dir=str(run_dir),
         layout=RunLayout(Path(".")),
@@ -290,7 +287,7 @@ def render_report(run_dir: Path) -> str:
         summary=files.summary,
         win_rows=win_rows,
         win_plot=win_rate_plot(plotted) if (plotted := scored_rows(win_rows)) else None,
-        score_rows=score_rows(files.grades),
+        score_rows={p: summary for p, summary in files.scores.items() if summary},
         score_plot=score_plot(files.grades),
         item_rows=items[:MAX_ITEM_ROWS],
         items_total=len(items),

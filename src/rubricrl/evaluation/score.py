@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 from rubricrl.grading.grader import Grader
+from rubricrl.grading.score import summarize
 from rubricrl.grading.stage import grade_file
-from rubricrl.jsonl import read_records
-from rubricrl.records import Grade
-from rubricrl.stats import Estimate, mean_with_ci
-
-
-@dataclass(frozen=True)
-class ScoreReport:
-    """Mean rubric score with its bootstrap interval; unscored plans are counted, not averaged."""
-
-    grader: str
-    mean: Estimate | None
-    unscored: int
-
-    def line(self) -> str:
-        """One line for people: the mean, its 95% interval and the counts."""
-        if self.mean is None:
-            return f"no plan could be scored ({self.unscored} unscored), grader {self.grader}"
-        mean = self.mean
-        return (
-            f"mean rubric score {mean.value:.3f} [95% CI {mean.low:.3f}, {mean.high:.3f}] "
-            f"over {mean.n} plans ({self.unscored} unscored), grader {self.grader}"
-        )
+from rubricrl.jsonl import load_records
+from rubricrl.layout import summary_path
+from rubricrl.records import Grade, ScoreSummary
+from rubricrl.stats import mean_with_ci
 
 
 def score_plans(
@@ -38,10 +21,30 @@ def score_plans(
     grader: Grader,
     resamples: int = 1000,
     seed: int = 0,
-) -> ScoreReport:
-    """Grade the plans (resumably, into `grades_path`) and estimate their mean rubric score."""
+) -> ScoreSummary:
+    """Grade the plans (resumably, into `grades_path`), estimate their mean rubric score, and
+    write the summary beside the grades (`grades.summary.json`) for the report to read."""
     grade_file(samples_path, plans_path, grades_path, grader)
-    grades = list(read_records(grades_path, Grade))
+    summary = summarize_scores(
+        load_records(grades_path, Grade), grader.backend.spec, resamples, seed
+    )
+    summary_path(grades_path).write_text(summary.model_dump_json(indent=2) + "\n", "utf-8")
+    return summary
+
+
+def summarize_scores(
+    grades: Sequence[Grade], grader: str, resamples: int = 1000, seed: int = 0
+) -> ScoreSummary:
+    """The mean rubric score of `grades` with its bootstrap interval, and item satisfaction."""
+    totals = summarize(grades)
     scores = [g.score for g in grades if g.score is not None]
     mean = mean_with_ci(scores, resamples, seed) if scores else None
-    return ScoreReport(grader.backend.spec, mean, unscored=len(grades) - len(scores))
+    return ScoreSummary(
+        grader=grader,
+        scored=len(scores),
+        unscored=totals.unscored,
+        mean=mean.value if mean else None,
+        ci_low=mean.low if mean else None,
+        ci_high=mean.high if mean else None,
+        item_satisfaction=totals.item_satisfaction,
+    )
