@@ -168,4 +168,50 @@ class ScoreSummary(Record):
         )
 
 
+class WinRateRow(Record):
+    """A win rate of A over B over the scored decisions, with its interval and the counts."""
+
+    n: int
+    win_rate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    wins: int
+    losses: int
+    ties: int
+    unscored: int
+
+
+class JudgeWinRate(WinRateRow):
+    """One judge's win rate, and how often it picked the same position in both orders."""
+
+    position_bias: float | None
+
+
+class JudgeAgreement(Record):
+    """Agreement of two judges over the pairs both scored."""
+
+    judges: list[str]
+    n: int
+    unscored: int
+    percent: float | None
+    kappa: float | None
+
+
+class ComparisonSummary(Record):
+    """What `compare` found: the jury's win rate overall, per domain and per judge, agreement."""
+
+    model_a: str
+    model_b: str
+    judges: list[str]
+    rule: str
+    convention: str
+    confidence: float
+    bootstrap: int
+    seed: int
+    overall: WinRateRow
+    by_domain: dict[str, WinRateRow]
+    by_judge: dict[str, JudgeWinRate]
+    agreement: list[JudgeAgreement]
+
+
 StepRow = TypeVar("StepRow", TrainingStep, HeldOutEval)  # a row of a per-step run log

@@ -86,12 +86,12 @@ def write_inputs(
 def test_a_preferring_judge_gives_win_rate_one(tmp_path: Path) -> None:
     config = write_inputs(tmp_path)
     summary = compare(config, [prefers("ALPHA")])
-    assert summary["overall"]["win_rate"] == 1.0
-    assert summary["overall"]["wins"] == len(GOALS)
-    assert summary["by_domain"]["ml"]["n"] == 2 and summary["by_domain"]["bio"]["n"] == 2
-    assert summary["by_judge"]["prefers-ALPHA"]["position_bias"] == 0.0
+    assert summary.overall.win_rate == 1.0
+    assert summary.overall.wins == len(GOALS)
+    assert summary.by_domain["ml"].n == 2 and summary.by_domain["bio"].n == 2
+    assert summary.by_judge["prefers-ALPHA"].position_bias == 0.0
     written = json.loads((tmp_path / "out" / "comparisons.summary.json").read_text())
-    assert written == summary
+    assert written == summary.model_dump()
     rows = load_records(config.output, Comparison)
     assert [r.sample_id for r in rows] == GOALS
     assert all(len(r.judgments) == 2 and r.model_b == "tuned" for r in rows)
@@ -100,9 +100,9 @@ def test_a_preferring_judge_gives_win_rate_one(tmp_path: Path) -> None:
 
 def test_first_position_judge_is_all_ties_with_full_position_bias(tmp_path: Path) -> None:
     summary = compare(write_inputs(tmp_path), [FakeBackend(lambda c: reply("1"), spec="lazy")])
-    assert summary["overall"]["ties"] == len(GOALS)
-    assert summary["overall"]["win_rate"] == 0.5
-    assert summary["by_judge"]["lazy"]["position_bias"] == 1.0
+    assert summary.overall.ties == len(GOALS)
+    assert summary.overall.win_rate == 0.5
+    assert summary.by_judge["lazy"].position_bias == 1.0
 
 
 def test_two_judges_rule_and_agreement(tmp_path: Path) -> None:
@@ -110,11 +110,11 @@ def test_two_judges_rule_and_agreement(tmp_path: Path) -> None:
     judges = [prefers("ALPHA"), FakeBackend(lambda c: reply("1"), spec="lazy")]
     majority = compare(config, judges)
     mean = compare(CompareConfig(**{**config.__dict__, "rule": "mean"}), judges)
-    assert majority["overall"]["ties"] == len(GOALS)  # one A and one tie: no majority
-    assert mean["overall"]["wins"] == len(GOALS)  # mean score +1/2 > 0
-    [pair] = mean["agreement"]
-    assert pair["judges"] == ["prefers-ALPHA", "lazy"]
-    assert pair["percent"] == 0.0
+    assert majority.overall.ties == len(GOALS)  # one A and one tie: no majority
+    assert mean.overall.wins == len(GOALS)  # mean score +1/2 > 0
+    [pair] = mean.agreement
+    assert pair.judges == ["prefers-ALPHA", "lazy"]
+    assert pair.percent == 0.0
     assert len(load_records(config.output, Comparison)) == 2 * len(GOALS)
 
 
@@ -133,18 +133,18 @@ def test_unscored_judgments_are_left_out_of_win_rates_and_agreement_and_counted(
     config = write_inputs(tmp_path)
     judges = [FakeBackend(mute_on_odd_goals, spec="mute"), prefers("ALPHA")]
     summary = compare(config, judges)
-    mute = summary["by_judge"]["mute"]
-    assert (mute["n"], mute["unscored"], mute["win_rate"]) == (2, 2, 1.0)
-    assert summary["overall"]["win_rate"] == 1.0 and summary["overall"]["unscored"] == 0
-    [pair] = summary["agreement"]
-    assert (pair["n"], pair["unscored"], pair["percent"]) == (2, 2, 1.0)
+    mute = summary.by_judge["mute"]
+    assert (mute.n, mute.unscored, mute.win_rate) == (2, 2, 1.0)
+    assert summary.overall.win_rate == 1.0 and summary.overall.unscored == 0
+    [pair] = summary.agreement
+    assert (pair.n, pair.unscored, pair.percent) == (2, 2, 1.0)
     assert "2 unscored" in render_summary(summary)
 
     alone = compare(
         CompareConfig(**{**config.__dict__, "output": tmp_path / "c.jsonl"}), judges[:1]
     )
-    assert alone["overall"]["n"] == 2 and alone["overall"]["unscored"] == 2
-    assert alone["by_domain"]["ml"] == {
+    assert alone.overall.n == 2 and alone.overall.unscored == 2
+    assert alone.by_domain["ml"].model_dump() == {
         "n": 0, "win_rate": None, "ci_low": None, "ci_high": None,
         "wins": 0, "losses": 0, "ties": 0, "unscored": 2,
     }  # fmt: skip
@@ -157,7 +157,7 @@ def test_rerun_skips_finished_comparisons(tmp_path: Path) -> None:
     silent = FakeBackend(
         lambda c: pytest.fail("a finished comparison was judged again"), spec="prefers-ALPHA"
     )
-    assert compare(config, [silent])["overall"]["n"] == len(GOALS)
+    assert compare(config, [silent]).overall.n == len(GOALS)
 
 
 def test_down_backend_keeps_finished_comparisons(tmp_path: Path) -> None:
@@ -166,7 +166,7 @@ def test_down_backend_keeps_finished_comparisons(tmp_path: Path) -> None:
         compare(config, [FailsAfter(calls=2)])
     assert [r.sample_id for r in load_records(config.output, Comparison)] == ["g0", "g1"]
     resumed = FailsAfter(calls=2)
-    assert compare(config, [resumed])["overall"]["n"] == len(GOALS)
+    assert compare(config, [resumed]).overall.n == len(GOALS)
     assert len(resumed.calls) == 4  # only the two missing goals, both orders
 
 
@@ -187,7 +187,7 @@ def test_mismatched_goal_sets_need_allow_partial(tmp_path: Path) -> None:
     ):
         compare(config, [prefers("ALPHA")])
     partial = CompareConfig(**{**config.__dict__, "allow_partial": True})
-    assert compare(partial, [prefers("ALPHA")])["overall"]["n"] == 3
+    assert compare(partial, [prefers("ALPHA")]).overall.n == 3
 
 
 def test_plan_file_with_several_models_is_rejected(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
-from typing import Any
 
 from rubricrl.backends import Sampling, load_backend
 from rubricrl.backends.base import ChatBackend
@@ -18,7 +17,15 @@ from rubricrl.evaluation.jury import Jury, Rule, check_jury, orders_by_judge, ve
 from rubricrl.jsonl import JsonlWriter, load_records
 from rubricrl.layout import summary_path
 from rubricrl.progress import progress_bar
-from rubricrl.records import Comparison, Plan, Sample
+from rubricrl.records import (
+    Comparison,
+    ComparisonSummary,
+    JudgeAgreement,
+    JudgeWinRate,
+    Plan,
+    Sample,
+    WinRateRow,
+)
 from rubricrl.stats import (
     WIN_RATE_CONVENTION,
     cohen_kappa,
@@ -139,7 +146,9 @@ class Goals:
         ]
 
 
-def compare(config: CompareConfig, backends: Sequence[ChatBackend] | None = None) -> dict[str, Any]:
+def compare(
+    config: CompareConfig, backends: Sequence[ChatBackend] | None = None
+) -> ComparisonSummary:
     """Judge every shared goal's pair (resuming), write comparisons and the summary; return it."""
     goals = Goals.load(config)  # check every input before any model loads
     if backends is None:
@@ -172,28 +181,28 @@ def compare(config: CompareConfig, backends: Sequence[ChatBackend] | None = None
     wanted = {pair.id for pair in pairs}
     comparisons = [c for c in load_records(config.output, Comparison) if c.id in wanted]
     summary = summarize(comparisons, config.rule, config.bootstrap, config.seed)
-    config.summary_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    config.summary_path.write_text(summary.model_dump_json(indent=2) + "\n", encoding="utf-8")
     return summary
 
 
-def _rate(decisions: Sequence[str | None], resamples: int, seed: int) -> dict[str, Any]:
+def _rate(decisions: Sequence[str | None], resamples: int, seed: int) -> WinRateRow:
     """Win rate over the scored decisions, and how many were unscored (None)."""
     scored = [decision for decision in decisions if decision is not None]
-    counts = {"unscored": len(decisions) - len(scored)}
+    unscored = len(decisions) - len(scored)
     if not scored:
         empty = {"win_rate": None, "ci_low": None, "ci_high": None}
-        return {"n": 0, **empty, "wins": 0, "losses": 0, "ties": 0, **counts}
+        return WinRateRow(n=0, **empty, wins=0, losses=0, ties=0, unscored=unscored)
     result = win_rate(scored, resamples, seed)
-    return {
-        "n": result.rate.n,
-        "win_rate": result.rate.value,
-        "ci_low": result.rate.low,
-        "ci_high": result.rate.high,
-        "wins": result.wins,
-        "losses": result.losses,
-        "ties": result.ties,
-        **counts,
-    }
+    return WinRateRow(
+        n=result.rate.n,
+        win_rate=result.rate.value,
+        ci_low=result.rate.low,
+        ci_high=result.rate.high,
+        wins=result.wins,
+        losses=result.losses,
+        ties=result.ties,
+        unscored=unscored,
+    )
 
 
 def _position_bias(orders: Sequence[tuple[Position | None, Position | None]]) -> float | None:
@@ -201,21 +210,24 @@ def _position_bias(orders: Sequence[tuple[Position | None, Position | None]]) ->
     return position_bias(scored) if scored else None
 
 
-def _agreement(x: Sequence[str | None], y: Sequence[str | None]) -> dict[str, Any]:
+def _agreement(
+    judges: tuple[str, str], x: Sequence[str | None], y: Sequence[str | None]
+) -> JudgeAgreement:
     """Agreement of two judges over the pairs both scored."""
     both = [(a, b) for a, b in zip(x, y, strict=True) if a is not None and b is not None]
     first, second = [a for a, _ in both], [b for _, b in both]
-    return {
-        "n": len(both),
-        "unscored": len(x) - len(both),
-        "percent": percent_agreement(first, second) if both else None,
-        "kappa": cohen_kappa(first, second) if both else None,
-    }
+    return JudgeAgreement(
+        judges=list(judges),
+        n=len(both),
+        unscored=len(x) - len(both),
+        percent=percent_agreement(first, second) if both else None,
+        kappa=cohen_kappa(first, second) if both else None,
+    )
 
 
 def summarize(
     comparisons: Sequence[Comparison], rule: Rule, resamples: int = 1000, seed: int = 0
-) -> dict[str, Any]:
+) -> ComparisonSummary:
     """Win rate with a bootstrap 95% interval, per domain and per judge, position bias, agreement.
 
     Unscored decisions and verdicts are left out of every rate and counted beside it."""
@@ -228,60 +240,58 @@ def summarize(
         by_domain.setdefault(comparison.domain or "unknown", []).append(comparison.decision)
     orders = [orders_by_judge(c.judgments) for c in comparisons]
     by_judge = {
-        name: {
-            **_rate([v[name] for v in verdicts], resamples, seed),
-            "position_bias": _position_bias(
+        name: JudgeWinRate(
+            **_rate([v[name] for v in verdicts], resamples, seed).model_dump(),
+            position_bias=_position_bias(
                 [(position_of(o[name][0]), position_of(o[name][1])) for o in orders]
             ),
-        }
+        )
         for name in names
     }
-    agreement = [
-        {"judges": [x, y], **_agreement([v[x] for v in verdicts], [v[y] for v in verdicts])}
-        for x, y in combinations(names, 2)
-    ]
-    return {
-        "model_a": comparisons[0].model_a,
-        "model_b": comparisons[0].model_b,
-        "judges": names,
-        "rule": rule,
-        "convention": WIN_RATE_CONVENTION,
-        "confidence": 0.95,
-        "bootstrap": resamples,
-        "seed": seed,
-        "overall": _rate([c.decision for c in comparisons], resamples, seed),
-        "by_domain": {d: _rate(ds, resamples, seed) for d, ds in sorted(by_domain.items())},
-        "by_judge": by_judge,
-        "agreement": agreement,
-    }
+    return ComparisonSummary(
+        model_a=comparisons[0].model_a,
+        model_b=comparisons[0].model_b,
+        judges=names,
+        rule=rule,
+        convention=WIN_RATE_CONVENTION,
+        confidence=0.95,
+        bootstrap=resamples,
+        seed=seed,
+        overall=_rate([c.decision for c in comparisons], resamples, seed),
+        by_domain={d: _rate(ds, resamples, seed) for d, ds in sorted(by_domain.items())},
+        by_judge=by_judge,
+        agreement=[
+            _agreement((x, y), [v[x] for v in verdicts], [v[y] for v in verdicts])
+            for x, y in combinations(names, 2)
+        ],
+    )
 
 
-def render_summary(summary: dict[str, Any]) -> str:
+def render_summary(summary: ComparisonSummary) -> str:
     """A few human-readable lines of a summary, for the terminal."""
 
     def number(value: float | None, digits: int = 3) -> str:
         return "n/a" if value is None else f"{value:.{digits}f}"
 
-    def line(label: str, r: dict[str, Any]) -> str:
+    def line(label: str, r: WinRateRow) -> str:
         return (
-            f"{label}: {number(r['win_rate'])} [{number(r['ci_low'])}, {number(r['ci_high'])}] "
-            f"(n={r['n']}: {r['wins']} wins, {r['losses']} losses, {r['ties']} ties, "
-            f"{r['unscored']} unscored)"
+            f"{label}: {number(r.win_rate)} [{number(r.ci_low)}, {number(r.ci_high)}] "
+            f"(n={r.n}: {r.wins} wins, {r.losses} losses, {r.ties} ties, {r.unscored} unscored)"
         )
 
     lines = [
-        f"{summary['model_a']} vs {summary['model_b']} ({summary['convention']}, 95% bootstrap CI)",
-        line("overall", summary["overall"]),
-        *(line(f"domain {d}", r) for d, r in summary["by_domain"].items()),
+        f"{summary.model_a} vs {summary.model_b} ({summary.convention}, 95% bootstrap CI)",
+        line("overall", summary.overall),
+        *(line(f"domain {d}", r) for d, r in summary.by_domain.items()),
         *(
-            line(f"judge {j}", r) + f", position bias {number(r['position_bias'], 2)}"
-            for j, r in summary["by_judge"].items()
+            line(f"judge {j}", r) + f", position bias {number(r.position_bias, 2)}"
+            for j, r in summary.by_judge.items()
         ),
         *(
-            f"agreement {a['judges'][0]} ~ {a['judges'][1]} over {a['n']} pairs: "
-            f"{number(a['percent'], 2)}, kappa "
-            + ("undefined" if a["kappa"] is None else f"{a['kappa']:.2f}")
-            for a in summary["agreement"]
+            f"agreement {a.judges[0]} ~ {a.judges[1]} over {a.n} pairs: "
+            f"{number(a.percent, 2)}, kappa "
+            + ("undefined" if a.kappa is None else f"{a.kappa:.2f}")
+            for a in summary.agreement
         ),
     ]
     return "\n".join(lines)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from rubricrl.errors import InputError
 from rubricrl.jsonl import load_records
 from rubricrl.layout import POLICIES, RunLayout
 from rubricrl.records import (
+    ComparisonSummary,
     Grade,
     HeldOutEval,
     Plan,
@@ -56,7 +56,7 @@ class RunFiles:
 
     metrics: list[TrainingStep] | None
     evals: list[HeldOutEval] | None
-    summary: dict[str, Any] | None
+    summary: ComparisonSummary | None
     scores: dict[str, ScoreSummary | None]
     grades: dict[str, list[Grade] | None]
     plans: dict[str, list[Plan] | None]
@@ -100,14 +100,11 @@ def _read_scores(path: Path | None) -> ScoreSummary | None:
         raise InputError(f"{path}: not a score summary ({error.errors()[0]['msg']})") from None
 
 
-def _read_summary(path: Path) -> dict[str, Any]:
+def _read_summary(path: Path) -> ComparisonSummary:
     try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise InputError(f"{path}: not valid JSON ({error.msg}, line {error.lineno})") from None
-    if not isinstance(summary, dict) or "overall" not in summary:
-        raise InputError(f"{path}: not a comparison summary (no 'overall')")
-    return summary
+        return ComparisonSummary.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValidationError as error:
+        raise InputError(f"{path}: not a comparison summary ({error.errors()[0]['msg']})") from None
 
 
 def _png(figure: Figure) -> str:
@@ -182,11 +179,11 @@ def heldout_items(evals: Sequence[HeldOutEval]) -> list[dict[str, Any]]:
     ]
 
 
-def win_rate_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+def win_rate_rows(summary: ComparisonSummary) -> list[dict[str, Any]]:
     """Overall, per-domain and per-judge win rates, as table rows."""
-    rows = [{"group": "overall (jury)", **summary["overall"]}]
-    rows += [{"group": f"domain: {d}", **r} for d, r in summary.get("by_domain", {}).items()]
-    rows += [{"group": f"judge: {j}", **r} for j, r in summary.get("by_judge", {}).items()]
+    rows = [{"group": "overall (jury)", **summary.overall.model_dump()}]
+    rows += [{"group": f"domain: {d}", **r.model_dump()} for d, r in summary.by_domain.items()]
+    rows += [{"group": f"judge: {j}", **r.model_dump()} for j, r in summary.by_judge.items()]
     return rows
 
 
