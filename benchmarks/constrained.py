@@ -22,18 +22,9 @@ import torch
 from rubricrl.backends.base import Sampling, user
 from rubricrl.backends.constrained import GrammarRows
 from rubricrl.backends.local import LocalBackend
+from rubricrl.grading.schema import verdict_schema
 
-SCHEMA = {
-    "type": "object",
-    "properties": {
-        "title": {"type": "string"},
-        "field": {"type": "string", "maxLength": 40},
-        "year": {"type": "integer"},
-        "keywords": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
-    },
-    "required": ["title", "field", "year", "keywords"],
-}
-SHORTEST = 24  # tokens of '{"title": "", "field": "", "year": 0, "keywords": []}' here
+SCHEMA = verdict_schema(["1", "2", "3"], guidelines=7, rationale_chars=60)  # a grader reply
 
 
 class Stopwatch:
@@ -58,13 +49,20 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=16)
     args = parser.parse_args()
     local = LocalBackend.from_spec("embedded")
-    conversation = user("Describe a famous physics paper as JSON: title, field, year, keywords.")
-    local.batch([conversation], Sampling(max_tokens=SHORTEST, seed=0), SCHEMA)  # compile, warm up
+    conversation = user(
+        "Grade this plan against three rubric items (1: has a control group, 2: states the "
+        "metric, 3: names a dataset) and reply as JSON.\nPlan: compare dropout rates on CIFAR-10."
+    )
+    shortest = local.tokens_to_close(SCHEMA)
+    local.batch([conversation], Sampling(max_tokens=shortest, seed=0), SCHEMA)  # warm up
     grammar = Stopwatch()
     GrammarRows.mask = grammar.wrap(GrammarRows.mask)  # type: ignore[method-assign]
     GrammarRows.accept = grammar.wrap(GrammarRows.accept)  # type: ignore[method-assign]
-    print(f"local ({local.model.dtype}, {torch.get_num_threads()} threads), {args.rows} rows")
-    for budget in (160, SHORTEST + 8):
+    print(
+        f"local ({local.model.dtype}, {torch.get_num_threads()} threads), {args.rows} rows, "
+        f"shortest valid reply {shortest} tokens"
+    )
+    for budget in (16 + 3 * 108, shortest + 8):  # the grader's own budget, then a tight one
         grammar.seconds = 0.0
         sampling = Sampling(temperature=1.0, max_tokens=budget, n=args.rows, seed=1)
         start = time.perf_counter()

@@ -72,7 +72,7 @@ def test_batched_prefill_matches_one_by_one(
 def test_schema_replies_close_within_a_tight_budget(embedded_each_dtype: LocalBackend) -> None:
     """64 samples at temperature 1 with 8 tokens more than the shortest valid reply: all valid."""
     conversation = user("Describe a famous physics paper as JSON: title, field, year, keywords.")
-    budget = 24 + 8  # '{"title": "", "field": "", "year": 0, "keywords": []}' takes 24 tokens
+    budget = embedded_each_dtype.tokens_to_close(PAPER_SCHEMA) + 8
     sampling = Sampling(temperature=1.0, max_tokens=budget, n=64, seed=3)
     completion = embedded_each_dtype.batch([conversation], sampling, PAPER_SCHEMA)[0]
     assert len(completion.texts) == 64
@@ -112,8 +112,10 @@ def test_missing_hf_path_is_an_input_error() -> None:
 
 
 def test_budget_no_valid_reply_fits_is_refused_before_generating(embedded: LocalBackend) -> None:
-    with pytest.raises(InputError, match=r"\{title, field, year, keywords\}.*max_tokens=4"):
-        embedded.batch([user("Describe a paper.")], Sampling(max_tokens=4, seed=0), PAPER_SCHEMA)
+    # '{"title": "", "field": "", "year": 0, "keywords": []}' in this tokenizer
+    assert embedded.tokens_to_close(PAPER_SCHEMA) == 24
+    with pytest.raises(InputError, match=r"\{title, field, year, keywords\}.*max_tokens=23"):
+        embedded.batch([user("Describe a paper.")], Sampling(max_tokens=23, seed=0), PAPER_SCHEMA)
 
 
 def test_dtype_setting_forces_the_numerics(

@@ -190,14 +190,18 @@ class LocalBackend:
             )
         return found
 
-    def _schema_rows(self, schema: JsonSchema, rows: int, max_tokens: int) -> GrammarRows:
+    def tokens_to_close(self, schema: JsonSchema) -> int:
+        """The smallest `max_tokens` this backend accepts for replies under `schema`."""
+        return self._compiler().tokens_to_close(schema)
+
+    def _compiler(self) -> SchemaCompiler:
         if self._schemas is None:
             vocab = int(self.model.config.get_text_config().vocab_size)
             info = xgr.TokenizerInfo.from_huggingface(
                 self.tokenizer, vocab_size=vocab, stop_token_ids=sorted(self.stop_ids)
             )
             self._schemas = SchemaCompiler(info)
-        return self._schemas.rows(schema, rows, max_tokens)
+        return self._schemas
 
     @torch.inference_mode()
     def _generate(
@@ -210,7 +214,7 @@ class LocalBackend:
         """Decode one micro-batch in place, filling each row's tokens, text and finish reason."""
         grammar = None
         if schema is not None:
-            grammar = self._schema_rows(schema, len(rows), sampling.max_tokens)
+            grammar = self._compiler().rows(schema, len(rows), sampling.max_tokens)
         cache, logits, mask, positions = self._prefill([row.prompt for row in rows])
         active = list(range(len(rows)))
         counts = torch.zeros(len(rows), logits.shape[-1], device=self.device)
