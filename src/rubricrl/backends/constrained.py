@@ -186,8 +186,7 @@ class SchemaCompiler:
         self.max_string_length = max_string_length
         self.max_items = max_items
         self._compiler = xgr.GrammarCompiler(info)
-        self._grammars: dict[str, xgr.CompiledGrammar] = {}
-        self._shortest: dict[str, int] = {}
+        self._compiled: dict[str, tuple[xgr.CompiledGrammar, int]] = {}
         self._way_out = WayOut(info)
 
     def rows(self, schema: JsonSchema, rows: int, max_tokens: int) -> GrammarRows:
@@ -195,8 +194,7 @@ class SchemaCompiler:
 
         InputError, before any generation, when no valid document fits `max_tokens`.
         """
-        grammar = self._compile(schema)
-        needed = self.tokens_to_close(schema)
+        grammar, needed = self._compile(schema)
         if needed > max_tokens:
             raise InputError(
                 f"JSON schema {schema_name(schema)}: a valid reply can need {needed} tokens, "
@@ -206,23 +204,20 @@ class SchemaCompiler:
 
     def tokens_to_close(self, schema: JsonSchema) -> int:
         """The length of the way out from an empty reply: the budget every reply is sure to fit."""
-        key = json.dumps(schema, sort_keys=True)
-        if key not in self._shortest:
-            start = xgr.GrammarMatcher(self._compile(schema))
-            self._shortest[key] = len(self._way_out.tokens(start, Lexeme()))
-        return self._shortest[key]
+        return self._compile(schema)[1]
 
-    def _compile(self, schema: JsonSchema) -> xgr.CompiledGrammar:
+    def _compile(self, schema: JsonSchema) -> tuple[xgr.CompiledGrammar, int]:
+        """The grammar of `schema`, and the length of its way out from an empty reply."""
         key = json.dumps(schema, sort_keys=True)
-        if key not in self._grammars:
+        if key not in self._compiled:
             bounded = bound_schema(schema, self.max_string_length, self.max_items)
             try:
                 # Compact separators, no free whitespace: a small model can loop on newlines.
-                self._grammars[key] = self._compiler.compile_json_schema(
-                    bounded, any_whitespace=False
-                )
+                grammar = self._compiler.compile_json_schema(bounded, any_whitespace=False)
             except (RuntimeError, ValueError) as error:
                 raise InputError(
                     f"JSON schema not supported: {str(error).splitlines()[0]}"
                 ) from None
-        return self._grammars[key]
+            shortest = self._way_out.tokens(xgr.GrammarMatcher(grammar), Lexeme())
+            self._compiled[key] = grammar, len(shortest)
+        return self._compiled[key]
