@@ -81,6 +81,7 @@ class Verdict(Record):
     violated: list[int] = Field(default_factory=list)
     rationale: str = ""
     guideline_scores: list[int] | None = None
+    probability: float | None = None  # P(satisfied), from probability verdicts
 
 
 class Grade(Record):
@@ -106,6 +107,7 @@ class Judgment(Record):
     preferred: Preference | None  # None: unscored, the judge's reply could not be read
     rationale: str = ""
     reason: str | None = None  # why the judgment is unscored
+    first_better: float | None = None  # P(the plan shown first is better), probability verdicts
 
 
 class Comparison(Record):

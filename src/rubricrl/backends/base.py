@@ -45,6 +45,21 @@ class Completion:
         return self.texts[0]
 
 
+@dataclass(frozen=True)
+class ChoiceProbs:
+    """How likely a reply is to start with each of a few answer strings, read at its first token.
+
+    `probs` maps each choice to the probability of the token it starts with; `mass` is what they
+    cover together, low when the model meant to say something else.
+    """
+
+    probs: dict[str, float]
+
+    @property
+    def mass(self) -> float:
+        return sum(self.probs.values())
+
+
 class ChatBackend(Protocol):
     """What every provider implements; caching and retries wrap providers, never live inside."""
 
@@ -57,6 +72,16 @@ class ChatBackend(Protocol):
         schema: JsonSchema | None = None,
     ) -> list[Completion]:
         """Complete every conversation; with `schema`, each text is JSON valid against it."""
+        ...
+
+    def choice_probs(
+        self, conversations: list[Conversation], choices: tuple[str, ...]
+    ) -> list[ChoiceProbs]:
+        """Per conversation, the probability that the reply starts with each of `choices`.
+
+        Read at the reply's first position (a prefill, nothing generated). The choices must
+        differ at their first token: InputError says which do not.
+        """
         ...
 
 

@@ -19,6 +19,7 @@ from rubricrl.prompts import load_prompt
 from rubricrl.records import Grade, Plan, RubricItem, Verdict
 
 Mode = Literal["all", "per-item"]
+Verdicts = Literal["generated", "prob"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,21 @@ class GradingConfig:
     seed: int = field(
         default=0, metadata={"help": "Sampling seed (retries add the attempt number)."}
     )
+    verdicts: Verdicts = field(
+        default="generated",
+        metadata={
+            "help": "generated: the paper's written verdicts; prob: P(yes) per item, read at a "
+            "plain-text answer (one prefill per item, no generation)."
+        },
+    )
+    min_mass: float = field(
+        default=0.5,
+        metadata={"help": "prob verdicts: least P(yes)+P(no) for a verdict to count as scored."},
+    )
+    threshold: float = field(
+        default=0.5,
+        metadata={"help": "embed grader: cosine similarity at which an item counts as covered."},
+    )
 
 
 class GradingTarget(Protocol):
@@ -58,6 +74,16 @@ class GradingTarget(Protocol):
     def rubric(self) -> Sequence[RubricItem]: ...
     @property
     def reference_solution(self) -> str: ...
+
+
+class PlanGrader(Protocol):
+    """Anything that grades plans: the rubric Grader over a model, or the coverage grader."""
+
+    name: str
+
+    def grade_many(self, pairs: Sequence[tuple[GradingTarget, Plan]]) -> list[Grade]:
+        """One Grade per (goal, plan) pair, in order."""
+        ...
 
 
 @dataclass(frozen=True)
