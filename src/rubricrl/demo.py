@@ -9,12 +9,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rich.console import Console
 
-from rubricrl.backends import load_backend
 from rubricrl.corpus.extract import ExtractConfig, extract
 from rubricrl.corpus.ingest import ingest
 from rubricrl.corpus.research_plan_gen import import_samples
@@ -24,8 +23,9 @@ from rubricrl.errors import InputError
 from rubricrl.evaluation.compare import CompareConfig, compare, render_summary
 from rubricrl.evaluation.plan import PlanConfig, plan_file
 from rubricrl.evaluation.report import write_report
-from rubricrl.evaluation.score import score_plans
-from rubricrl.grading.grader import Grader, GradingConfig
+from rubricrl.evaluation.score import ScoreConfig, score_plans
+from rubricrl.grading.grader import GradingConfig
+from rubricrl.grading.score import FormatPenalty
 from rubricrl.jsonl import load_records, write_records
 from rubricrl.layout import RunLayout
 from rubricrl.records import Sample
@@ -33,22 +33,35 @@ from rubricrl.records import Sample
 
 @dataclass(frozen=True)
 class DemoConfig:
-    """Sizes chosen so the whole demo fits in about half an hour on two CPU cores."""
+    """The whole method on the embedded model: ingest, extract, split, train, plan, score,
+    compare and report, resuming where it stopped. Sizes fit about half an hour on two cores."""
 
-    papers: Path = Path("examples/papers")
-    released: Path = Path("examples/research_plan_gen.jsonl")
-    run_dir: Path = Path("runs/demo")
-    model: str = "embedded"
-    train_steps: int = 4
-    num_generations: int = 4
-    plan_tokens: int = 96
-    test_fraction: float = 0.4
-    seed: int = 0
+    papers: Path = field(
+        default=Path("examples/papers"), metadata={"help": "Folder of papers to mine."}
+    )
+    released: Path = field(
+        default=Path("examples/research_plan_gen.jsonl"),
+        metadata={"help": "Goals in the released dataset's schema, imported beside the mined."},
+    )
+    run_dir: Path = field(
+        default=Path("runs/demo"), metadata={"help": "Folder for every stage's files."}
+    )
+    model: str = field(default="embedded", metadata={"help": "Model spec for every role."})
+    train_steps: int = field(default=4, metadata={"help": "GRPO steps.", "min": 2})
+    num_generations: int = field(
+        default=4, metadata={"help": "Plans per goal in a GRPO group.", "min": 2}
+    )
+    plan_tokens: int = field(default=96, metadata={"help": "Most tokens per plan.", "min": 1})
+    test_fraction: float = field(default=0.4, metadata={"help": "Share of papers held out."})
+    seed: int = field(default=0, metadata={"help": "Seed of every sampling stage and the split."})
 
 
-def _extract_config(seed: int) -> ExtractConfig:
+def _extract_config(config: DemoConfig, run: RunLayout) -> ExtractConfig:
     return ExtractConfig(
-        seed=seed,
+        papers=run.papers,
+        output=run.samples,
+        creator=config.model,
+        seed=config.seed,
         insights=2,
         draft_items=6,
         max_paper_chars=3000,
@@ -62,38 +75,43 @@ def _extract_config(seed: int) -> ExtractConfig:
     )
 
 
+# Dense 0-3 guideline scores: the 135M grader fails nearly every item pass/fail, which gives
+# every plan of a group the same reward and GRPO nothing to learn from.
+_GRADING = GradingConfig(dense=True, rationale_chars=40, retries=0)
+
+
 def _train(config: DemoConfig, train_path: Path, test_path: Path) -> None:
-    from rubricrl.training.config import parse_train_args
+    from rubricrl.training.config import TrainConfig, grpo_config
     from rubricrl.training.run import train
 
     run_dir = config.run_dir
     if (run_dir / "config.json").exists():
         return  # the final policy is saved: training finished on an earlier run
-    args = [
-        f"--samples={train_path}",
-        f"--test_samples={test_path}",
-        f"--policy={config.model}",
-        f"--eval_grader={config.model}",
-        f"--output_dir={run_dir}",
-        f"--max_steps={config.train_steps}",
-        f"--num_generations={config.num_generations}",
-        f"--per_device_train_batch_size={config.num_generations}",
-        f"--max_completion_length={config.plan_tokens}",
-        "--learning_rate=5e-6",
-        # Dense 0-3 guideline scores: the 135M grader fails nearly every item pass/fail, which
-        # gives every plan of a group the same reward and GRPO nothing to learn from.
-        '--grading={"dense": true, "rationale_chars": 40, "retries": 0}',
+    settings = TrainConfig(
+        samples=str(train_path),
+        test_samples=str(test_path),
+        policy=config.model,
+        eval_grader=config.model,
+        grading=_GRADING,
         # Only one model is at hand offline: the independent grader differs in protocol.
-        '--eval_grading={"mode": "per-item", "dense": true, "rationale_chars": 40, "retries": 0}',
+        eval_grading=replace(_GRADING, mode="per-item"),
         # The 135M policy never closes a <solution> block within 96 tokens: no format penalty.
-        '--penalty={"missing_solution": 0.0, "over_length": 0.0}',
-        "--eval_goals=4",
-        f"--eval_every={config.train_steps // 2}",
-        f"--save_steps={config.train_steps // 2}",
-        f"--seed={config.seed}",
-        "--resume=true",
-    ]
-    train(*parse_train_args(args))
+        penalty=FormatPenalty(missing_solution=0.0, over_length=0.0),
+        eval_goals=4,
+        eval_every=config.train_steps // 2,
+        resume=True,
+    )
+    grpo = grpo_config(
+        output_dir=str(run_dir),
+        max_steps=config.train_steps,
+        num_generations=config.num_generations,
+        per_device_train_batch_size=config.num_generations,
+        max_completion_length=config.plan_tokens,
+        learning_rate=5e-6,
+        save_steps=config.train_steps // 2,
+        seed=config.seed,
+    )
+    train(settings, grpo)
 
 
 class _Stages:
@@ -125,7 +143,7 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
     with stage("ingest"):
         ingest([config.papers], run.papers, console=console)
     with stage("extract"):
-        extract(run.papers, samples, load_backend(config.model), _extract_config(config.seed))
+        extract(_extract_config(config, run))
     with stage("import"):  # goals in the released dataset's schema join the mined ones
         imported = import_samples(str(config.released), samples, None, "train", None)
         console.print(f"{imported.imported} goals imported from {config.released}")
@@ -137,23 +155,35 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
     with stage("train"):
         _train(config, split_dir / "train.jsonl", split_dir / "test.jsonl")
     policies = {"base": config.model, "trained": f"hf:{run.root.resolve()}"}
-    plan_config = PlanConfig(max_tokens=config.plan_tokens, temperature=0.7, seed=config.seed)
-    evaluation_grader = Grader(
-        load_backend(config.model),
-        GradingConfig(mode="per-item", dense=True, rationale_chars=40, retries=0, seed=config.seed),
-    )
+    grading = replace(_GRADING, mode="per-item", seed=config.seed)
     for name, spec in policies.items():
         with stage(f"plan and score ({name})"):
-            plans, grades = run.plans(name), run.grades(name)
-            plan_file(test_samples, spec, plans, plan_config)
-            console.print(score_plans(test_samples, plans, grades, evaluation_grader).line())
+            plans = run.plans(name)
+            plan_file(
+                PlanConfig(
+                    samples=test_samples,
+                    output=plans,
+                    model=spec,
+                    max_tokens=config.plan_tokens,
+                    seed=config.seed,
+                )
+            )
+            scoring = ScoreConfig(
+                samples=test_samples,
+                plans=plans,
+                output=run.grades(name),
+                grader=config.model,
+                grading=grading,
+                seed=config.seed,
+            )
+            console.print(score_plans(scoring).line())
     with stage("compare"):
         comparison = CompareConfig(
             plans_a=run.plans("trained"),
             plans_b=run.plans("base"),
             goals=test_samples,
             output=run.comparisons,
-            judges=(config.model,),
+            judge=(config.model,),
             show_rubric=True,
             seed=config.seed,
         )

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -47,6 +48,20 @@ def in_use(port: int) -> bool:
     """Whether something already listens on `port` (it would answer in our server's place)."""
     with socket.socket() as probe:
         return probe.connect_ex((HOST, port)) == 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServeConfig:
+    """Serve a GGUF model over an OpenAI-compatible API on 127.0.0.1 until Ctrl-C."""
+
+    port: int = field(default=8080, metadata={"help": "Port to listen on (127.0.0.1 only)."})
+    model: Path | None = field(
+        default=None, metadata={"help": "A GGUF file; default: the embedded model."}
+    )
+    n_ctx: int = field(default=4096, metadata={"help": "Context window in tokens.", "min": 1})
+    threads: int | None = field(
+        default=None, metadata={"help": "CPU threads (default: llama.cpp's choice).", "min": 1}
+    )
 
 
 class LlamaServer:

@@ -11,6 +11,7 @@ from rubricrl.errors import InputError
 from rubricrl.paths import home
 
 SPEC_HELP = "embedded | hf:PATH_OR_ID | openai:BASE_URL#MODEL"
+GRADER_SPEC_HELP = f"{SPEC_HELP} | embed[:PATH] (coverage only, not the guidelines)"
 
 
 @dataclass(frozen=True)

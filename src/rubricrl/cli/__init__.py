@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
 
 import typer
 from rich.console import Console
@@ -17,6 +16,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 console = Console(stderr=True, soft_wrap=True)  # progress, warnings and errors
 out = Console(soft_wrap=True)  # results
 
@@ -45,25 +45,26 @@ def _register_commands() -> None:
         training,
     )
 
-    commands: list[tuple[str, Callable[..., None], dict[str, Any]]] = [
-        ("ingest", ingest.ingest, {}),
-        ("extract", dataset.extract_command, {}),
-        ("import", dataset.import_command, {}),
-        ("split", dataset.split_command, {}),
-        ("export", dataset.export_command, {}),
-        ("grade", grading.grade, {}),
-        ("grade-eval", grading.grade_eval, {}),
-        ("train", training.train, training.TRAIN_OPTIONS),
-        ("plan", training.plan, {}),
-        ("score", score.score, {}),
-        ("compare", evaluation.compare_command, {}),
-        ("report", evaluation.report_command, {}),
-        ("demo", demo.demo, {}),
-        ("generate", generate.generate, {}),
-        ("serve", serve.serve, {}),
+    commands: list[tuple[str, Callable[..., None]]] = [
+        ("ingest", ingest.ingest),
+        ("extract", dataset.extract_command),
+        ("import", dataset.import_command),
+        ("split", dataset.split_command),
+        ("export", dataset.export_command),
+        ("grade", grading.grade),
+        ("grade-eval", grading.grade_eval),
+        ("train", training.train),
+        ("plan", training.plan),
+        ("score", score.score),
+        ("compare", evaluation.compare_command),
+        ("report", evaluation.report_command),
+        ("demo", demo.demo),
+        ("generate", generate.generate),
+        ("serve", serve.serve),
     ]
-    for name, function, options in commands:
-        app.command(name, **options)(function)
+    for name, function in commands:
+        # Every flag, --help included, goes to the command's config parser (rubricrl.config).
+        app.command(name, context_settings=PASSTHROUGH, add_help_option=False)(function)
 
 
 def main() -> None:

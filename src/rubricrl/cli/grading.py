@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from pathlib import Path
-from typing import cast
 
 import typer
 from rich.table import Table
 
-from rubricrl.backends import load_backend
-from rubricrl.backends.registry import SPEC_HELP
 from rubricrl.cli import out
+from rubricrl.config import parse
 from rubricrl.errors import InputError
-from rubricrl.grading.agreement import agreement
-from rubricrl.grading.grader import Grader, GradingConfig, Mode
+from rubricrl.grading.agreement import GradeEvalConfig, agreement
 from rubricrl.grading.score import GradeSummary
-from rubricrl.grading.stage import grade_file
+from rubricrl.grading.stage import GradeConfig, grade_file
 from rubricrl.jsonl import load_records
 from rubricrl.records import Grade
-
-_MODES = ("all", "per-item")
 
 
 def _number(value: float | None) -> str:
@@ -42,40 +36,23 @@ def _print_summary(summary: GradeSummary, limit: int = 20) -> None:
     out.print(table)
 
 
-def grade(
-    samples: Path = typer.Argument(..., help="Samples JSONL (goals, rubrics, references)."),
-    plans: Path = typer.Argument(..., help="Plans JSONL to grade."),
-    output: Path = typer.Option(..., "-o", "--output", help="Grades JSONL (resumed if present)."),
-    grader: str = typer.Option("embedded", help=f"Grader model spec: {SPEC_HELP}."),
-    mode: str = typer.Option("all", help="all: every item in one call per plan; per-item."),
-    dense: bool = typer.Option(False, help="Score each guideline 0-3 per item (denser score)."),
-    reference: bool = typer.Option(True, help="Show the grader the reference solution."),
-    retries: int = typer.Option(2, help="Extra attempts for unreadable grader replies."),
-    batch_size: int = typer.Option(64, help="Plans per grader pass (grades saved per pass)."),
-    no_cache: bool = typer.Option(False, help="Bypass the response cache."),
-) -> None:
+def grade(ctx: typer.Context) -> None:
     """Grade plans against their rubric items; prints mean score and per-item satisfaction."""
-    if mode not in _MODES:
-        raise InputError(f"--mode {mode!r}: expected one of {', '.join(_MODES)}")
-    config = GradingConfig(
-        mode=cast(Mode, mode), dense=dense, with_reference=reference, retries=retries
-    )
+    config = parse(GradeConfig, ctx.args, "rubricrl grade")
     summary = grade_file(
-        samples, plans, output, Grader(load_backend(grader, cache=not no_cache), config), batch_size
+        config.samples, config.plans, config.output, config.load(), config.batch_size
     )
     _print_summary(summary)
 
 
-def grade_eval(
-    grades: Path = typer.Argument(..., help="Grades JSONL of the grader under test."),
-    reference: Path = typer.Argument(..., help="Reference grades JSONL (strong grader or humans)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
-) -> None:
+def grade_eval(ctx: typer.Context) -> None:
     """Agreement of a grader's item verdicts with reference verdicts: accuracy, kappa, confusion."""
+    config = parse(GradeEvalConfig, ctx.args, "rubricrl grade-eval")
+    grades, reference = config.grades, config.reference
     result = agreement(load_records(grades, Grade), load_records(reference, Grade))
     if result.verdicts == 0:
         raise InputError(f"{grades}: no scored plan shares item verdicts with {reference}")
-    if as_json:
+    if config.json:
         typer.echo(json.dumps(asdict(result), indent=2))
         return
     out.print(

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from rubricrl.cli import console, out
+from rubricrl.config import parse
+from rubricrl.corpus.ingest import IngestConfig, write_failures
 from rubricrl.corpus.ingest import ingest as ingest_papers
-from rubricrl.corpus.ingest import write_failures
 
 
-def ingest(
-    paths: list[Path] = typer.Argument(..., help="Paper files or folders (searched recursively)."),
-    output: Path = typer.Option(
-        ..., "--output", "-o", help="Papers JSONL (appended; ids already there are skipped)."
-    ),
-    errors: Path | None = typer.Option(None, help="Write failures here: .tsv, or JSONL otherwise."),
-    domain: str | None = typer.Option(
-        None, help="Domain for every paper, overriding file metadata."
-    ),
-) -> None:
+def ingest(ctx: typer.Context) -> None:
     """Parse papers into Paper records; exits 1 when any file failed."""
-    report = ingest_papers(paths, output, domain=domain, console=console)
+    config = parse(IngestConfig, ctx.args, "rubricrl ingest")
+    output, errors = config.output, config.errors
+    report = ingest_papers(config.paths, output, domain=config.domain, console=console)
     if errors is not None:
         write_failures(errors, report.failures)
     formats = ", ".join(f"{fmt} {n}" for fmt, n in sorted(report.written.items())) or "none"

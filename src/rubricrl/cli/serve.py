@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from rubricrl.backends.embedded import EMBEDDED_NAME, embedded_gguf
-from rubricrl.backends.llama_server import LlamaServer
+from rubricrl.backends.llama_server import LlamaServer, ServeConfig
 from rubricrl.cli import console
+from rubricrl.config import parse
 from rubricrl.errors import BackendError, InputError
 
 
-def serve(
-    port: int = typer.Option(8080, help="Port to listen on (127.0.0.1 only)."),
-    model: Path | None = typer.Option(None, help="A GGUF file; default: the embedded model."),
-    n_ctx: int = typer.Option(4096, help="Context window in tokens."),
-    threads: int | None = typer.Option(None, help="CPU threads (default: llama.cpp's choice)."),
-) -> None:
+def serve(ctx: typer.Context) -> None:
     """Serve a GGUF model over an OpenAI-compatible API until Ctrl-C."""
+    config = parse(ServeConfig, ctx.args, "rubricrl serve")
+    model, port, n_ctx, threads = config.model, config.port, config.n_ctx, config.threads
     if model is not None and not model.is_file():
         raise InputError(f"{model}: no such GGUF file")
     alias = model.stem if model else EMBEDDED_NAME

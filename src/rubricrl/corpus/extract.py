@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rubricrl.backends.base import ChatBackend, Sampling, user
+from rubricrl.backends.registry import SPEC_HELP, load_backend
 from rubricrl.backends.structured import Unreadable, ask_structured
 from rubricrl.corpus.excerpt import Excerpt, paper_excerpt
 from rubricrl.corpus.select import SelectionRules, drop_near_duplicates, item_problem, leakage
@@ -24,22 +25,31 @@ from rubricrl.prompts import load_prompt
 from rubricrl.records import Paper, Provenance, RubricItem, Sample
 
 
-@dataclass(frozen=True)
-class ExtractConfig:
-    """How many insights and items to ask for, and the budgets of the creator's replies."""
+def _setting(default: Any, help_text: str, minimum: float | None = None) -> Any:
+    return field(default=default, metadata={"help": help_text, "min": minimum})
 
-    insights: int = 3
-    draft_items: int = 15
-    max_paper_chars: int = 12000
-    max_goal_chars: int = 900
-    max_item_chars: int = 200
-    max_reference_chars: int = 4000
-    max_tokens: int = 2048
-    temperature: float = 0.3
-    frequency_penalty: float = 0.0
-    seed: int = 0
-    attempts: int = 3
-    papers_per_batch: int = 4
+
+@dataclass(frozen=True, kw_only=True)
+class ExtractConfig:
+    """Mine research goals, rubrics and reference solutions from papers (resumable)."""
+
+    papers: Path = field(
+        metadata={"help": "Papers JSONL written by `rubricrl ingest`.", "positional": True}
+    )
+    output: Path = field(metadata={"help": "Samples JSONL to append to.", "flags": ("-o",)})
+    creator: str = _setting("embedded", f"Model spec of the sample creator: {SPEC_HELP}.")
+    insights: int = _setting(3, "Insights to ask for per paper.", 1)
+    draft_items: int = _setting(15, "Rubric items drafted per goal.", 1)
+    max_paper_chars: int = _setting(12000, "Paper text budget (cut rule in the docs).", 1)
+    max_goal_chars: int = _setting(900, "Longest goal accepted.", 1)
+    max_item_chars: int = _setting(200, "Longest rubric item accepted.", 1)
+    max_reference_chars: int = _setting(4000, "Longest reference solution accepted.", 1)
+    max_tokens: int = _setting(2048, "Token budget of each creator reply.", 1)
+    temperature: float = _setting(0.3, "Creator sampling temperature.", 0.0)
+    frequency_penalty: float = _setting(0.0, "Creator frequency penalty (OpenAI's meaning).")
+    seed: int = _setting(0, "Sampling seed of the creator.")
+    attempts: int = _setting(3, "Attempts per creator reply before it is dropped.", 1)
+    papers_per_batch: int = _setting(4, "Papers per creator batch (saved per batch).", 1)
     rules: SelectionRules = field(default_factory=SelectionRules)
 
 
@@ -222,11 +232,12 @@ def _select(
     return samples
 
 
-def extract(
-    papers_path: Path, out_path: Path, creator: ChatBackend, config: ExtractConfig
-) -> ExtractReport:
-    """Extract samples for every paper not yet in `out_path`; returns (and writes) the report."""
-    papers = load_records(papers_path, Paper)
+def extract(config: ExtractConfig, creator: ChatBackend | None = None) -> ExtractReport:
+    """Extract samples for every paper not yet in `config.output`; returns (and writes) the
+    report. The creator is `config.creator` unless given."""
+    out_path = config.output
+    papers = load_records(config.papers, Paper)
+    creator = creator or load_backend(config.creator)
     extractor = Extractor(creator, config)
     report = ExtractReport(papers=len(papers))
     with JsonlWriter(out_path) as writer:

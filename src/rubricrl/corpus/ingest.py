@@ -41,6 +41,24 @@ READERS: dict[str, Reader] = {
 }
 
 
+@dataclass(frozen=True, kw_only=True)
+class IngestConfig:
+    """Parse papers (PDF, LaTeX, JATS XML, Markdown/text) into Paper records; resumable."""
+
+    paths: list[Path] = field(
+        metadata={"help": "Paper files or folders (searched recursively).", "positional": True}
+    )
+    output: Path = field(
+        metadata={"help": "Papers JSONL (ids already there are skipped).", "flags": ("-o",)}
+    )
+    errors: Path | None = field(
+        default=None, metadata={"help": "Write failures here: .tsv, or JSONL otherwise."}
+    )
+    domain: str | None = field(
+        default=None, metadata={"help": "Domain for every paper, overriding file metadata."}
+    )
+
+
 @dataclass(frozen=True)
 class Failure:
     """A file or folder that gave no paper, and why (one line)."""

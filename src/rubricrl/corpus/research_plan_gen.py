@@ -37,6 +37,32 @@ class RowError(ValueError):
     """A row that does not fit the schema; the message is the one-line reason."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class ImportConfig:
+    """Import samples in the research-plan-gen schema, keeping the original ids."""
+
+    source: str = field(
+        default=HUB_NAME,
+        metadata={"help": "Hub dataset name, or a parquet/JSONL/CSV file.", "positional": True},
+    )
+    output: Path = field(metadata={"help": "Samples JSONL to append to.", "flags": ("-o",)})
+    subset: str | None = field(
+        default=None, metadata={"help": "Hub configuration: ml, arxiv or pubmed."}
+    )
+    split: str = field(default="train", metadata={"help": "Hub split: train or test."})
+    domain: str | None = field(
+        default=None, metadata={"help": "Domain to record (default: the subset)."}
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExportConfig:
+    """Write samples in the research-plan-gen schema, to share them the same way."""
+
+    samples: Path = field(metadata={"help": "Samples JSONL.", "positional": True})
+    output: Path = field(metadata={"help": "A .parquet, .jsonl or .csv file.", "flags": ("-o",)})
+
+
 @dataclass
 class ImportReport:
     imported: int = 0

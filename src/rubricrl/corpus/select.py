@@ -10,7 +10,7 @@ in the reference solution, i.e. the goal restates the answer rather than the pro
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rubricrl.corpus.text_overlap import containment, jaccard
 
@@ -25,13 +25,21 @@ GENERIC_ITEM = re.compile(
 class SelectionRules:
     """Thresholds of the filters; the defaults are ours (the paper does not fix them)."""
 
-    keep_items: int = 10
-    min_items: int = 5
-    min_item_words: int = 4
-    max_item_words: int = 60
-    duplicate_threshold: float = 0.7
-    leakage_threshold: float = 0.6
-    min_goal_words: int = 15
+    keep_items: int = field(
+        default=10, metadata={"help": "Rubric items kept per goal after selection.", "min": 1}
+    )
+    min_items: int = field(
+        default=5, metadata={"help": "Drop a sample left with fewer usable items.", "min": 1}
+    )
+    min_item_words: int = field(default=4, metadata={"help": "Shortest usable item, in words."})
+    max_item_words: int = field(default=60, metadata={"help": "Longest usable item, in words."})
+    duplicate_threshold: float = field(
+        default=0.7, metadata={"help": "Word-set overlap at which an item repeats another."}
+    )
+    leakage_threshold: float = field(
+        default=0.6, metadata={"help": "Share of the goal's trigrams the solution may repeat."}
+    )
+    min_goal_words: int = field(default=15, metadata={"help": "Shortest usable goal, in words."})
 
 
 def item_problem(text: str, rules: SelectionRules) -> str | None:

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rubricrl.corpus.research_plan_gen import export_samples
 from rubricrl.errors import InputError
 from rubricrl.jsonl import write_records
 from rubricrl.records import Sample
+
+
+@dataclass(frozen=True, kw_only=True)
+class SplitConfig:
+    """Split samples into train and test by paper (JSONL, plus parquet for `datasets`)."""
+
+    samples: Path = field(metadata={"help": "Samples JSONL.", "positional": True})
+    output: Path = field(metadata={"help": "Folder for the train/test files.", "flags": ("-o",)})
+    test_fraction: float = field(
+        default=0.2, metadata={"help": "Share of papers that go to test.", "min": 0.0}
+    )
+    seed: int = field(default=0, metadata={"help": "Shuffle seed: the same seed, the same split."})
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,11 @@ from pathlib import Path
 
 from rubricrl.backends import Sampling, load_backend
 from rubricrl.backends.base import ChatBackend
+from rubricrl.backends.registry import SPEC_HELP
 from rubricrl.errors import BackendError, InputError
 from rubricrl.evaluation.judge import Judge, Pair, Position, position_of
 from rubricrl.evaluation.jury import Jury, Rule, check_jury, orders_by_judge, verdicts_by_judge
+from rubricrl.grading.grader import Verdicts
 from rubricrl.jsonl import JsonlWriter, load_records
 from rubricrl.layout import summary_path
 from rubricrl.progress import progress_bar
@@ -35,21 +37,38 @@ from rubricrl.stats import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CompareConfig:
-    """Settings of one pairwise comparison run."""
+    """Judge two models' plans goal by goal, in both orders; A's win rate over B with intervals."""
 
-    plans_a: Path = field(metadata={"help": "Plans of model A (JSONL of Plan)."})
-    plans_b: Path = field(metadata={"help": "Plans of model B (JSONL of Plan)."})
+    plans_a: Path = field(
+        metadata={"help": "Plans of model A (JSONL of Plan).", "positional": True}
+    )
+    plans_b: Path = field(
+        metadata={"help": "Plans of model B (JSONL of Plan).", "positional": True}
+    )
     goals: Path = field(metadata={"help": "Goals the plans answer (JSONL of Sample)."})
-    output: Path = field(metadata={"help": "Comparisons JSONL; the summary goes beside it."})
-    judges: tuple[str, ...] = field(metadata={"help": "Judge model specs, one per judge."})
+    output: Path = field(
+        metadata={"help": "Comparisons JSONL; the summary goes beside it.", "flags": ("-o",)}
+    )
+    judge: tuple[str, ...] = field(
+        metadata={"help": f"Judge model spec ({SPEC_HELP}); repeat for a jury."}
+    )
+    verdicts: Verdicts = field(
+        default="generated",
+        metadata={
+            "help": "generated: the judge writes its preference; prob: P(first plan better) read "
+            "in both orders and averaged, so position bias cancels."
+        },
+    )
     show_rubric: bool = field(default=False, metadata={"help": "Show judges the rubric."})
     show_reference: bool = field(
         default=False, metadata={"help": "Show judges the paper's reference solution."}
     )
-    rule: Rule = field(default="majority", metadata={"help": "Jury rule: majority or mean."})
-    bootstrap: int = field(default=1000, metadata={"help": "Bootstrap resamples for intervals."})
+    rule: Rule = field(default="majority", metadata={"help": "Jury rule."})
+    bootstrap: int = field(
+        default=1000, metadata={"help": "Bootstrap resamples for intervals.", "min": 1}
+    )
     seed: int = field(
         default=0, metadata={"help": "Seed of the judges' sampling and the bootstrap."}
     )
@@ -57,12 +76,17 @@ class CompareConfig:
         default=False, metadata={"help": "Compare only the goals both plan files cover."}
     )
     chunk: int = field(
-        default=256, metadata={"help": "Goals per backend batch (results are saved per chunk)."}
+        default=256,
+        metadata={"help": "Goals per backend batch (results are saved per chunk).", "min": 1},
     )
-    max_tokens: int = field(default=256, metadata={"help": "Most tokens per judge reply."})
-    temperature: float = field(default=0.0, metadata={"help": "Judge sampling temperature."})
+    max_tokens: int = field(
+        default=256, metadata={"help": "Most tokens per judge reply.", "min": 1}
+    )
+    temperature: float = field(
+        default=0.0, metadata={"help": "Judge sampling temperature.", "min": 0.0}
+    )
     retries: int = field(
-        default=1, metadata={"help": "Extra attempts for unreadable judge replies."}
+        default=1, metadata={"help": "Extra attempts for unreadable judge replies.", "min": 0}
     )
 
     @property
@@ -152,8 +176,8 @@ def compare(
     """Judge every shared goal's pair (resuming), write comparisons and the summary; return it."""
     goals = Goals.load(config)  # check every input before any model loads
     if backends is None:
-        check_jury(config.judges, config.rule)
-        backends = [load_backend(spec) for spec in config.judges]
+        check_jury(config.judge, config.rule)
+        backends = [load_backend(spec) for spec in config.judge]
     sampling = Sampling(
         temperature=config.temperature, max_tokens=config.max_tokens, seed=config.seed
     )

@@ -3,26 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rubricrl.backends import ChatBackend, Sampling, load_backend
+from rubricrl.backends.registry import SPEC_HELP
 from rubricrl.errors import InputError
 from rubricrl.jsonl import JsonlWriter, load_records
 from rubricrl.progress import progress_bar
 from rubricrl.records import Plan, Sample
-from rubricrl.task import plan_conversation, plan_id
+from rubricrl.task import MAX_PLAN_WORDS, plan_conversation, plan_id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlanConfig:
-    """How `rubricrl plan` samples: plans per goal, length, temperature, seed, batch size."""
+    """Write research plans for every goal of a samples file with one model (resumable)."""
 
-    n: int = 1
-    max_tokens: int = 1024
-    temperature: float = 0.7
-    seed: int | None = 0
-    batch_size: int = 8
+    samples: Path = field(
+        metadata={"help": "Samples JSONL whose goals to plan for.", "positional": True}
+    )
+    output: Path = field(metadata={"help": "Plans JSONL (resumed if present).", "flags": ("-o",)})
+    model: str = field(
+        default="embedded", metadata={"help": f"Model spec ({SPEC_HELP}); a checkpoint is hf:DIR."}
+    )
+    n: int = field(default=1, metadata={"help": "Plans per goal.", "min": 1})
+    max_tokens: int = field(default=1024, metadata={"help": "Most tokens per plan.", "min": 1})
+    temperature: float = field(
+        default=0.7, metadata={"help": "Sampling temperature (0 = greedy).", "min": 0.0}
+    )
+    seed: int | None = field(default=0, metadata={"help": "Sampling seed."})
+    batch_size: int = field(default=8, metadata={"help": "Goals per backend call.", "min": 1})
+    word_limit: int = field(
+        default=MAX_PLAN_WORDS, metadata={"help": "Plan length the prompt asks for, in words."}
+    )
+    cache: bool = field(default=True, metadata={"help": "Keep replies in the response cache."})
 
     def sampling(self) -> Sampling:
         return Sampling(
@@ -31,11 +45,7 @@ class PlanConfig:
 
 
 def write_plans(
-    samples: Sequence[Sample],
-    backend: ChatBackend,
-    output: Path | str,
-    config: PlanConfig = PlanConfig(),
-    progress: bool = True,
+    samples: Sequence[Sample], backend: ChatBackend, config: PlanConfig, progress: bool = True
 ) -> int:
     """Write `config.n` plans per sample to `output`, skipping plans already there; returns new rows.
 
@@ -45,7 +55,7 @@ def write_plans(
     if config.n < 1 or config.batch_size < 1:
         raise InputError("plan: --n and --batch-size must be at least 1")
     written = 0
-    with JsonlWriter(output) as writer:
+    with JsonlWriter(config.output) as writer:
         pending = [
             sample
             for sample in samples
@@ -55,7 +65,8 @@ def write_plans(
             for start in range(0, len(pending), config.batch_size):
                 chunk = pending[start : start + config.batch_size]
                 completions = backend.batch(
-                    [plan_conversation(s.goal) for s in chunk], config.sampling()
+                    [plan_conversation(s.goal, config.word_limit) for s in chunk],
+                    config.sampling(),
                 )
                 for sample, completion in zip(chunk, completions, strict=True):
                     written += writer.write_all(
@@ -72,15 +83,9 @@ def write_plans(
     return written
 
 
-def plan_file(
-    samples_path: Path | str,
-    model: str,
-    output: Path | str,
-    config: PlanConfig = PlanConfig(),
-    cache: bool = True,
-) -> int:
-    """`rubricrl plan`: plans for every sample in a JSONL file by the model `model` (a spec)."""
-    samples = load_records(samples_path, Sample)
+def plan_file(config: PlanConfig) -> int:
+    """`rubricrl plan`: plans for every sample in `config.samples` by the model `config.model`."""
+    samples = load_records(config.samples, Sample)
     if not samples:
-        raise InputError(f"{samples_path}: no samples")
-    return write_plans(samples, load_backend(model, cache=cache), output, config)
+        raise InputError(f"{config.samples}: no samples")
+    return write_plans(samples, load_backend(config.model, cache=config.cache), config)

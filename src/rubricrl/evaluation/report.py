@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,23 @@ TRAINING_SERIES = (
     "learning_rate",
 )
 MAX_ITEM_ROWS = 200
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportConfig:
+    """Write one self-contained HTML page with everything found in a run folder."""
+
+    run_dir: Path = field(
+        metadata={
+            "help": "Run folder (metrics, evals, grades, plans, comparisons).",
+            "positional": True,
+        }
+    )
+    output: Path = field(
+        default=Path("report.html"), metadata={"help": "HTML file to write.", "flags": ("-o",)}
+    )
+
+
 EXAMPLES = 5
 
 _TEMPLATES = jinja2.Environment(

@@ -3,32 +3,48 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from rubricrl.grading.grader import Grader
+from rubricrl.errors import InputError
+from rubricrl.grading.grader import PlanGrader
 from rubricrl.grading.score import summarize
-from rubricrl.grading.stage import grade_file
+from rubricrl.grading.stage import GraderChoice, grade_file
 from rubricrl.jsonl import load_records
 from rubricrl.layout import summary_path
 from rubricrl.records import Grade, ScoreSummary
 from rubricrl.stats import mean_with_ci
 
 
-def score_plans(
-    samples_path: Path,
-    plans_path: Path,
-    grades_path: Path,
-    grader: Grader,
-    resamples: int = 1000,
-    seed: int = 0,
-) -> ScoreSummary:
-    """Grade the plans (resumably, into `grades_path`), estimate their mean rubric score, and
-    write the summary beside the grades (`grades.summary.json`) for the report to read."""
-    grade_file(samples_path, plans_path, grades_path, grader)
-    summary = summarize_scores(
-        load_records(grades_path, Grade), grader.backend.spec, resamples, seed
+@dataclass(frozen=True, kw_only=True)
+class ScoreConfig(GraderChoice):
+    """Score plans with an evaluation grader: mean rubric score and its 95% interval."""
+
+    samples: Path = field(metadata={"help": "Samples JSONL (goals, rubrics).", "positional": True})
+    plans: Path = field(metadata={"help": "Plans JSONL to score.", "positional": True})
+    output: Path = field(metadata={"help": "Grades JSONL (resumed if present).", "flags": ("-o",)})
+    training_grader: str | None = field(
+        default=None,
+        metadata={"help": "The grader used in training; the evaluation grader must differ."},
     )
-    summary_path(grades_path).write_text(summary.model_dump_json(indent=2) + "\n", "utf-8")
+    bootstrap: int = field(
+        default=1000, metadata={"help": "Bootstrap resamples for the interval.", "min": 1}
+    )
+    seed: int = field(default=0, metadata={"help": "Bootstrap seed."})
+
+
+def score_plans(config: ScoreConfig, grader: PlanGrader | None = None) -> ScoreSummary:
+    """Grade the plans (resumably, into `config.output`), estimate their mean rubric score, and
+    write the summary beside the grades (`grades.summary.json`) for the report to read."""
+    if config.training_grader is not None and config.training_grader == config.grader:
+        raise InputError(
+            f"--grader {config.grader!r} is the training grader: pick an independent one"
+        )
+    grader = grader or config.load()
+    grade_file(config.samples, config.plans, config.output, grader)
+    grades = load_records(config.output, Grade)
+    summary = summarize_scores(grades, grader.name, config.bootstrap, config.seed)
+    summary_path(config.output).write_text(summary.model_dump_json(indent=2) + "\n", "utf-8")
     return summary
 
 

@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from rubricrl.records import Grade
 from rubricrl.stats import cohen_kappa, percent_agreement
+
+
+@dataclass(frozen=True, kw_only=True)
+class GradeEvalConfig:
+    """Agreement of a grader's item verdicts with reference verdicts (a stronger grader or people)."""
+
+    grades: Path = field(
+        metadata={"help": "Grades JSONL of the grader under test.", "positional": True}
+    )
+    reference: Path = field(
+        metadata={"help": "Reference grades JSONL (strong grader or humans).", "positional": True}
+    )
+    json: bool = field(default=False, metadata={"help": "Print the result as JSON."})
 
 
 @dataclass(frozen=True)

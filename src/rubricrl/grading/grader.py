@@ -43,8 +43,9 @@ class GradingConfig:
     )
     retry_temperature: float = field(default=0.7, metadata={"help": "Temperature of retries."})
     rationale_chars: int = field(default=200, metadata={"help": "Longest rationale per item."})
-    seed: int = field(
-        default=0, metadata={"help": "Sampling seed (retries add the attempt number)."}
+    seed: int | None = field(
+        default=None,
+        metadata={"help": "Sampling seed (default: the stage's seed; retries add the attempt)."},
     )
     verdicts: Verdicts = field(
         default="generated",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rubricrl.records import Grade, RubricItem, Verdict
 from rubricrl.task import MAX_PLAN_WORDS
@@ -44,9 +44,16 @@ def dense_score(items: Sequence[RubricItem], verdicts: Sequence[Verdict]) -> flo
 class FormatPenalty:
     """What a plan loses for breaking the format; the reward may go below 0, so the penalty always bites."""
 
-    word_limit: int = MAX_PLAN_WORDS
-    missing_solution: float = 1.0
-    over_length: float = 0.5
+    word_limit: int = field(
+        default=MAX_PLAN_WORDS,
+        metadata={"help": "Plan length in words: the prompt asks for it, the penalty enforces it."},
+    )
+    missing_solution: float = field(
+        default=1.0, metadata={"help": "Reward lost by a plan without a <solution> block."}
+    )
+    over_length: float = field(
+        default=0.5, metadata={"help": "Reward lost by a plan over the word limit."}
+    )
 
 
 def penalized(

@@ -2,21 +2,49 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from rubricrl.backends.registry import GRADER_SPEC_HELP
 from rubricrl.errors import InputError
-from rubricrl.grading.grader import Grader
+from rubricrl.grading.grader import GradingConfig, PlanGrader
 from rubricrl.grading.score import GradeSummary, summarize
 from rubricrl.jsonl import JsonlWriter, load_records, read_records
 from rubricrl.progress import progress_bar
 from rubricrl.records import Grade, Plan, Sample
 
 
+@dataclass(frozen=True, kw_only=True)
+class GraderChoice:
+    """Which grader, and how it grades: the options `grade`, `score` and `grade-probe` share."""
+
+    grader: str = field(default="embedded", metadata={"help": f"Grader spec: {GRADER_SPEC_HELP}."})
+    grading: GradingConfig = field(default_factory=GradingConfig)
+    cache: bool = field(default=True, metadata={"help": "Keep replies in the response cache."})
+
+    def load(self) -> PlanGrader:
+        from rubricrl.grading.load import load_grader
+
+        return load_grader(self.grader, self.grading, cache=self.cache)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GradeConfig(GraderChoice):
+    """Grade plans against their goals' rubric items (resumable)."""
+
+    samples: Path = field(metadata={"help": "Samples JSONL (goals, rubrics).", "positional": True})
+    plans: Path = field(metadata={"help": "Plans JSONL to grade.", "positional": True})
+    output: Path = field(metadata={"help": "Grades JSONL (resumed if present).", "flags": ("-o",)})
+    batch_size: int = field(
+        default=64, metadata={"help": "Plans per grader pass (grades saved per pass).", "min": 1}
+    )
+
+
 def grade_file(
     samples_path: Path | str,
     plans_path: Path | str,
     output: Path | str,
-    grader: Grader,
+    grader: PlanGrader,
     batch_size: int = 64,
     progress: bool = True,
 ) -> GradeSummary:
@@ -25,8 +53,6 @@ def grade_file(
     Grades are written after each pass, so a killed run loses at most one pass (and the
     response cache returns that pass's replies for free on the re-run).
     """
-    if batch_size < 1:
-        raise InputError("grade: --batch-size must be at least 1")
     samples = {sample.id: sample for sample in read_records(samples_path, Sample)}
     plans = load_records(plans_path, Plan)
     unknown = sorted({plan.sample_id for plan in plans} - samples.keys())

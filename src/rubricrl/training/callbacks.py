@@ -20,12 +20,13 @@ from trl.models import unwrap_model_for_generation
 
 from rubricrl.backends import Conversation, Sampling
 from rubricrl.backends.local import LocalBackend
-from rubricrl.grading import Grader, extract_plan
+from rubricrl.grading import extract_plan
+from rubricrl.grading.grader import PlanGrader
 from rubricrl.grading.score import summarize
 from rubricrl.jsonl import read_records
 from rubricrl.layout import RunLayout
 from rubricrl.records import HeldOutEval, Plan, Sample, StepRow, TrainingStep
-from rubricrl.task import plan_conversation, plan_id
+from rubricrl.task import MAX_PLAN_WORDS, plan_conversation, plan_id
 from rubricrl.training.reward import completion_text
 
 logger = logging.getLogger(__name__)
@@ -159,12 +160,13 @@ class EvalCallback(TrainerCallback):
     def __init__(
         self,
         samples: Sequence[Sample],
-        grader: Grader,
+        grader: PlanGrader,
         accelerator: Accelerator,
         run_dir: Path | str,
         every: int,
         max_new_tokens: int,
-        independent: Grader | None = None,
+        independent: PlanGrader | None = None,
+        word_limit: int = MAX_PLAN_WORDS,
     ) -> None:
         self.samples = list(samples)
         self.grader = grader
@@ -172,6 +174,7 @@ class EvalCallback(TrainerCallback):
         self.accelerator = accelerator
         self.every = every
         self.max_new_tokens = max_new_tokens
+        self.word_limit = word_limit
         self.log = StepLog(
             RunLayout(Path(run_dir)).evals, HeldOutEval, write=accelerator.is_main_process
         )
@@ -181,7 +184,7 @@ class EvalCallback(TrainerCallback):
         with self.accelerator.split_between_processes(self.samples) as mine:
             # every process enters: under ZeRO-3 gathering the weights is a collective
             with unwrap_model_for_generation(model, self.accelerator) as policy:
-                conversations = [plan_conversation(s.goal) for s in mine]
+                conversations = [plan_conversation(s.goal, self.word_limit) for s in mine]
                 texts = (
                     generate_texts(policy, tokenizer, conversations, self.max_new_tokens)
                     if mine

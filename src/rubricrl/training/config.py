@@ -1,25 +1,26 @@
 """The train stage's settings: our small TrainConfig beside TRL's own GRPOConfig, from YAML and flags.
 
-A run YAML holds TrainConfig fields at the top level and a `grpo:` section passed straight to
-GRPOConfig; every field of either is also a command-line flag, and flags win over the file.
+A run YAML holds TrainConfig fields at the top level (with `grading:`, `eval_grading:` and
+`penalty:` sections, or dotted flags such as `--grading.dense true`) and a `grpo:` section passed
+straight to GRPOConfig; every field of either is also a command-line flag, and flags win.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, NoReturn
 
-import yaml
 from transformers import HfArgumentParser
 from trl import GRPOConfig
 
+from rubricrl.config import config_parser, parse_config
 from rubricrl.errors import InputError
 from rubricrl.grading import FormatPenalty, GradingConfig
+
+PROG = "rubricrl train"
+_GRPO: list[Any] = [GRPOConfig]  # HfArgumentParser's stubs do not see TRL's dataclass
 
 
 @dataclass
@@ -70,69 +71,30 @@ class TrainConfig:
     grader_cache: bool = field(
         default=True, metadata={"help": "Keep grader replies in the shared response cache."}
     )
-    grading: dict[str, Any] | str | None = field(
+    grading: GradingConfig = field(default_factory=GradingConfig)
+    eval_grading: GradingConfig | None = field(
         default=None,
         metadata={
-            "help": "GradingConfig fields for both graders: a YAML mapping, or JSON on the command "
-            'line (e.g. \'{"retries": 0, "rationale_chars": 80}\').'
+            "help": "The independent grader's settings (default: those of `grading`); a different "
+            "protocol, e.g. per-item mode, when no other model is at hand."
         },
     )
-    eval_grading: dict[str, Any] | str | None = field(
-        default=None,
-        metadata={
-            "help": "GradingConfig fields for the independent grader only (default: --grading); "
-            "a different protocol, e.g. per-item mode, when no other model is at hand."
-        },
-    )
-    penalty: dict[str, Any] | str | None = field(
-        default=None,
-        metadata={
-            "help": "FormatPenalty fields (word_limit, missing_solution, over_length): a YAML "
-            "mapping, or JSON on the command line."
-        },
-    )
+    penalty: FormatPenalty = field(default_factory=FormatPenalty)
     resume: bool = field(
         default=False, metadata={"help": "Continue from the last checkpoint in output_dir."}
     )
 
     def grading_config(self, seed: int) -> GradingConfig:
-        """The training grader's settings; the run's `seed` unless `grading` sets one."""
-        return GradingConfig(**{"seed": seed, **_mapping("grading", self.grading)})
+        """The training grader's settings; the run's `seed` unless `grading.seed` is set."""
+        return _seeded(self.grading, seed)
 
     def eval_grading_config(self, seed: int) -> GradingConfig:
         """The independent grader's settings (the training grader's unless given)."""
-        if self.eval_grading is None:
-            return self.grading_config(seed)
-        return GradingConfig(**{"seed": seed, **_mapping("eval_grading", self.eval_grading)})
-
-    def format_penalty(self) -> FormatPenalty:
-        """What the reward subtracts for a missing <solution> block or an over-long plan."""
-        return FormatPenalty(**_mapping("penalty", self.penalty))
+        return _seeded(self.eval_grading or self.grading, seed)
 
 
-def _mapping(name: str, value: dict[str, Any] | str | None) -> dict[str, Any]:
-    """A settings mapping given as a YAML mapping or a JSON string; InputError if unusable."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as error:
-            raise InputError(f"--{name}: not valid JSON ({error.msg})") from None
-    if not isinstance(value, dict | None):
-        raise InputError(f"--{name}: expected a mapping of settings")
-    fields = _FIELDS[name]
-    unknown = sorted(set(value or {}) - fields)
-    if unknown:
-        raise InputError(
-            f"--{name}: unknown setting {unknown[0]!r} (known: {', '.join(sorted(fields))})"
-        )
-    return dict(value or {})
-
-
-_FIELDS = {
-    "grading": set(GradingConfig.__dataclass_fields__),
-    "eval_grading": set(GradingConfig.__dataclass_fields__),
-    "penalty": set(FormatPenalty.__dataclass_fields__),
-}
+def _seeded(grading: GradingConfig, seed: int) -> GradingConfig:
+    return grading if grading.seed is not None else replace(grading, seed=seed)
 
 
 def _cuda() -> bool:
@@ -162,53 +124,41 @@ def grpo_defaults() -> dict[str, Any]:
     }
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except yaml.YAMLError as error:
-        raise InputError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
-    if not isinstance(loaded, dict):
-        raise InputError(f"{path}: expected a mapping of settings")
-    return loaded
+def grpo_config(**overrides: Any) -> GRPOConfig:
+    """TRL's GRPOConfig from our defaults and `overrides` (for callers that build configs)."""
+    return GRPOConfig(**{**grpo_defaults(), **overrides})
 
 
-def _split_yaml(path: Path) -> dict[str, Any]:
-    """Flatten a run YAML into parser defaults, rejecting keys neither config knows."""
-    values = _read_yaml(path)
-    grpo = values.pop("grpo", None) or {}
-    if not isinstance(grpo, dict):
-        raise InputError(f"{path}: `grpo` must be a mapping of GRPOConfig fields")
-    ours = set(TrainConfig.__dataclass_fields__)
-    theirs = set(GRPOConfig.__dataclass_fields__)
-    for key in values:
-        if key not in ours:
-            hint = " (a GRPOConfig field: put it under `grpo:`)" if key in theirs else ""
-            raise InputError(f"{path}: unknown setting {key!r}{hint}")
-    for key in grpo:
-        if key not in theirs:
-            raise InputError(f"{path}: unknown GRPOConfig field grpo.{key!r}")
-    return {**values, **grpo}
+def _refuse(message: str) -> NoReturn:
+    raise InputError(f"{PROG}: {message}")
 
 
 def parse_train_args(argv: Sequence[str]) -> tuple[TrainConfig, GRPOConfig]:
-    """Parse `[--config run.yaml] [--FIELD VALUE ...]` into our config and TRL's GRPOConfig."""
-    pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--config", type=Path, default=None)
-    known, rest = pre.parse_known_args(list(argv))
-    dataclasses: list[Any] = [TrainConfig, GRPOConfig]
-    parser = HfArgumentParser(dataclasses, prog="rubricrl train")
-    parser.add_argument(
-        "--config", type=Path, default=known.config, help="Run YAML (flags override its values)."
-    )
-    parser.set_defaults(**grpo_defaults())
-    if known.config is not None:
-        parser.set_defaults(**_split_yaml(known.config))
+    """Parse `[--config run.yaml] [--FIELD VALUE ...]` into our config and TRL's GRPOConfig.
+
+    TrainConfig goes through the project's config parser; the YAML's `grpo:` section and every
+    flag it does not know go to TRL's own parser for GRPOConfig.
+    """
+    if {"-h", "--help"} & set(argv):
+        config_parser(TrainConfig, PROG).print_help()
+        print("\nGRPOConfig flags (TRL):")
+        HfArgumentParser(_GRPO, prog=PROG).print_help()
+        raise SystemExit(0)
+    grpo_fields = set(GRPOConfig.__dataclass_fields__)
+    train, rest, sections = parse_config(TrainConfig, argv, PROG, foreign={"grpo": grpo_fields})
+    grpo_values = sections.get("grpo") or {}
+    if not isinstance(grpo_values, dict):
+        raise InputError(f"{PROG}: `grpo` must be a mapping of GRPOConfig fields")
+    unknown = sorted(set(grpo_values) - grpo_fields)
+    if unknown:
+        raise InputError(f"{PROG}: unknown GRPOConfig field grpo.{unknown[0]}")
+    parser = HfArgumentParser(_GRPO, prog=PROG)
+    parser.error = _refuse  # type: ignore[method-assign]  # one line, not a usage dump
+    parser.set_defaults(**{**grpo_defaults(), **grpo_values})
     try:
-        train, grpo, _extra = parser.parse_args_into_dataclasses(args=rest)
+        (grpo,) = parser.parse_args_into_dataclasses(args=rest)
     except ValueError as error:
-        raise InputError(f"train: {str(error).splitlines()[0]}") from None
+        raise InputError(f"{PROG}: {str(error).splitlines()[0]}") from None
     if not train.samples:
-        raise InputError("train: --samples (or `samples:` in the config) is required")
+        raise InputError(f"{PROG}: --samples (or `samples:` in the config) is required")
     return train, grpo

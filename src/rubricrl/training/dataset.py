@@ -11,7 +11,7 @@ from datasets import Dataset
 from rubricrl.errors import InputError
 from rubricrl.jsonl import load_records
 from rubricrl.records import Sample
-from rubricrl.task import plan_conversation
+from rubricrl.task import MAX_PLAN_WORDS, plan_conversation
 
 REWARD_COLUMNS = ("sample_id", "goal", "rubric", "reference_solution")
 
@@ -27,10 +27,10 @@ def load_samples(path: Path | str) -> list[Sample]:
     return samples
 
 
-def sample_row(sample: Sample) -> dict[str, Any]:
+def sample_row(sample: Sample, word_limit: int = MAX_PLAN_WORDS) -> dict[str, Any]:
     """One dataset row: a conversational `prompt` (the policy sees only the goal) and reward columns."""
     return {
-        "prompt": plan_conversation(sample.goal),
+        "prompt": plan_conversation(sample.goal, word_limit),
         "sample_id": sample.id,
         "goal": sample.goal,
         "rubric": [item.model_dump() for item in sample.rubric],
@@ -38,6 +38,6 @@ def sample_row(sample: Sample) -> dict[str, Any]:
     }
 
 
-def build_dataset(samples: Sequence[Sample]) -> Dataset:
-    """The GRPO training dataset for `samples`, in their order."""
-    return Dataset.from_list([sample_row(sample) for sample in samples])
+def build_dataset(samples: Sequence[Sample], word_limit: int = MAX_PLAN_WORDS) -> Dataset:
+    """The GRPO training dataset for `samples`, in their order, asking for `word_limit` words."""
+    return Dataset.from_list([sample_row(sample, word_limit) for sample in samples])

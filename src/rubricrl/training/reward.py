@@ -13,7 +13,7 @@ from typing import Any
 
 from rubricrl.backends.registry import load_backend
 from rubricrl.errors import InputError
-from rubricrl.grading.grader import Grader, GradingConfig, Mode
+from rubricrl.grading.grader import Grader, GradingConfig, Mode, PlanGrader
 from rubricrl.grading.parse import count_words, extract_plan, has_solution
 from rubricrl.grading.score import FormatPenalty, penalized
 from rubricrl.records import Grade, Plan, RubricItem
@@ -71,7 +71,7 @@ def reward_metrics(
 
 
 def score_completions(
-    grader: Grader, goals: Sequence[Goal], texts: Sequence[str], penalty: FormatPenalty
+    grader: PlanGrader, goals: Sequence[Goal], texts: Sequence[str], penalty: FormatPenalty
 ) -> tuple[list[Grade], list[float | None]]:
     """Grade each completion against its goal in one pass; rewards are penalised scores (None: unscored)."""
     plans = [
@@ -99,7 +99,10 @@ class RubricReward:
     """
 
     def __init__(
-        self, grader: Grader, penalty: FormatPenalty = FormatPenalty(), name: str = "rubric_reward"
+        self,
+        grader: PlanGrader,
+        penalty: FormatPenalty = FormatPenalty(),
+        name: str = "rubric_reward",
     ) -> None:
         self.grader = grader
         self.penalty = penalty

@@ -13,11 +13,11 @@ from pathlib import Path
 from transformers.trainer_utils import get_last_checkpoint
 from trl import GRPOConfig, GRPOTrainer
 
-from rubricrl.backends import ChatBackend, load_backend
 from rubricrl.backends.embedded import embedded_model_dir
 from rubricrl.backends.registry import ModelSpec
 from rubricrl.errors import InputError
-from rubricrl.grading import Grader
+from rubricrl.grading.grader import PlanGrader
+from rubricrl.grading.load import load_grader
 from rubricrl.layout import RunLayout
 from rubricrl.training.callbacks import EvalCallback, MeteredReward, MetricsCallback
 from rubricrl.training.config import TrainConfig
@@ -36,12 +36,6 @@ def policy_path(spec: str) -> str:
     if parsed.provider == "hf":
         return parsed.target
     raise InputError(f"train: the policy must be embedded or hf:PATH, not {spec!r}")
-
-
-def grader_backend(spec: str | None, policy: str, cache: bool) -> ChatBackend:
-    """The grader's backend: `spec`, or by default the initial policy's spec, which the registry
-    loads as a frozen eval-mode copy (once per process, its replies cached under that spec)."""
-    return load_backend(spec or policy, cache=cache)
 
 
 def _resume_checkpoint(config: TrainConfig, run_dir: Path) -> str | None:
@@ -79,20 +73,24 @@ def _peft_config(config: TrainConfig) -> object | None:
     )
 
 
-def build_run(config: TrainConfig, grpo: GRPOConfig, grader: Grader | None = None) -> Run:
-    """Set up the trainer, reward and logging callbacks (`grader` overrides the configured one)."""
+def build_run(config: TrainConfig, grpo: GRPOConfig, grader: PlanGrader | None = None) -> Run:
+    """Set up the trainer, reward and logging callbacks (`grader` overrides the configured one).
+
+    The grader defaults to the initial policy's spec, which the registry loads as a frozen
+    eval-mode copy (once per process, its replies cached under that spec).
+    """
     run_dir = Path(grpo.output_dir or "runs/grpo")
     samples = load_samples(config.samples)
     if grader is None:
-        grader = Grader(
-            grader_backend(config.grader, config.policy, config.grader_cache),
-            config.grading_config(grpo.seed),
+        grader = load_grader(
+            config.grader or config.policy, config.grading_config(grpo.seed), config.grader_cache
         )
+    word_limit = config.penalty.word_limit
     trainer = GRPOTrainer(
         model=policy_path(config.policy),
-        reward_funcs=MeteredReward(RubricReward(grader, config.format_penalty())),
+        reward_funcs=MeteredReward(RubricReward(grader, config.penalty)),
         args=grpo,
-        train_dataset=build_dataset(samples),
+        train_dataset=build_dataset(samples, word_limit),
         peft_config=_peft_config(config),  # type: ignore[arg-type]
     )
     is_main = trainer.accelerator.is_main_process
@@ -101,9 +99,8 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: Grader | None = Non
     evaluation = monitor = None
     if config.test_samples:
         independent = (
-            Grader(
-                load_backend(config.eval_grader, cache=config.grader_cache),
-                config.eval_grading_config(grpo.seed),
+            load_grader(
+                config.eval_grader, config.eval_grading_config(grpo.seed), config.grader_cache
             )
             if config.eval_grader
             else None
@@ -116,6 +113,7 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: Grader | None = Non
             every=config.eval_every,
             max_new_tokens=config.eval_max_tokens or grpo.max_completion_length or 256,
             independent=independent,
+            word_limit=word_limit,
         )
         trainer.add_callback(evaluation)
         if independent is not None:
@@ -126,7 +124,7 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: Grader | None = Non
     return Run(trainer, metrics, evaluation, monitor)
 
 
-def train(config: TrainConfig, grpo: GRPOConfig, grader: Grader | None = None) -> Run:
+def train(config: TrainConfig, grpo: GRPOConfig, grader: PlanGrader | None = None) -> Run:
     """Run GRPO to `grpo.max_steps`, resuming when asked; returns the finished run."""
     checkpoint = _resume_checkpoint(config, Path(grpo.output_dir or "runs/grpo"))
     run = build_run(config, grpo, grader)

@@ -1,0 +1,60 @@
+"""`rubricrl generate`: one prompt to any backend, to try a model by hand."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rubricrl.backends.base import JsonSchema, Sampling, user
+from rubricrl.backends.registry import SPEC_HELP, load_backend
+from rubricrl.errors import InputError
+
+
+@dataclass(frozen=True, kw_only=True)
+class GenerateConfig:
+    """Send one prompt to a model and print the reply or replies."""
+
+    prompt: str = field(metadata={"help": "The user message."})
+    model: str = field(default="embedded", metadata={"help": f"Model spec: {SPEC_HELP}."})
+    json_schema: Path | None = field(
+        default=None, metadata={"help": "JSON Schema file the reply must satisfy."}
+    )
+    system: str | None = field(default=None, metadata={"help": "Optional system message."})
+    max_tokens: int = field(default=256, metadata={"help": "Most tokens to generate.", "min": 1})
+    temperature: float = field(
+        default=0.7, metadata={"help": "Sampling temperature (0 = greedy).", "min": 0.0}
+    )
+    top_p: float = field(default=1.0, metadata={"help": "Nucleus sampling mass.", "min": 0.0})
+    n: int = field(default=1, metadata={"help": "Replies to sample.", "min": 1})
+    seed: int | None = field(default=None, metadata={"help": "Sampling seed."})
+    cache: bool = field(default=True, metadata={"help": "Keep replies in the response cache."})
+
+
+def read_schema(path: Path | None) -> JsonSchema | None:
+    """The JSON Schema in `path` (None for no path); InputError naming the file if unreadable."""
+    if path is None:
+        return None
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, IsADirectoryError):
+        raise InputError(f"{path}: no such file") from None
+    except json.JSONDecodeError as error:
+        raise InputError(f"{path}: not valid JSON ({error.msg}, line {error.lineno})") from None
+    if not isinstance(schema, dict):
+        raise InputError(f"{path}: a JSON Schema is an object")
+    return schema
+
+
+def generate(config: GenerateConfig) -> list[str]:
+    """The model's replies to the prompt."""
+    schema = read_schema(config.json_schema)
+    backend = load_backend(config.model, cache=config.cache)
+    sampling = Sampling(
+        temperature=config.temperature,
+        top_p=config.top_p,
+        max_tokens=config.max_tokens,
+        n=config.n,
+        seed=config.seed,
+    )
+    return backend.batch([user(config.prompt, config.system)], sampling, schema)[0].texts
