@@ -108,16 +108,18 @@ class _Fields:
             inner, _ = _optional(hint)
             many = get_origin(inner) in (tuple, list)
             if meta.get("positional") and not self.prefix:
-                nargs = "+" if many else None
-                if default is not dataclasses.MISSING:
-                    nargs = "*" if many else "?"
+                # Optional for argparse, so a YAML file may give it; `build` checks presence.
+                nargs = "*" if many else "?"
                 parser.add_argument(
                     dest, nargs=nargs, default=UNSET, help=help_text, metavar=name.upper()
                 )
                 continue
-            flags = [f"--{dest.replace('_', '-')}", *meta.get("flags", ())]
+            flags = [f"--{dest.replace('_', '-')}"]
             if "_" in dest:
                 flags.append(f"--{dest}")  # TRL's spelling, as `train` takes it
+            # Extra names (`-o`, or `--verdicts` for `--grading.verdicts`) go to the first field
+            # that claims them, so two sections of one class never collide.
+            flags += [f for f in meta.get("flags", ()) if f not in parser._option_string_actions]
             kind: dict[str, Any] = {"metavar": _metavar(inner)}
             if inner is bool:
                 kind = {"nargs": "?", "const": "true", "metavar": "true|false"}

@@ -137,6 +137,7 @@ def _run_digest(config: CompareConfig, judges: Sequence[Judge]) -> str:
         config.show_rubric,
         config.show_reference,
         config.rule,
+        config.verdicts,
     ]
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
 
@@ -182,7 +183,14 @@ def compare(
         temperature=config.temperature, max_tokens=config.max_tokens, seed=config.seed
     )
     judges = [
-        Judge(b, sampling, config.show_rubric, config.show_reference, config.retries)
+        Judge(
+            b,
+            sampling,
+            config.show_rubric,
+            config.show_reference,
+            config.retries,
+            verdicts=config.verdicts,
+        )
         for b in backends
     ]
     jury = Jury(judges, config.rule)

@@ -5,8 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rubricrl.backends.base import ChatBackend, Conversation, JsonSchema, Sampling, user
+from rubricrl.backends.base import (
+    ChatBackend,
+    ChoiceProbs,
+    Conversation,
+    JsonSchema,
+    Sampling,
+    user,
+)
 from rubricrl.backends.structured import Unreadable, ask_structured
+from rubricrl.grading.grader import Verdicts
+from rubricrl.grading.probability import first_choice_probability
 from rubricrl.prompts import load_prompt
 from rubricrl.records import Judgment, Plan, Preference, Sample
 
@@ -23,6 +32,7 @@ PREFERENCE_SCHEMA: JsonSchema = {
     "additionalProperties": False,
 }
 
+FIRST_SECOND = ("1", "2")
 RETRY_TEMPERATURE = 0.7  # a greedy judge would repeat an unreadable reply on every retry
 
 
@@ -65,6 +75,8 @@ class Judge:
         show_rubric: bool = False,
         show_reference: bool = False,
         retries: int = 1,
+        verdicts: Verdicts = "generated",
+        min_mass: float = 0.5,
     ) -> None:
         self.backend = backend
         self.name = backend.spec
@@ -72,6 +84,8 @@ class Judge:
         self.retries = retries
         self.show_rubric = show_rubric
         self.show_reference = show_reference
+        self.verdicts = verdicts
+        self.min_mass = min_mass
         self.template = load_prompt("judge")
 
     def conversation(self, pair: Pair, a_first: bool) -> Conversation:
@@ -85,6 +99,7 @@ class Judge:
                 reference=sample.reference_solution if self.show_reference else "",
                 first=first.text,
                 second=second.text,
+                answer_only=self.verdicts == "prob",
             )
         )
 
@@ -95,6 +110,14 @@ class Judge:
     def judge_many(self, pairs: Sequence[Pair]) -> list[tuple[Judgment, Judgment]]:
         """Both orders of every pair, in one backend batch per attempt."""
         orders = [(pair, a_first) for pair in pairs for a_first in (True, False)]
+        if self.verdicts == "prob":
+            conversations = [self.conversation(pair, a_first) for pair, a_first in orders]
+            found = self.backend.choice_probs(conversations, FIRST_SECOND)
+            judgments = [
+                self._probability_judgment(probs, a_first)
+                for (_, a_first), probs in zip(orders, found, strict=True)
+            ]
+            return list(zip(judgments[0::2], judgments[1::2], strict=True))
         replies = ask_structured(
             self.backend,
             [self.conversation(pair, a_first) for pair, a_first in orders],
@@ -109,6 +132,21 @@ class Judge:
             for (_, a_first), reply in zip(orders, replies, strict=True)
         ]
         return list(zip(judgments[0::2], judgments[1::2], strict=True))
+
+    def _probability_judgment(self, probs: ChoiceProbs, a_first: bool) -> Judgment:
+        """One order's raw P(the plan shown first is better); its preference is that order's
+        alone (the jury averages both orders, so position bias cancels)."""
+        p = first_choice_probability(probs, FIRST_SECOND, self.min_mass)
+        if isinstance(p, str):
+            return Judgment(judge=self.name, a_first=a_first, preferred=None, reason=p)
+        position = "1" if p > 0.5 else "2" if p < 0.5 else "tie"
+        return Judgment(
+            judge=self.name,
+            a_first=a_first,
+            preferred=plan_for_position(position, a_first),
+            rationale=f"P(plan 1 better) {p:.3f}",
+            first_better=p,
+        )
 
     def _judgment(self, reply: tuple[Position, str] | Unreadable, a_first: bool) -> Judgment:
         if isinstance(reply, Unreadable):

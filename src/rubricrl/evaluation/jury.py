@@ -17,14 +17,25 @@ SCORE = {"A": 1, "tie": 0, "B": -1}
 
 def judge_verdict(first: Judgment, second: Judgment) -> Preference | None:
     """A judge's verdict over both orders: its preference when the orders agree, else a tie;
-    None (unscored) when either order is.
+    None (unscored) when either order is. Probability verdicts are averaged over both orders.
 
     A judge that changes its mind when the plans swap places (including A in one order and
     a tie in the other) is following position, not content, so it counts as a tie.
     """
     if first.preferred is None or second.preferred is None:
         return None
+    if first.first_better is not None and second.first_better is not None:
+        a_better = a_better_probability(first, second)
+        return "A" if a_better > 0.5 else "B" if a_better < 0.5 else "tie"
     return first.preferred if first.preferred == second.preferred else "tie"
+
+
+def a_better_probability(a_first: Judgment, b_first: Judgment) -> float:
+    """P(A better) from probability verdicts, averaged over both orders: P(first better) with A
+    first, and 1 - P(first better) with B first. A pure position preference cancels out."""
+    if a_first.first_better is None or b_first.first_better is None:
+        raise ValueError("both orders need a probability verdict")
+    return (a_first.first_better + 1.0 - b_first.first_better) / 2
 
 
 def orders_by_judge(judgments: Sequence[Judgment]) -> dict[str, tuple[Judgment, Judgment]]:

@@ -11,8 +11,10 @@ from typing import Literal, Protocol
 
 from rubricrl.backends.base import ChatBackend, Conversation, Sampling, user
 from rubricrl.backends.structured import Unreadable, ask_structured
+from rubricrl.errors import InputError
 from rubricrl.grading.guidelines import GUIDELINES
 from rubricrl.grading.parse import extract_plan, parse_verdicts
+from rubricrl.grading.probability import YES_NO, first_choice_probability
 from rubricrl.grading.schema import verdict_schema
 from rubricrl.grading.score import DENSE_SCALE, dense_score, rubric_score
 from rubricrl.prompts import load_prompt
@@ -51,7 +53,8 @@ class GradingConfig:
         default="generated",
         metadata={
             "help": "generated: the paper's written verdicts; prob: P(yes) per item, read at a "
-            "plain-text answer (one prefill per item, no generation)."
+            "plain-text answer (one prefill per item, no generation).",
+            "flags": ("--verdicts",),
         },
     )
     min_mass: float = field(
@@ -112,7 +115,14 @@ class Grader:
     def __init__(self, backend: ChatBackend, config: GradingConfig = GradingConfig()) -> None:
         self.backend = backend
         self.config = config
-        templates = [load_prompt("grade_system"), load_prompt("grade"), load_prompt("guidelines")]
+        if config.verdicts == "prob" and config.dense:
+            raise InputError("grading: dense scores and probability verdicts do not mix")
+        prob = config.verdicts == "prob"
+        templates = [
+            load_prompt("grade_prob_system" if prob else "grade_system"),
+            load_prompt("grade_prob" if prob else "grade"),
+            load_prompt("guidelines"),
+        ]
         self._template = templates[1]
         self._system = templates[0].render(
             guidelines=GUIDELINES,
@@ -123,7 +133,7 @@ class Grader:
         )
         digest = hashlib.sha256("".join(t.digest for t in templates).encode()).hexdigest()[:12]
         variant = (
-            config.mode
+            ("prob" if prob else config.mode)
             + ("+dense" if config.dense else "")
             + ("" if config.with_reference else "+noref")
         )
@@ -151,14 +161,18 @@ class Grader:
 
     def _requests(self, pair: int, target: GradingTarget, plan: str) -> list[_Request]:
         items = tuple(target.rubric)
-        groups = [items] if self.config.mode == "all" else [(item,) for item in items]
+        one_call = self.config.mode == "all" and self.config.verdicts == "generated"
+        groups = [items] if one_call else [(item,) for item in items]
         requests = []
         for group in groups:
             labels = tuple(str(n) for n in range(1, len(group) + 1))
+            # With probability verdicts the item comes last, so every item of one plan shares
+            # the goal-and-plan prefix (the local backend prefills it once).
             content = self._template.render(
                 goal=target.goal,
                 reference=target.reference_solution if self.config.with_reference else "",
                 items=[(label, item.text) for label, item in zip(labels, group, strict=True)],
+                item=group[0].text,
                 plan=plan,
                 fence=_fence(plan),
             )
@@ -175,6 +189,8 @@ class Grader:
 
     def _ask(self, requests: Sequence[_Request]) -> list[list[Verdict] | str]:
         """Verdicts per request, or why every attempt failed; one call per reply shape."""
+        if self.config.verdicts == "prob":
+            return self._ask_probabilities(requests)
         outcomes: list[list[Verdict] | str] = ["not asked"] * len(requests)
         by_shape: dict[tuple[str, ...], list[int]] = defaultdict(list)
         for index, request in enumerate(requests):
@@ -198,6 +214,26 @@ class Grader:
             )
             for index, reply in zip(indices, replies, strict=True):
                 outcomes[index] = reply.reason if isinstance(reply, Unreadable) else reply
+        return outcomes
+
+    def _ask_probabilities(self, requests: Sequence[_Request]) -> list[list[Verdict] | str]:
+        """One single-item verdict per request from P(Yes) vs P(No): one prefill each, one call."""
+        if not requests:
+            return []
+        found = self.backend.choice_probs([r.conversation for r in requests], YES_NO)
+        outcomes: list[list[Verdict] | str] = []
+        for request, probs in zip(requests, found, strict=True):
+            p = first_choice_probability(probs, YES_NO, self.config.min_mass)
+            if isinstance(p, str):
+                outcomes.append(p)
+                continue
+            verdict = Verdict(
+                item_id=request.items[0].id,
+                satisfied=p >= 0.5,
+                rationale=f"P(yes) {p:.3f}",
+                probability=p,
+            )
+            outcomes.append([verdict])
         return outcomes
 
     def _grade(
@@ -236,7 +272,8 @@ class Grader:
         verdicts: list[Verdict] = []
         for request, outcome in answers:
             if isinstance(outcome, str):
-                where = f"item {request.items[0].id}: " if self.config.mode == "per-item" else ""
+                one_item = self.config.mode == "per-item" or self.config.verdicts == "prob"
+                where = f"item {request.items[0].id}: " if one_item else ""
                 return grade([], None, where + outcome)
             verdicts.extend(
                 verdict.model_copy(update={"item_id": item.id})

@@ -27,6 +27,14 @@ def rubric_score(items: Sequence[RubricItem], verdicts: Sequence[Verdict]) -> fl
     return sum(verdict.satisfied for verdict in verdicts) / len(items)
 
 
+def probability_score(items: Sequence[RubricItem], verdicts: Sequence[Verdict]) -> float | None:
+    """Mean P(satisfied) over items, a continuous reward that breaks ties between plans meeting
+    the same items; None unless every item has a probability verdict."""
+    if not _covers(items, verdicts) or any(v.probability is None for v in verdicts):
+        return None
+    return sum(v.probability or 0.0 for v in verdicts) / len(items)
+
+
 def dense_score(items: Sequence[RubricItem], verdicts: Sequence[Verdict]) -> float | None:
     """Mean over items of the guideline scores' share of the maximum; None if any score is missing."""
     if not _covers(items, verdicts):

@@ -18,6 +18,7 @@ from trl import GRPOConfig
 from rubricrl.config import config_parser, parse_config
 from rubricrl.errors import InputError
 from rubricrl.grading import FormatPenalty, GradingConfig
+from rubricrl.training.reward import Reward
 
 PROG = "rubricrl train"
 _GRPO: list[Any] = [GRPOConfig]  # HfArgumentParser's stubs do not see TRL's dataclass
@@ -80,6 +81,13 @@ class TrainConfig:
         },
     )
     penalty: FormatPenalty = field(default_factory=FormatPenalty)
+    reward: Reward = field(
+        default="score",
+        metadata={
+            "help": "score: share of items met (the paper's); probability: mean P(satisfied), "
+            "which breaks ties in a group (needs grading.verdicts prob or the embed grader)."
+        },
+    )
     resume: bool = field(
         default=False, metadata={"help": "Continue from the last checkpoint in output_dir."}
     )

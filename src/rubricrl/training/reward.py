@@ -9,13 +9,13 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
-from rubricrl.backends.registry import load_backend
 from rubricrl.errors import InputError
-from rubricrl.grading.grader import Grader, GradingConfig, Mode, PlanGrader
+from rubricrl.grading.grader import GradingConfig, Mode, PlanGrader, Verdicts
+from rubricrl.grading.load import load_grader
 from rubricrl.grading.parse import count_words, extract_plan, has_solution
-from rubricrl.grading.score import FormatPenalty, penalized
+from rubricrl.grading.score import FormatPenalty, penalized, probability_score
 from rubricrl.records import Grade, Plan, RubricItem
 
 
@@ -70,10 +70,29 @@ def reward_metrics(
     return metrics
 
 
+Reward = Literal["score", "probability"]
+
+
+def reward_of(grade: Grade, goal: Goal, reward: Reward) -> float | None:
+    """The grade's score, or with `probability` the mean P(satisfied) of its items (None when
+    the grader gave no probabilities: that is a configuration error, not a bad plan)."""
+    if reward == "score" or grade.score is None:
+        return grade.score
+    value = probability_score(goal.rubric, grade.verdicts)
+    if value is None and grade.verdicts:
+        raise InputError(f"reward `probability`: grader {grade.grader} gives no probabilities")
+    return value
+
+
 def score_completions(
-    grader: PlanGrader, goals: Sequence[Goal], texts: Sequence[str], penalty: FormatPenalty
+    grader: PlanGrader,
+    goals: Sequence[Goal],
+    texts: Sequence[str],
+    penalty: FormatPenalty,
+    reward: Reward = "score",
 ) -> tuple[list[Grade], list[float | None]]:
-    """Grade each completion against its goal in one pass; rewards are penalised scores (None: unscored)."""
+    """Grade each completion against its goal in one pass; rewards are penalised scores, or
+    penalised mean probabilities (None: unscored)."""
     plans = [
         Plan(id=f"{goal.id}/{n}", sample_id=goal.id, model="policy", text=text, index=n)
         for n, (goal, text) in enumerate(zip(goals, texts, strict=True))
@@ -81,12 +100,12 @@ def score_completions(
     grades = grader.grade_many(list(zip(goals, plans, strict=True)))
     rewards = [
         penalized(
-            grade.score,
+            reward_of(grade, goal, reward),
             has_solution=has_solution(text),
             words=count_words(extract_plan(text)),
             penalty=penalty,
         )
-        for grade, text in zip(grades, texts, strict=True)
+        for grade, goal, text in zip(grades, goals, texts, strict=True)
     ]
     return grades, rewards
 
@@ -103,9 +122,11 @@ class RubricReward:
         grader: PlanGrader,
         penalty: FormatPenalty = FormatPenalty(),
         name: str = "rubric_reward",
+        reward: Reward = "score",
     ) -> None:
         self.grader = grader
         self.penalty = penalty
+        self.reward = reward
         self.__name__ = name
         self.last_grades: list[Grade] = []
 
@@ -127,7 +148,9 @@ class RubricReward:
             for i, g, r, ref in zip(sample_id, goal, rubric, references, strict=True)
         ]
         texts = [completion_text(c) for c in completions]
-        self.last_grades, rewards = score_completions(self.grader, goals, texts, self.penalty)
+        self.last_grades, rewards = score_completions(
+            self.grader, goals, texts, self.penalty, self.reward
+        )
         if log_metric is not None:
             for name, value in reward_metrics(self.last_grades, texts, self.penalty).items():
                 log_metric(name, value)
@@ -135,8 +158,8 @@ class RubricReward:
 
 
 @cache
-def _grader(spec: str, mode: Mode, dense: bool) -> Grader:
-    return Grader(load_backend(spec), GradingConfig(mode=mode, dense=dense))
+def _grader(spec: str, mode: Mode, dense: bool, verdicts: Verdicts) -> PlanGrader:
+    return load_grader(spec, GradingConfig(mode=mode, dense=dense, verdicts=verdicts))
 
 
 def _goal(ground_truth: Any, extra_info: Mapping[str, Any] | None, position: int) -> Goal:
@@ -172,9 +195,12 @@ def compute_score_batch(
     grader: str = "embedded",
     mode: Mode = "all",
     dense: bool = False,
+    verdicts: Verdicts = "generated",
+    reward: Reward = "score",
     **_kwargs: Any,
 ) -> list[dict[str, float]]:
-    """verl batch reward: `score` is the penalised rubric score.
+    """verl batch reward: `score` is the penalised rubric score (or mean item probability with
+    `reward="probability"`); `grader` takes any grader spec, `embed` included.
 
     verl has no "no reward" value, so an unscored plan gets score 0.0 with `unscored` 1.0 beside
     it; filter on that flag rather than trusting the zero.
@@ -185,7 +211,7 @@ def compute_score_batch(
         for n, (truth, extra) in enumerate(zip(ground_truths, extras, strict=True))
     ]
     grades, rewards = score_completions(
-        _grader(grader, mode, dense), goals, solution_strs, FormatPenalty()
+        _grader(grader, mode, dense, verdicts), goals, solution_strs, FormatPenalty(), reward
     )
     return [
         {

@@ -88,7 +88,7 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: PlanGrader | None =
     word_limit = config.penalty.word_limit
     trainer = GRPOTrainer(
         model=policy_path(config.policy),
-        reward_funcs=MeteredReward(RubricReward(grader, config.penalty)),
+        reward_funcs=MeteredReward(RubricReward(grader, config.penalty, reward=config.reward)),
         args=grpo,
         train_dataset=build_dataset(samples, word_limit),
         peft_config=_peft_config(config),  # type: ignore[arg-type]
