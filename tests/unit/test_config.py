@@ -36,8 +36,10 @@ class Outer:
 def test_flags_nested_flags_and_repeats() -> None:
     config = parse(
         Outer,
-        ["in.jsonl", "-o", "out.jsonl", "--inner.level", "3", "--judge", "a", "--judge", "b"]
-        + ["--no-cache", "--mode", "slow", "--inner.seed", "none"],
+        [
+            *("in.jsonl", "-o", "out.jsonl", "--inner.level", "3", "--judge", "a"),
+            *("--judge", "b", "--no-cache", "--mode", "slow", "--inner.seed", "none"),
+        ],
         "t",
     )
     assert config == Outer(
@@ -99,7 +101,7 @@ def test_bad_flags_are_one_line_errors(argv: list[str], message: str) -> None:
 def test_bad_yaml_names_the_file(tmp_path: Path, text: str, message: str) -> None:
     settings = tmp_path / "stage.yaml"
     settings.write_text(text)
-    with pytest.raises(InputError, match="stage.yaml") as caught:
+    with pytest.raises(InputError, match=r"stage\.yaml") as caught:
         parse_config(
             Outer, ["--config", str(settings), "-o", "y"], "t", foreign={"trainer": {"lr"}}
         )
