@@ -3,47 +3,48 @@
 Run: .venv/bin/python benchmarks/coverage_threshold.py [--encoder embed]
 examples/rubric_paraphrases.jsonl holds, per rubric item of examples/research_plan_gen.jsonl, a
 plan sentence that meets it in other words and a near miss on the same topic that does not.
-Each item's best cosine against a plan holding its paraphrase (with the other items' paraphrases)
-is a positive; against the same plan with its near miss instead, a hard negative. Prints both
-distributions, the accuracy of each threshold, and the known-answer probe with the template
-plans and with the plans rewritten into the paraphrases.
+Prints, per threshold, the balanced item accuracy on (a) the template probe plans, (b) the probe
+plans with every item sentence swapped for its paraphrase, (c) near misses: each item against
+the other items' paraphrases plus its own paraphrase (covered) or near miss (not covered); then
+a logistic fit of covered ~ best cosine on (b) and (c), and the probe at 0.45 and 0.5.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 import numpy as np
 from rich.console import Console
 
 from rubricrl.backends.base import Conversation
-from rubricrl.backends.encoder import load_encoder
+from rubricrl.backends.encoder import TextEncoder, load_encoder
 from rubricrl.backends.fake import FakeBackend
 from rubricrl.backends.registry import ModelSpec
 from rubricrl.corpus.research_plan_gen import read_rows, sample_from_row
-from rubricrl.grading.coverage import CoverageGrader, split_sentences
+from rubricrl.grading.coverage import SCALE, CoverageGrader, split_sentences
 from rubricrl.grading.grader import GradingConfig
-from rubricrl.grading.probe import probe_table, run_probe
-from rubricrl.grading.probe_plans import item_sentence
+from rubricrl.grading.probe import AUC_KINDS, probe_table, run_probe
+from rubricrl.grading.probe_plans import ProbePlan, build_plans, item_sentence, rewrite
 from rubricrl.records import Sample
 
 REPO = Path(__file__).resolve().parents[1]
 GOALS = REPO / "examples" / "research_plan_gen.jsonl"
 PARAPHRASES = REPO / "examples" / "rubric_paraphrases.jsonl"
+Rows = dict[tuple[str, str], dict[str, str]]
+Labelled = tuple[np.ndarray, np.ndarray]  # best cosines, covered flags
 
 
-def load() -> tuple[list[Sample], dict[tuple[str, str], dict[str, str]]]:
+def load() -> tuple[list[Sample], Rows]:
     samples = [sample_from_row(row, None) for row in read_rows(str(GOALS), None, "train")]
     rows = [json.loads(line) for line in PARAPHRASES.read_text(encoding="utf-8").splitlines()]
     return samples, {(row["sample_id"], row["item_id"]): row for row in rows}
 
 
-def paraphrasing_writer(
-    samples: list[Sample], rows: dict[tuple[str, str], dict[str, str]]
-) -> FakeBackend:
-    """A writer that swaps each templated item sentence of a plan for its hand paraphrase."""
+def paraphrasing_writer(samples: list[Sample], rows: Rows) -> FakeBackend:
+    """A probe writer that swaps each templated item sentence of a plan for its paraphrase."""
     swaps = {
         item_sentence(item.text): rows[sample.id, item.id]["paraphrase"]
         for sample in samples
@@ -59,22 +60,54 @@ def paraphrasing_writer(
     return FakeBackend(respond, spec="hand-paraphrases")
 
 
-def best_cosines(encoder_spec: str, samples: list[Sample], rows: dict) -> tuple[list, list]:
-    """Per item: best cosine against its paraphrase plan, and against its near-miss plan."""
-    encoder = load_encoder(ModelSpec.parse(encoder_spec).target)
-    positives, negatives = [], []
+def probe_cosines(grader: CoverageGrader, plans: list[ProbePlan]) -> Labelled:
+    """Best cosines (read back from the probability) and labels of the probe plans' items."""
+    grades = grader.grade_many([(plan.sample, plan.plan()) for plan in plans])
+    cosines, covered = [], []
+    for plan, grade in zip(plans, grades, strict=True):
+        if plan.kind not in AUC_KINDS:
+            continue
+        for verdict in grade.verdicts:
+            p = min(max(verdict.probability or 0.0, 1e-12), 1 - 1e-12)
+            cosines.append(grader.config.threshold + SCALE * math.log(p / (1 - p)))
+            covered.append(verdict.item_id in plan.covered)
+    return np.array(cosines), np.array(covered)
+
+
+def near_miss_cosines(encoder: TextEncoder, samples: list[Sample], rows: Rows) -> Labelled:
+    cosines, covered = [], []
     for sample in samples:
         said = {item.id: rows[sample.id, item.id]["paraphrase"] for item in sample.rubric}
         for item in sample.rubric:
             others = [text for key, text in said.items() if key != item.id]
-            for plan, out in (
-                ([*others, said[item.id]], positives),
-                ([*others, rows[sample.id, item.id]["near_miss"]], negatives),
+            for last, label in (
+                (said[item.id], True),
+                (rows[sample.id, item.id]["near_miss"], False),
             ):
-                pieces = split_sentences(" ".join(plan))
+                pieces = split_sentences(" ".join([*others, last]))
                 vectors = encoder.encode([item.text, *pieces])
-                out.append(float((vectors[1:] @ vectors[0]).max()))
-    return positives, negatives
+                cosines.append(float((vectors[1:] @ vectors[0]).max()))
+                covered.append(label)
+    return np.array(cosines), np.array(covered)
+
+
+def balanced_accuracy(data: Labelled, threshold: float) -> float:
+    cosines, covered = data
+    return float(
+        ((cosines[covered] >= threshold).mean() + (cosines[~covered] < threshold).mean()) / 2
+    )
+
+
+def logistic_fit(data: Labelled) -> tuple[float, float]:
+    """Centre and scale of P(covered) = 1 / (1 + exp(-(cos - centre) / scale)), by Newton steps."""
+    x, y = data[0], data[1].astype(float)
+    w = np.zeros(2)
+    design = np.stack([np.ones_like(x), x], axis=1)
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-design @ w))
+        hessian = design.T @ (design * (p * (1 - p))[:, None]) + 1e-9 * np.eye(2)
+        w = w + np.linalg.solve(hessian, design.T @ (y - p))
+    return float(-w[0] / w[1]), float(1 / w[1])
 
 
 def main() -> None:
@@ -82,22 +115,34 @@ def main() -> None:
     parser.add_argument("--encoder", default="embed", help="Coverage grader spec.")
     args = parser.parse_args()
     samples, rows = load()
-    pos, neg = best_cosines(args.encoder, samples, rows)
-    print(f"{len(pos)} items; best cosine, paraphrase: {np.round(sorted(pos), 2)}")
-    print(f"{len(neg)} items; best cosine, near miss:  {np.round(sorted(neg), 2)}")
-    grid = np.round(np.arange(0.30, 0.81, 0.01), 2)
-    accuracy = [(np.sum(np.array(pos) >= t) + np.sum(np.array(neg) < t)) / (2 * len(pos)) for t in grid]
-    best = max(accuracy)
-    print("threshold accuracy (covered and near-miss items, balanced):")
-    print("  " + "  ".join(f"{t:.2f}:{a:.2f}" for t, a in zip(grid, accuracy, strict=True) if round(t * 100) % 5 == 0))
-    tops = [t for t, a in zip(grid, accuracy, strict=True) if a == best]
-    print(f"best accuracy {best:.3f} for thresholds {tops[0]:.2f}..{tops[-1]:.2f}")
+    encoder = load_encoder(ModelSpec.parse(args.encoder).target)
     writer = paraphrasing_writer(samples, rows)
+    grader = CoverageGrader(encoder, GradingConfig(threshold=0.5))
+    template = build_plans(samples)
+    data = {
+        "template probe": probe_cosines(grader, template),
+        "paraphrase probe": probe_cosines(grader, rewrite(template, writer)),
+        "near misses": near_miss_cosines(encoder, samples, rows),
+    }
+    grid = [round(0.30 + 0.01 * k, 2) for k in range(31)]
+    print(f"balanced item accuracy per threshold ({encoder.name}):")
+    print(f"{'':<18}" + "".join(f"{t:>6.2f}" for t in grid[::3]))
+    for name, labelled in data.items():
+        row = "".join(f"{balanced_accuracy(labelled, t):>6.2f}" for t in grid[::3])
+        best = max(grid, key=lambda t, d=labelled: balanced_accuracy(d, t))
+        print(f"{name:<18}{row}   best {best:.2f} ({balanced_accuracy(labelled, best):.2f})")
+    for name in ("paraphrase probe", "near misses"):
+        centre, scale = logistic_fit(data[name])
+        print(f"logistic fit on {name}: centre {centre:.3f}, scale {scale:.3f}")
+    both = tuple(
+        np.concatenate([data["paraphrase probe"][k], data["near misses"][k]]) for k in (0, 1)
+    )
+    centre, scale = logistic_fit((both[0], both[1]))
+    print(f"logistic fit on both: centre {centre:.3f}, scale {scale:.3f} (SCALE = {SCALE})")
     results = []
-    for threshold in sorted({0.5, float(GradingConfig().threshold)}):
-        grader = CoverageGrader.from_spec(args.encoder, GradingConfig(threshold=threshold))
-        results.append(run_probe(samples, grader))
-        results.append(run_probe(samples, grader, writer=writer))
+    for threshold in sorted({0.5, GradingConfig().threshold}):
+        grader = CoverageGrader(encoder, GradingConfig(threshold=threshold))
+        results += [run_probe(samples, grader), run_probe(samples, grader, writer=writer)]
     Console(width=220).print(probe_table(results))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -113,7 +114,7 @@ def test_short_pieces_are_dropped_unless_nothing_else_is_left() -> None:
 def test_probability_is_a_half_at_the_threshold_and_monotone() -> None:
     assert covered_probability(0.45, 0.45) == pytest.approx(0.5)
     grid = [covered_probability(c, 0.45) for c in np.linspace(-1, 1, 41)]
-    assert all(a < b for a, b in zip(grid, grid[1:], strict=False))
+    assert all(a < b for a, b in itertools.pairwise(grid))
     assert 0.0 < grid[0] < 0.01 and 0.99 < grid[-1] < 1.0
     # one SCALE above the threshold is the logistic at 1
     assert covered_probability(0.45 + SCALE, 0.45) == pytest.approx(1 / (1 + np.exp(-1)))
@@ -211,7 +212,7 @@ def test_an_unknown_encoder_path_is_one_line_naming_it(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no-model-here") as error:
         CoverageGrader.from_spec(f"embed:{missing}")
     assert "\n" not in str(error.value)
-    with pytest.raises(InputError, match="no config.json"):
+    with pytest.raises(InputError, match=r"no config\.json"):
         load_encoder(str(tmp_path))
 
 
