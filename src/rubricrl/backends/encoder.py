@@ -69,8 +69,13 @@ class MeanPoolEncoder:
             tokenizer = AutoTokenizer.from_pretrained(str(source), local_files_only=True)
             model = AutoModel.from_pretrained(str(source), local_files_only=True)
         except (OSError, ValueError) as error:
+            if not isinstance(source, Path):  # the hub's message would say it tried to connect
+                raise InputError(
+                    f"embed:{source}: no such folder, and not in the local Hugging Face cache "
+                    "(nothing is downloaded)"
+                ) from None
             first = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
-            raise InputError(f"embed:{source}: cannot load a local encoder ({first})") from None
+            raise InputError(f"embed:{source}: cannot load an encoder ({first})") from None
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         return cls(tokenizer, model.to(device).eval(), name)
 

@@ -216,6 +216,13 @@ def test_an_unknown_encoder_path_is_one_line_naming_it(tmp_path: Path) -> None:
         load_encoder(str(tmp_path))
 
 
+def test_a_hub_id_is_only_read_from_the_local_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(InputError, match="not in the local Hugging Face cache") as error:
+        load_encoder("nobody/no-such-encoder")
+    assert "\n" not in str(error.value) and "nobody/no-such-encoder" in str(error.value)
+
+
 def test_a_chat_spec_is_not_a_coverage_grader() -> None:
     with pytest.raises(InputError, match="not a coverage grader"):
         CoverageGrader.from_spec("embedded")
