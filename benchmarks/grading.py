@@ -1,11 +1,14 @@
 """Grading throughput on the embedded model: all items in one call vs one call per item, cold and warm.
 
 Run: .venv/bin/python benchmarks/grading.py [--plans-per-goal 4] [--items 10] [--plan-words 400]
+     .venv/bin/python benchmarks/grading.py --coverage-only  (just the `embed` coverage grader)
 Plans and rubrics have the paper's sizes (10 items; plans of several hundred words), so the
 all-in-one mode's saving (the long prompt is read once per plan, not once per item) is weighed
 against its cost (the items' verdicts are decoded one after another instead of side by side).
 Prints rubric items graded per second for each mode, their ratio, the warm-cache ratio, and how
-often the two modes agree item by item.
+often the two modes agree item by item. Then the coverage grader's items per second at the same
+sizes with a GRPO group of plans per goal (8 by default), every plan sentence distinct so that
+no encoding is shared between plans.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from pathlib import Path
 from rubricrl.backends.cache import ResponseCache
 from rubricrl.backends.registry import load_backend
 from rubricrl.grading.agreement import agreement
-from rubricrl.grading.grader import Grader, GradingConfig, Mode
+from rubricrl.grading.coverage import split_sentences
+from rubricrl.grading.grader import Grader, GradingConfig, Mode, PlanGrader
+from rubricrl.grading.load import load_grader
 from rubricrl.records import Grade, Plan, Provenance, RubricItem, Sample
 
 MODES: tuple[Mode, ...] = ("all", "per-item")
@@ -73,7 +78,41 @@ def plans_for(sample: Sample, count: int, words: int) -> list[Plan]:
     ]
 
 
-def timed(grader: Grader, pairs: list[tuple[Sample, Plan]]) -> tuple[list[Grade], float]:
+def distinct_plans(sample: Sample, count: int, words: int) -> list[Plan]:
+    """`count` plans of about `words` words whose sentences all differ (half also state the items)."""
+    prose = split_sentences(background(10**6))
+    steps = " ".join(f"Step {k}: {item.text}" for k, item in enumerate(sample.rubric, 1))
+    plans = []
+    for k in range(count):
+        body: list[str] = []
+        n = 0
+        while sum(len(s.split()) for s in body) < words:
+            body.append(f"In {sample.id} plan {k} part {n}, {prose[(k * 7 + n) % len(prose)]}")
+            n += 1
+        text = (f"{steps} " if k % 2 == 0 else "") + " ".join(body)
+        plans.append(Plan(id=f"{sample.id}-c{k}", sample_id=sample.id, model="bench", text=text))
+    return plans
+
+
+def coverage_benchmark(goals: list[Sample], plans_per_goal: int, words: int) -> None:
+    """Items per second of the coverage grader: model load, first call, and a repeat."""
+    pairs = [(g, p) for g in goals for p in distinct_plans(g, plans_per_goal, words)]
+    items = sum(len(goal.rubric) for goal, _ in pairs)
+    start = time.perf_counter()
+    grader = load_grader("embed")
+    grader.grade_many(pairs[:1])
+    load = time.perf_counter() - start
+    runs = [timed(grader, pairs)[1] for _ in range(2)]
+    print(
+        f"coverage grader {grader.name}: {len(pairs)} plans of ~{words} words, "
+        f"{items} rubric items; load {load:.1f}s"
+    )
+    print(f"{'call':<22}{'seconds':>9}{'items/s':>10}{'plans/s':>10}")
+    for name, seconds in zip(("first", "repeat"), runs, strict=True):
+        print(f"{name:<22}{seconds:>9.2f}{items / seconds:>10.1f}{len(pairs) / seconds:>10.1f}")
+
+
+def timed(grader: PlanGrader, pairs: list[tuple[Sample, Plan]]) -> tuple[list[Grade], float]:
     start = time.perf_counter()
     grades = grader.grade_many(pairs)
     return grades, time.perf_counter() - start
@@ -87,9 +126,16 @@ def main() -> None:
     parser.add_argument("--plans-per-goal", type=int, default=2)
     parser.add_argument("--plan-words", type=int, default=400, help="Prose words in each plan.")
     parser.add_argument("--rationale-chars", type=int, default=100)
+    parser.add_argument(
+        "--coverage-plans-per-goal", type=int, default=8, help="Coverage grader: plans per goal."
+    )
+    parser.add_argument("--coverage-only", action="store_true", help="Skip the chat grader.")
     args = parser.parse_args()
 
     goals = load_goals(args.goals, args.items)
+    if args.coverage_only:
+        coverage_benchmark(goals, args.coverage_plans_per_goal, args.plan_words)
+        return
     pairs = [
         (goal, plan)
         for goal in goals
@@ -131,6 +177,7 @@ def main() -> None:
     print(
         f"mode agreement over {agree.verdicts} item verdicts: accuracy {accuracy}, Cohen's kappa {kappa}"
     )
+    coverage_benchmark(goals, args.coverage_plans_per_goal, args.plan_words)
 
 
 if __name__ == "__main__":

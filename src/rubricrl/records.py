@@ -216,4 +216,29 @@ class ComparisonSummary(Record):
     agreement: list[JudgeAgreement]
 
 
+class ProbeResult(Record):
+    """What the known-answer probe found for one grader over probe plans of `goals` goals.
+
+    `ordering_accuracy` is the share of known orderings (full > half, half > off-topic,
+    full > off-topic, full > empty) the grader's scores keep, a tie or an unscored side counting
+    half, averaged over goals with a bootstrap interval over goals. `item_auc` separates the
+    items a plan covers from those it does not; `length_bias` is the mean score of the padded
+    plan minus the half plan it pads (0 for a grader that ignores length).
+    """
+
+    grader: str
+    writer: str | None = None  # the model that rewrote the plans as prose; None: templates
+    goals: int
+    plans: int
+    ordering_accuracy: float
+    ci_low: float
+    ci_high: float
+    item_auc: float | None
+    length_bias: float | None
+    unscored_share: float
+    items_per_second: float
+    seconds: float  # wall time of the one grading call
+    mean_scores: dict[str, float | None] = Field(default_factory=dict)  # by probe plan kind
+
+
 StepRow = TypeVar("StepRow", TrainingStep, HeldOutEval)  # a row of a per-step run log

@@ -1,4 +1,4 @@
-"""Pure statistics for evaluation: win rates, means with bootstrap intervals, judge agreement."""
+"""Pure statistics for evaluation: win rates, means with bootstrap intervals, judge agreement, AUC."""
 
 from __future__ import annotations
 
@@ -61,6 +61,21 @@ def win_rate(
     counts = Counter(decisions)
     estimate = mean_with_ci([OUTCOME_VALUE[d] for d in decisions], resamples, seed, confidence)
     return WinRate(estimate, wins=counts["A"], losses=counts["B"], ties=counts["tie"])
+
+
+def mann_whitney_auc(positives: Sequence[float], negatives: Sequence[float]) -> float | None:
+    """P(a random positive scores above a random negative), a tie counting half; None if a
+    class is empty. From the rank sum (Mann-Whitney U / (n_pos * n_neg)), ties ranked midway."""
+    pos, neg = np.asarray(positives, dtype=float), np.asarray(negatives, dtype=float)
+    if pos.size == 0 or neg.size == 0:
+        return None
+    _, inverse, counts = np.unique(
+        np.concatenate([pos, neg]), return_inverse=True, return_counts=True
+    )
+    ends = np.cumsum(counts)
+    midranks = (ends - counts + 1 + ends) / 2.0  # tied values share the mean of their ranks
+    u = midranks[inverse[: pos.size]].sum() - pos.size * (pos.size + 1) / 2.0
+    return float(u / (pos.size * neg.size))
 
 
 def percent_agreement(a: Sequence[str], b: Sequence[str]) -> float:

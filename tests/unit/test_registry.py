@@ -2,7 +2,7 @@
 
 import pytest
 
-from rubricrl.backends.registry import ModelSpec
+from rubricrl.backends.registry import ModelSpec, load_provider
 from rubricrl.errors import InputError
 
 
@@ -18,4 +18,16 @@ def test_specs_parse() -> None:
 def test_bad_specs_are_one_line_errors(spec: str) -> None:
     with pytest.raises(InputError) as error:
         ModelSpec.parse(spec)
+    assert "\n" not in str(error.value)
+
+
+def test_embed_specs_parse_as_coverage_encoders() -> None:
+    assert ModelSpec.parse("embed") == ModelSpec("embed")
+    assert ModelSpec.parse("embed:/models/bge") == ModelSpec("embed", "/models/bge")
+
+
+@pytest.mark.parametrize("spec", ["embed", "embed:/models/bge"])
+def test_embed_is_refused_as_a_chat_backend(spec: str) -> None:
+    with pytest.raises(InputError, match="embed is a coverage grader, not a chat model") as error:
+        load_provider(spec)
     assert "\n" not in str(error.value)

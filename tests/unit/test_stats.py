@@ -6,6 +6,7 @@ import pytest
 
 from rubricrl.stats import (
     cohen_kappa,
+    mann_whitney_auc,
     mean_with_ci,
     percent_agreement,
     position_bias,
@@ -79,3 +80,24 @@ def test_cohen_kappa_edges() -> None:
 def test_position_bias_counts_same_position_in_both_orders() -> None:
     orders = [("1", "1"), ("1", "2"), ("2", "2"), ("tie", "tie")]
     assert position_bias(orders) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("positives", "negatives", "auc"),
+    [
+        ([0.9, 0.8], [0.1, 0.2], 1.0),  # separated
+        ([0.1], [0.9, 0.8], 0.0),  # reversed
+        ([1, 1, 1], [1, 1], 0.5),  # all tied
+        ([1, 0], [0, 0], 0.75),  # 0/1 verdicts: pairs 1>0, 1>0, 0=0, 0=0 -> (2 + 1) / 4
+        ([0.8, 0.4], [0.4, 0.1], 0.875),  # pairs 1, 1, 0.5, 1 -> 3.5 / 4
+    ],
+)
+def test_mann_whitney_auc_by_hand(
+    positives: list[float], negatives: list[float], auc: float
+) -> None:
+    assert mann_whitney_auc(positives, negatives) == pytest.approx(auc)
+
+
+def test_mann_whitney_auc_needs_both_classes() -> None:
+    assert mann_whitney_auc([], [0.3]) is None
+    assert mann_whitney_auc([0.3], []) is None

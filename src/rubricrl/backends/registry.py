@@ -1,4 +1,8 @@
-"""Model spec strings to backends: `embedded`, `hf:PATH_OR_ID`, `openai:BASE_URL#MODEL`."""
+"""Model spec strings to backends: `embedded`, `hf:PATH_OR_ID`, `openai:BASE_URL#MODEL`.
+
+`embed` and `embed:PATH_OR_ID` also parse here, but name a sentence encoder for the coverage
+grader (grading/load.py), never a chat backend.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from rubricrl.errors import InputError
 from rubricrl.paths import home
 
 SPEC_HELP = "embedded | hf:PATH_OR_ID | openai:BASE_URL#MODEL"
-GRADER_SPEC_HELP = f"{SPEC_HELP} | embed[:PATH] (coverage only, not the guidelines)"
+GRADER_SPEC_HELP = f"{SPEC_HELP} | embed | embed:PATH_OR_ID (coverage only, not the guidelines)"
 
 
 @dataclass(frozen=True)
@@ -24,9 +28,11 @@ class ModelSpec:
 
     @classmethod
     def parse(cls, spec: str) -> ModelSpec:
-        if spec == "embedded":
-            return cls("embedded")
+        if spec in ("embedded", "embed"):
+            return cls(spec)
         provider, _, rest = spec.partition(":")
+        if provider == "embed" and rest:
+            return cls("embed", rest)
         if provider == "hf" and rest:
             return cls("hf", rest)
         if provider == "openai" and rest:
@@ -34,13 +40,18 @@ class ModelSpec:
             if not url.startswith(("http://", "https://")) or not model:
                 raise InputError(f"model spec {spec!r}: expected openai:BASE_URL#MODEL")
             return cls("openai", url.rstrip("/"), model)
-        raise InputError(f"unknown model spec {spec!r}: expected {SPEC_HELP}")
+        raise InputError(f"unknown model spec {spec!r}: expected {GRADER_SPEC_HELP}")
 
 
 @cache
 def load_provider(spec: str) -> ChatBackend:
     """The uncached provider named by `spec`, loaded once per process (weights are heavy)."""
     parsed = ModelSpec.parse(spec)
+    if parsed.provider == "embed":
+        raise InputError(
+            f"model spec {spec!r}: embed is a coverage grader, not a chat model "
+            f"(use it as a grader; chat models: {SPEC_HELP})"
+        )
     if parsed.provider == "openai":
         from rubricrl.backends.openai_compat import OpenAIBackend
 

@@ -62,8 +62,11 @@ class GradingConfig:
         metadata={"help": "prob verdicts: least P(yes)+P(no) for a verdict to count as scored."},
     )
     threshold: float = field(
-        default=0.5,
-        metadata={"help": "embed grader: cosine similarity at which an item counts as covered."},
+        default=0.45,  # MiniLM, measured: benchmarks/coverage_threshold.py
+        metadata={
+            "help": "embed grader: cosine similarity at which an item counts as covered "
+            "(0.45 is calibrated for all-MiniLM-L6-v2; recalibrate for another encoder)."
+        },
     )
 
 

@@ -1,0 +1,178 @@
+"""The known-answer probe: grade plans whose covered items are known (probe_plans.py) with any
+PlanGrader, and measure how well its scores recover what was built in."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rich.table import Table
+
+from rubricrl.backends.base import ChatBackend
+from rubricrl.backends.registry import load_backend
+from rubricrl.grading.grader import PlanGrader
+from rubricrl.grading.probe_plans import KINDS, Kind, ProbePlan, build_plans, rewrite
+from rubricrl.records import Grade, ProbeResult, Sample
+from rubricrl.stats import mann_whitney_auc, mean_with_ci
+
+ORDERINGS: tuple[tuple[Kind, Kind], ...] = (
+    ("full", "half"),
+    ("half", "off_topic"),
+    ("full", "off_topic"),
+    ("full", "empty"),
+)
+"""The pairs whose order is known: the first plan covers strictly more of the goal's items."""
+AUC_KINDS: tuple[Kind, ...] = ("full", "half", "padded", "off_topic")
+
+
+@dataclass(frozen=True)
+class ProbeConfig:
+    """How the probe builds, rewrites and summarises its plans."""
+
+    seed: int = field(
+        default=0, metadata={"help": "Seed of the half plans' item choice and filler."}
+    )
+    resamples: int = field(
+        default=1000,
+        metadata={"help": "Bootstrap resamples (over goals) of the ordering accuracy."},
+    )
+    writer: str | None = field(
+        default=None,
+        metadata={
+            "help": "Model spec that rewrites the full and half plans as prose, so a grader "
+            "cannot pass by matching the items' wording; none: the template plans as built."
+        },
+    )
+    writer_max_tokens: int = field(default=1024, metadata={"help": "Longest rewrite, in tokens."})
+
+
+def ordering_accuracy(scores: dict[Kind, float | None]) -> float:
+    """One goal's share of ORDERINGS its scores keep: 1 kept, 0.5 tied or unscored, 0 reversed."""
+    values = []
+    for better, worse in ORDERINGS:
+        high, low = scores.get(better), scores.get(worse)
+        if high is None or low is None or high == low:
+            values.append(0.5)
+        else:
+            values.append(float(high > low))
+    return sum(values) / len(values)
+
+
+def item_auc(plans: Sequence[ProbePlan], grades: Sequence[Grade]) -> float | None:
+    """AUC of the per-item probability (else satisfied as 0/1), covered vs not covered items,
+    over the full, half, padded and off-topic plans that were scored."""
+    positives: list[float] = []
+    negatives: list[float] = []
+    for plan, grade in zip(plans, grades, strict=True):
+        if plan.kind not in AUC_KINDS or grade.score is None:
+            continue
+        for verdict in grade.verdicts:
+            value = verdict.probability
+            value = float(verdict.satisfied) if value is None else value
+            (positives if verdict.item_id in plan.covered else negatives).append(value)
+    return mann_whitney_auc(positives, negatives)
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def summarize_probe(
+    grader: str,
+    plans: Sequence[ProbePlan],
+    grades: Sequence[Grade],
+    seconds: float,
+    config: ProbeConfig = ProbeConfig(),
+    writer: str | None = None,
+) -> ProbeResult:
+    """The probe's numbers from its plans and their grades (in the same order)."""
+    scores: dict[str, dict[Kind, float | None]] = {}
+    for plan, grade in zip(plans, grades, strict=True):
+        scores.setdefault(plan.sample.id, {})[plan.kind] = grade.score
+    per_goal = [ordering_accuracy(by_kind) for by_kind in scores.values()]
+    estimate = mean_with_ci(per_goal, config.resamples, config.seed)
+    gaps = [
+        padded - half
+        for by_kind in scores.values()
+        if (padded := by_kind.get("padded")) is not None
+        and (half := by_kind.get("half")) is not None
+    ]
+    verdicts = sum(len(grade.verdicts) for grade in grades)
+    means: dict[str, float | None] = {
+        kind: _mean([s for by in scores.values() if (s := by.get(kind)) is not None])
+        for kind in KINDS
+    }
+    return ProbeResult(
+        grader=grader,
+        writer=writer,
+        goals=len(scores),
+        plans=len(plans),
+        ordering_accuracy=estimate.value,
+        ci_low=estimate.low,
+        ci_high=estimate.high,
+        item_auc=item_auc(plans, grades),
+        length_bias=_mean(gaps),
+        unscored_share=sum(g.score is None for g in grades) / len(grades),
+        items_per_second=verdicts / max(seconds, 1e-9),
+        seconds=seconds,
+        mean_scores=means,
+    )
+
+
+def run_probe(
+    samples: Sequence[Sample],
+    grader: PlanGrader,
+    config: ProbeConfig = ProbeConfig(),
+    writer: ChatBackend | None = None,
+) -> ProbeResult:
+    """Build the probe plans (rewritten by `writer`, else by the backend `config.writer` names,
+    if any), grade them all in one `grade_many` call, and summarise."""
+    plans = build_plans(samples, config.seed)
+    if writer is None and config.writer:
+        writer = load_backend(config.writer)
+    if writer is not None:
+        plans = rewrite(plans, writer, config.seed, config.writer_max_tokens)
+    pairs = [(plan.sample, plan.plan()) for plan in plans]
+    start = time.perf_counter()
+    grades = grader.grade_many(pairs)
+    seconds = time.perf_counter() - start
+    return summarize_probe(
+        grader.name, plans, grades, seconds, config, writer.spec if writer else None
+    )
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def probe_table(results: Sequence[ProbeResult]) -> Table:
+    """One row per result, for the CLI to print."""
+    table = Table(
+        "grader",
+        "writer",
+        "goals",
+        "ordering [95% CI]",
+        "item AUC",
+        "length bias",
+        "unscored",
+        "items/s",
+        "seconds",
+        "mean full/half/padded/off/empty",
+        title="known-answer probe",
+    )
+    for r in results:
+        means = "/".join(_number(r.mean_scores.get(kind)) for kind in KINDS)
+        table.add_row(
+            r.grader,
+            r.writer or "-",
+            str(r.goals),
+            f"{r.ordering_accuracy:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]",
+            _number(r.item_auc),
+            _number(r.length_bias, 3),
+            f"{r.unscored_share:.0%}",
+            f"{r.items_per_second:.1f}",
+            f"{r.seconds:.2f}",
+            means,
+        )
+    return table
