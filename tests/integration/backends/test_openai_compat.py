@@ -22,7 +22,7 @@ from rubricrl.backends.openai_compat import OpenAIBackend
 from rubricrl.backends.structured import Unreadable, ask_structured
 from rubricrl.errors import BackendError
 
-pytest_plugins = ["llama_fixtures"]
+pytest_plugins = ["tests.integration.llama_fixtures"]
 pytestmark = [
     pytest.mark.server,
     pytest.mark.skipif(

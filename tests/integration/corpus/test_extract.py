@@ -12,8 +12,9 @@ from rubricrl.corpus.ingest import ingest
 from rubricrl.corpus.select import SelectionRules
 from rubricrl.jsonl import load_records
 from rubricrl.records import Sample
+from tests import REPO
 
-CORPUS = Path(__file__).parents[2].parent / "shared" / "corpus"
+CORPUS = REPO.parent / "shared" / "corpus"
 PAPERS = ["jats/pntd.0002065.nxml", "jats/PMC5828200.nxml", "pdf/N18-3011.pdf"]
 
 

@@ -11,8 +11,8 @@ from rubricrl.corpus.ingest import ingest, read_paper
 from rubricrl.errors import InputError
 from rubricrl.jsonl import load_records
 from rubricrl.records import Paper
+from tests import REPO
 
-REPO = Path(__file__).parents[2]
 CORPUS = REPO.parent / "shared" / "corpus"
 DEMO = REPO / "examples" / "papers"
 

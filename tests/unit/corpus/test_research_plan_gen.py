@@ -10,9 +10,9 @@ from rubricrl.corpus.split import split_by_paper, write_split
 from rubricrl.errors import InputError
 from rubricrl.jsonl import load_records
 from rubricrl.records import Provenance, RubricItem, Sample
+from tests import EXAMPLES, FIXTURES
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
-EXAMPLE = Path(__file__).parents[2] / "examples" / "research_plan_gen.jsonl"
+EXAMPLE = EXAMPLES / "research_plan_gen.jsonl"
 
 
 def sample(paper: int, number: int) -> Sample:

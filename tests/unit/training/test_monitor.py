@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 import torch
 from accelerate import Accelerator
-from test_training_dataset import sample
 from transformers import TrainerControl, TrainerState, TrainingArguments
 
 from rubricrl.records import Grade, Plan, Sample, Verdict
 from rubricrl.training import callbacks
 from rubricrl.training.callbacks import EvalCallback
 from rubricrl.training.monitor import HackingCallback, HackingMonitor
+from tests.unit.training.test_dataset import sample
 
 
 class TinyPolicy(torch.nn.Linear):

@@ -9,11 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_train_grpo import _tiny
+
+from tests import REPO
+from tests.integration.training.test_run import _tiny
 
 pytestmark = pytest.mark.model
 
-GLOO = Path(__file__).parents[2] / "configs" / "accelerate" / "cpu_gloo.yaml"
+GLOO = REPO / "configs" / "accelerate" / "cpu_gloo.yaml"
 
 
 def test_two_cpu_processes_take_one_step(tmp_path: Path) -> None:

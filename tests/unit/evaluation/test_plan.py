@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_training_dataset import sample
 
 from rubricrl.backends.base import Conversation
 from rubricrl.backends.fake import FakeBackend
@@ -13,6 +12,7 @@ from rubricrl.errors import InputError
 from rubricrl.evaluation.plan import PlanConfig, write_plans
 from rubricrl.jsonl import load_records
 from rubricrl.records import Plan
+from tests.unit.training.test_dataset import sample
 
 
 def echo_goal(conversation: Conversation) -> str:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from rubricrl.backends.base import ChatBackend
 from rubricrl.grading.grader import Grader, GradingConfig
 from rubricrl.records import Plan, Provenance, RubricItem, Sample
+from tests import EXAMPLES
 
 pytestmark = pytest.mark.model
 
-FIXTURE = Path(__file__).parents[2] / "examples" / "research_plan_gen.jsonl"
+FIXTURE = EXAMPLES / "research_plan_gen.jsonl"
 
 
 def goals() -> list[Sample]:
