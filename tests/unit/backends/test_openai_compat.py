@@ -15,7 +15,7 @@ from rubricrl.backends.cache import CachedBackend, ResponseCache
 from rubricrl.backends.openai_compat import OpenAIBackend
 from rubricrl.backends.retry import Backoff, Retry
 from rubricrl.backends.structured import ask_structured
-from rubricrl.errors import BackendError, InputError
+from rubricrl.errors import BackendError
 
 BASE = "http://stub:8000/v1"
 SCHEMA = {
@@ -269,16 +269,3 @@ def test_batch_works_from_threads_and_inside_an_event_loop() -> None:
         return backend.batch([user("q")], Sampling())[0].text
 
     assert asyncio.run(caller()) == "Q"
-
-
-def test_missing_llama_cpp_server_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from rubricrl.backends import llama_server
-
-    real = llama_server.importlib.util.find_spec
-    monkeypatch.setattr(
-        llama_server.importlib.util,
-        "find_spec",
-        lambda name, *rest: None if name == "llama_cpp" else real(name, *rest),
-    )
-    with pytest.raises(InputError, match="make setup-server"), llama_server.serve_embedded():
-        pass

@@ -1,34 +1,18 @@
-"""Batch ingestion: discovery, failures that never stop a batch, errors files, resume, CLI."""
+"""Batch ingestion: discovery, failures that never stop a batch, errors files, resume."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from rubricrl.cli import _register_commands, app
 from rubricrl.corpus.ingest import ingest, write_failures
 from rubricrl.jsonl import load_records
 from rubricrl.records import Paper
-
-GOOD = "# Good Paper\n\n## Abstract\nFine.\n\n## Idea\nBody text.\n"
-
-
-def make_folder(root: Path) -> Path:
-    folder = root / "papers"
-    (folder / "nested").mkdir(parents=True)
-    (folder / "good.md").write_text(GOOD)
-    (folder / "nested" / "other.md").write_text(GOOD.replace("Good", "Other"))
-    (folder / "bad.md").write_text("# Only a title\n")
-    (folder / "empty.pdf").write_bytes(b"")
-    (folder / "figure.png").write_bytes(b"\x89PNG")
-    (folder / "part.tex").write_text("\\section{Loose part}\n")
-    return folder
+from tests.builders import paper_folder
 
 
 def test_batch_continues_past_failures_and_resumes(tmp_path: Path) -> None:
-    folder, output = make_folder(tmp_path), tmp_path / "papers.jsonl"
+    folder, output = paper_folder(tmp_path), tmp_path / "papers.jsonl"
     report = ingest([folder], output)
     assert sum(report.written.values()) == 2
     assert {Path(f.source).name: f.reason for f in report.failures} == {
@@ -45,7 +29,7 @@ def test_batch_continues_past_failures_and_resumes(tmp_path: Path) -> None:
 
 
 def test_domain_option_applies_to_every_paper(tmp_path: Path) -> None:
-    folder, output = make_folder(tmp_path), tmp_path / "papers.jsonl"
+    folder, output = paper_folder(tmp_path), tmp_path / "papers.jsonl"
     ingest([folder], output, domain="physics")
     assert {p.domain for p in load_records(output, Paper)} == {"physics"}
 
@@ -65,23 +49,10 @@ def test_empty_folder_images_only_and_missing_path(tmp_path: Path) -> None:
 
 
 def test_failures_file_formats(tmp_path: Path) -> None:
-    report = ingest([make_folder(tmp_path)], tmp_path / "o.jsonl")
+    report = ingest([paper_folder(tmp_path)], tmp_path / "o.jsonl")
     write_failures(tmp_path / "e.tsv", report.failures)
     write_failures(tmp_path / "e.jsonl", report.failures)
     rows = (tmp_path / "e.tsv").read_text().splitlines()
     assert rows[0] == "source\treason" and len(rows) == 3
     records = [json.loads(line) for line in (tmp_path / "e.jsonl").read_text().splitlines()]
     assert {r["reason"] for r in records} == {f.reason for f in report.failures}
-
-
-def test_cli_exit_codes(tmp_path: Path) -> None:
-    _register_commands()
-    runner = CliRunner()
-    folder = make_folder(tmp_path)
-    failed = runner.invoke(app, ["ingest", str(folder), "-o", str(tmp_path / "o.jsonl")])
-    assert failed.exit_code == 1
-    assert "empty file (0 bytes)" in failed.output
-    (folder / "bad.md").unlink()
-    (folder / "empty.pdf").unlink()
-    clean = runner.invoke(app, ["ingest", str(folder), "-o", str(tmp_path / "o.jsonl")])
-    assert clean.exit_code == 0, clean.output

@@ -1,8 +1,6 @@
-"""Rubric-item and leakage filters, and the paper excerpt rule."""
+"""Rubric-item and leakage filters."""
 
-from rubricrl.corpus.excerpt import CUT_MARK, paper_excerpt
 from rubricrl.corpus.select import SelectionRules, drop_near_duplicates, item_problem, leakage
-from rubricrl.records import Paper, Section
 
 RULES = SelectionRules()
 
@@ -34,30 +32,3 @@ def test_leakage_is_high_when_goal_copies_the_solution() -> None:
     solution = "We weight partially observed patients by follow-up time in a time-to-event design."
     assert leakage(solution, solution) == 1.0
     assert leakage("Find a safe dose-escalation design for small paediatric trials.", solution) == 0
-
-
-def paper(sections: int, words: int) -> Paper:
-    body = " ".join(["Sentence of words here."] * (words // 4))
-    return Paper(
-        id="p",
-        title="T",
-        abstract="A.",
-        sections=[Section(heading=f"S{i}", text=body) for i in range(sections)],
-        source="x.md",
-        format="text",
-    )
-
-
-def test_excerpt_keeps_everything_that_fits() -> None:
-    excerpt = paper_excerpt(paper(3, 40), max_chars=10_000)
-    assert not excerpt.cut
-    assert excerpt.sections_kept == 3
-
-
-def test_excerpt_cuts_at_a_sentence_and_records_it() -> None:
-    whole = paper(4, 200)
-    excerpt = paper_excerpt(whole, max_chars=1500)
-    assert excerpt.cut
-    assert len(excerpt.text) <= 1500
-    assert excerpt.text.endswith("here." + CUT_MARK)
-    assert excerpt.sections_kept < 4
