@@ -78,8 +78,8 @@ def plan(
 def verdict(
     item_id: str,
     violated: Sequence[int] = (),
-    *,
     scores: list[int] | None = None,
+    *,
     satisfied: bool | None = None,
     rationale: str = "",
 ) -> Verdict:

@@ -264,12 +264,17 @@ def judge_reply(position: str, rationale: str = "because") -> str:
     return json.dumps({"rationale": rationale, "preferred": position})
 
 
-def prefers(word: str, spec: str | None = None) -> ScriptedBackend:
-    """A judge that prefers the plan containing `word` (ALPHA or BETA) wherever it is shown."""
+def preferring(word: str) -> Callable[[Conversation], str]:
+    """A judge's script: prefer the plan containing `word` (ALPHA or BETA) wherever it is shown."""
+    other = "BETA" if word == "ALPHA" else "ALPHA"
 
     def respond(conversation: Conversation) -> str:
         text = conversation[-1]["content"]
-        other = "BETA" if word == "ALPHA" else "ALPHA"
         return judge_reply("1" if text.index(word) < text.index(other) else "2")
 
-    return ScriptedBackend(respond, spec=spec or f"prefers-{word}")
+    return respond
+
+
+def prefers(word: str, spec: str | None = None) -> ScriptedBackend:
+    """A judge backend running `preferring(word)`, named prefers-<word> unless `spec` is given."""
+    return ScriptedBackend(preferring(word), spec=spec or f"prefers-{word}")

@@ -12,9 +12,9 @@ from transformers import AutoModelForCausalLM, TrainerCallback
 
 from rubricrl.backends.embedded import embedded_model_dir
 from rubricrl.jsonl import write_records
-from rubricrl.records import Provenance, RubricItem, Sample
 from rubricrl.training.config import parse_train_args
 from rubricrl.training.run import build_run, train
+from tests.builders import sample
 
 pytestmark = pytest.mark.model
 
@@ -26,17 +26,18 @@ GOALS = [
 
 
 def _samples(tmp_path: Path) -> list[str]:
-    rubric = [
-        RubricItem(id="control", text="Compares against a control group."),
-        RubricItem(id="metric", text="States how success is measured."),
-    ]
+    rubric = {
+        "control": "Compares against a control group.",
+        "metric": "States how success is measured.",
+    }
     samples = [
-        Sample(
-            id=f"g{i}",
-            goal=goal,
-            rubric=rubric,
-            reference_solution="A controlled comparison with a pre-registered metric.",
-            provenance=Provenance(paper_id=f"p{i}", creator="hand"),
+        sample(
+            f"g{i}",
+            goal,
+            rubric,
+            "A controlled comparison with a pre-registered metric.",
+            paper_id=f"p{i}",
+            creator="hand",
         )
         for i, goal in enumerate(GOALS)
     ]

@@ -7,8 +7,8 @@ import pytest
 
 from rubricrl.backends.base import Completion, Conversation, Sampling, user
 from rubricrl.backends.cache import CachedBackend, ResponseCache
-from rubricrl.backends.fake import FakeBackend
 from rubricrl.errors import BackendError
+from tests.fakes import ScriptedBackend
 
 
 def echo(conversation: Conversation) -> str:
@@ -16,38 +16,36 @@ def echo(conversation: Conversation) -> str:
 
 
 def test_second_call_is_served_from_cache(tmp_path: Path) -> None:
-    inner = FakeBackend(echo)
+    inner = ScriptedBackend(echo)
     backend = CachedBackend(inner, ResponseCache(tmp_path / "c.sqlite"))
     first = backend.batch([user("a"), user("b")], Sampling())
     second = backend.batch([user("b"), user("a"), user("c")], Sampling())
     assert [c.text for c in first] == ["A", "B"]
     assert [c.text for c in second] == ["B", "A", "C"]
-    assert len(inner.calls) == 3  # a, b, then only c
+    assert len(inner.conversations) == 3  # a, b, then only c
 
 
 def test_key_depends_on_sampling_and_schema(tmp_path: Path) -> None:
-    inner = FakeBackend(echo)
+    inner = ScriptedBackend(echo)
     backend = CachedBackend(inner, ResponseCache(tmp_path / "c.sqlite"))
     backend.batch([user("a")], Sampling(seed=1))
     backend.batch([user("a")], Sampling(seed=2))
     backend.batch([user("a")], Sampling(seed=2), schema={"type": "object"})
-    assert len(inner.calls) == 3
+    assert len(inner.conversations) == 3
 
 
-class HalfFailing:
-    spec = "half"
-
-    def batch(self, conversations, sampling, schema=None):  # type: ignore[no-untyped-def]
-        finished = {i: Completion(texts=["ok"]) for i in range(0, len(conversations), 2)}
-        raise BackendError("server went away", partial=finished)
+def half_failing() -> ScriptedBackend:
+    """Answers "ok" to the even-numbered prompts; the odd ones fail, the way a server that
+    went away mid-batch fails."""
+    return ScriptedBackend("ok", spec="half", fail_when=lambda c: int(c[-1]["content"]) % 2 == 1)
 
 
 def test_finished_results_survive_a_failed_batch(tmp_path: Path) -> None:
     cache = ResponseCache(tmp_path / "c.sqlite")
     with pytest.raises(BackendError):
-        CachedBackend(HalfFailing(), cache).batch([user(str(i)) for i in range(4)], Sampling())
+        CachedBackend(half_failing(), cache).batch([user(str(i)) for i in range(4)], Sampling())
     assert len(cache) == 2
-    replay = CachedBackend(FakeBackend(echo, spec="half"), cache)
+    replay = CachedBackend(ScriptedBackend(echo, spec="half"), cache)
     assert [c.text for c in replay.batch([user("0"), user("2")], Sampling())] == ["ok", "ok"]
 
 
@@ -72,7 +70,7 @@ def test_several_processes_share_one_cache(tmp_path: Path) -> None:
 def test_cache_works_from_another_thread(tmp_path: Path) -> None:
     import threading
 
-    backend = CachedBackend(FakeBackend(echo), ResponseCache(tmp_path / "c.sqlite"))
+    backend = CachedBackend(ScriptedBackend(echo), ResponseCache(tmp_path / "c.sqlite"))
     results: list[str] = []
     worker = threading.Thread(
         target=lambda: results.extend(c.text for c in backend.batch([user("x")], Sampling()))

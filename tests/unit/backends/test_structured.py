@@ -5,9 +5,9 @@ import json
 import pytest
 
 from rubricrl.backends.base import Conversation, Sampling, user
-from rubricrl.backends.fake import FakeBackend
 from rubricrl.backends.structured import Unreadable, ask_structured, last_json_object, parse_reply
 from rubricrl.errors import ParseError
+from tests.fakes import ScriptedBackend
 
 SCHEMA = {"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]}
 
@@ -38,21 +38,27 @@ def test_schema_violation_is_a_parse_error() -> None:
         parse_reply('{"x": "one"}', SCHEMA)
 
 
-def _scripted(replies: dict[str, list[str]]) -> tuple[FakeBackend, list[tuple[str, int | None]]]:
-    """A backend answering each prompt with its next scripted reply; it records (prompt, seed)."""
-    calls: list[tuple[str, int | None]] = []
+def _scripted(replies: dict[str, list[str]]) -> ScriptedBackend:
+    """A backend answering each prompt with its next scripted reply (the last one from then on)."""
 
     def respond(conversation: Conversation) -> str:
         prompt = conversation[-1]["content"]
-        calls.append((prompt, backend.samplings[-1].seed))
         return replies[prompt].pop(0) if len(replies[prompt]) > 1 else replies[prompt][0]
 
-    backend = FakeBackend(respond)
-    return backend, calls
+    return ScriptedBackend(respond)
+
+
+def asked(backend: ScriptedBackend) -> list[tuple[str, int | None]]:
+    """(prompt, seed) of every request the backend received, in order."""
+    return [
+        (conversation[-1]["content"], call.sampling.seed if call.sampling else None)
+        for call in backend.batches
+        for conversation in call.conversations
+    ]
 
 
 def test_partly_bad_batch_keeps_good_replies_and_re_asks_only_the_bad_with_fresh_seeds() -> None:
-    backend, calls = _scripted(
+    backend = _scripted(
         {"fine": ['{"x": 1}'], "second try": ['{"x": "no"}', '{"x": 2}'], "never": ["prose"]}
     )
     prompts = ["fine", "second try", "never"]
@@ -61,7 +67,7 @@ def test_partly_bad_batch_keeps_good_replies_and_re_asks_only_the_bad_with_fresh
     )
     assert replies[:2] == [1, 2]
     assert isinstance(replies[2], Unreadable) and "after 3 attempt(s)" in replies[2].reason
-    assert calls == [
+    assert asked(backend) == [
         ("fine", 5), ("second try", 5), ("never", 5),
         ("second try", 6), ("never", 6),
         ("never", 7),
@@ -74,7 +80,7 @@ def test_a_parse_function_can_refuse_a_schema_valid_reply() -> None:
             raise ParseError("x must be positive")
         return int(value["x"])
 
-    backend, calls = _scripted({"p": ['{"x": 0}']})
+    backend = _scripted({"p": ['{"x": 0}']})
     [reply] = ask_structured(backend, [user("p")], Sampling(), SCHEMA, positive, attempts=2)
     assert reply == Unreadable("unreadable after 2 attempt(s): x must be positive")
-    assert len(calls) == 2
+    assert len(asked(backend)) == 2

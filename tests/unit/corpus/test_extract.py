@@ -4,11 +4,12 @@ import json
 from pathlib import Path
 
 from rubricrl.backends.base import Conversation
-from rubricrl.backends.fake import FakeBackend
 from rubricrl.corpus.extract import ExtractConfig, extract
 from rubricrl.corpus.select import SelectionRules
 from rubricrl.jsonl import load_records, write_records
-from rubricrl.records import Paper, Sample, Section
+from rubricrl.records import Paper, Sample
+from tests import builders
+from tests.fakes import ScriptedBackend
 
 GOAL = (
     "Clinical prediction models lose accuracy when moved between hospitals that code diagnoses "
@@ -51,13 +52,12 @@ def creator(conversation: Conversation) -> str:
 
 
 def make_paper(title: str) -> Paper:
-    return Paper(
-        id=title.split()[0].lower(),
-        title=title,
-        abstract="An abstract.",
-        sections=[Section(heading="Methods", text="We did things.")],
+    return builders.paper(
+        title.split()[0].lower(),
+        title,
+        "An abstract.",
+        {"Methods": "We did things."},
         source=f"{title}.md",
-        format="text",
     )
 
 
@@ -69,7 +69,7 @@ def test_selection_and_drop_reasons(tmp_path: Path) -> None:
     papers = tmp_path / "papers.jsonl"
     write_records(papers, [make_paper("Good paper"), make_paper("Broken paper")])
     out = tmp_path / "samples.jsonl"
-    report = extract(papers, out, FakeBackend(creator, spec="fake-creator"), config())
+    report = extract(papers, out, ScriptedBackend(creator, spec="fake-creator"), config())
     samples = load_records(out, Sample)
     assert [s.id for s in samples] == ["good:1", "good:2"]
     first = samples[0]
@@ -86,7 +86,7 @@ def test_selection_and_drop_reasons(tmp_path: Path) -> None:
 def test_leaky_goal_is_dropped(tmp_path: Path) -> None:
     papers = tmp_path / "papers.jsonl"
     write_records(papers, [make_paper("Leaky paper")])
-    report = extract(papers, tmp_path / "s.jsonl", FakeBackend(creator), config())
+    report = extract(papers, tmp_path / "s.jsonl", ScriptedBackend(creator), config())
     assert report.dropped_samples == {"goal reveals the reference solution": 1}
     assert report.samples_kept == 1
 
@@ -95,8 +95,8 @@ def test_rerun_skips_finished_papers(tmp_path: Path) -> None:
     papers = tmp_path / "papers.jsonl"
     write_records(papers, [make_paper("Good paper")])
     out = tmp_path / "samples.jsonl"
-    extract(papers, out, FakeBackend(creator), config())
-    backend = FakeBackend(creator)
+    extract(papers, out, ScriptedBackend(creator), config())
+    backend = ScriptedBackend(creator)
     report = extract(papers, out, backend, config())
     assert report.papers_skipped == 1
     assert backend.calls == []
@@ -106,6 +106,6 @@ def test_rerun_skips_finished_papers(tmp_path: Path) -> None:
 def test_repeated_insights_yield_one_sample(tmp_path: Path) -> None:
     papers = tmp_path / "papers.jsonl"
     write_records(papers, [make_paper("Twin paper")])
-    report = extract(papers, tmp_path / "s.jsonl", FakeBackend(creator), config())
+    report = extract(papers, tmp_path / "s.jsonl", ScriptedBackend(creator), config())
     assert report.dropped_samples == {"insight repeats another": 1}
     assert report.samples_kept == 1

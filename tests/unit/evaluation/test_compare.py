@@ -7,71 +7,49 @@ from pathlib import Path
 
 import pytest
 
-from rubricrl.backends.base import Completion, Conversation, JsonSchema, Sampling
-from rubricrl.backends.fake import FakeBackend
+from rubricrl.backends.base import Conversation
 from rubricrl.errors import BackendError, InputError
 from rubricrl.evaluation.compare import CompareConfig, compare, render_summary
 from rubricrl.jsonl import load_records, write_records
-from rubricrl.records import Comparison, Plan, Provenance, RubricItem, Sample
+from rubricrl.records import Comparison, Plan
+from tests.builders import plan, sample
+from tests.fakes import ScriptedBackend, judge_reply, preferring, prefers
 
 GOALS = ["g0", "g1", "g2", "g3"]
 
 
-def reply(position: str) -> str:
-    return json.dumps({"rationale": "because", "preferred": position})
-
-
-def prefers(word: str, spec: str | None = None) -> FakeBackend:
-    """A judge that prefers the plan containing `word` wherever it is shown."""
-
-    def respond(conversation: Conversation) -> str:
-        text = conversation[-1]["content"]
-        other = "BETA" if word == "ALPHA" else "ALPHA"
-        return reply("1" if text.index(word) < text.index(other) else "2")
-
-    return FakeBackend(respond, spec=spec or f"prefers-{word}")
-
-
-class FailsAfter(FakeBackend):
-    """Answers its first `calls` batches, then fails like a server that went down."""
-
-    def __init__(self, calls: int) -> None:
-        super().__init__(prefers("ALPHA")._respond, spec="flaky")
-        self.left = calls
-
-    def batch(
-        self,
-        conversations: list[Conversation],
-        sampling: Sampling,
-        schema: JsonSchema | None = None,
-    ) -> list[Completion]:
-        if self.left == 0:
-            raise BackendError("http://127.0.0.1:9/v1: connection refused")
-        self.left -= 1
-        return super().batch(conversations, sampling, schema)
+def fails_after(calls: int) -> ScriptedBackend:
+    """A judge preferring ALPHA for its first `calls` batches, then failing like a server that
+    went down."""
+    return ScriptedBackend(
+        preferring("ALPHA"),
+        spec="flaky",
+        fail_on=lambda number: number > calls,
+        error=BackendError("http://127.0.0.1:9/v1: connection refused"),
+    )
 
 
 def write_inputs(
     root: Path, goals_a: list[str] = GOALS, goals_b: list[str] = GOALS
 ) -> CompareConfig:
     samples = [
-        Sample(
-            id=goal,
-            goal=f"Research goal {goal}",
-            rubric=[RubricItem(id="r1", text="Has a baseline")],
-            reference_solution="What the paper did",
-            provenance=Provenance(paper_id="p", creator="c", domain="ml" if i % 2 else "bio"),
+        sample(
+            goal,
+            f"Research goal {goal}",
+            ["Has a baseline"],
+            "What the paper did",
+            domain="ml" if i % 2 else "bio",
         )
         for i, goal in enumerate(GOALS)
     ]
     write_records(root / "samples.jsonl", samples)
     write_records(
         root / "a.jsonl",
-        [Plan(id=f"a-{g}", sample_id=g, model="base", text=f"ALPHA {g}") for g in goals_a],
+        [plan(f"a-{g}", g, f"ALPHA {g}", model="base") for g in goals_a],
     )
     write_records(
         root / "b.jsonl",
-        [Plan(id=f"b-{g}", sample_id=g, model="tuned", text=f"BETA {g}") for g in goals_b],
+        [plan(f"b-{g}", g, f"BETA {g}", model="tuned") for g in goals_b],
     )
     return CompareConfig(
         plans_a=root / "a.jsonl",
@@ -99,7 +77,7 @@ def test_a_preferring_judge_gives_win_rate_one(tmp_path: Path) -> None:
 
 
 def test_first_position_judge_is_all_ties_with_full_position_bias(tmp_path: Path) -> None:
-    summary = compare(write_inputs(tmp_path), [FakeBackend(lambda c: reply("1"), spec="lazy")])
+    summary = compare(write_inputs(tmp_path), [ScriptedBackend(judge_reply("1"), spec="lazy")])
     assert summary.overall.ties == len(GOALS)
     assert summary.overall.win_rate == 0.5
     assert summary.by_judge["lazy"].position_bias == 1.0
@@ -107,7 +85,7 @@ def test_first_position_judge_is_all_ties_with_full_position_bias(tmp_path: Path
 
 def test_two_judges_rule_and_agreement(tmp_path: Path) -> None:
     config = write_inputs(tmp_path)
-    judges = [prefers("ALPHA"), FakeBackend(lambda c: reply("1"), spec="lazy")]
+    judges = [prefers("ALPHA"), ScriptedBackend(judge_reply("1"), spec="lazy")]
     majority = compare(config, judges)
     mean = compare(CompareConfig(**{**config.__dict__, "rule": "mean"}), judges)
     assert majority.overall.ties == len(GOALS)  # one A and one tie: no majority
@@ -126,12 +104,10 @@ def test_unscored_judgments_are_left_out_of_win_rates_and_agreement_and_counted(
 
     def mute_on_odd_goals(conversation: Conversation) -> str:
         text = conversation[-1]["content"]
-        return (
-            "no idea" if "g1" in text or "g3" in text else prefers("ALPHA")._respond(conversation)
-        )
+        return "no idea" if "g1" in text or "g3" in text else preferring("ALPHA")(conversation)
 
     config = write_inputs(tmp_path)
-    judges = [FakeBackend(mute_on_odd_goals, spec="mute"), prefers("ALPHA")]
+    judges = [ScriptedBackend(mute_on_odd_goals, spec="mute"), prefers("ALPHA")]
     summary = compare(config, judges)
     mute = summary.by_judge["mute"]
     assert (mute.n, mute.unscored, mute.win_rate) == (2, 2, 1.0)
@@ -154,7 +130,7 @@ def test_unscored_judgments_are_left_out_of_win_rates_and_agreement_and_counted(
 def test_rerun_skips_finished_comparisons(tmp_path: Path) -> None:
     config = write_inputs(tmp_path)
     compare(config, [prefers("ALPHA")])
-    silent = FakeBackend(
+    silent = ScriptedBackend(
         lambda c: pytest.fail("a finished comparison was judged again"), spec="prefers-ALPHA"
     )
     assert compare(config, [silent]).overall.n == len(GOALS)
@@ -163,16 +139,16 @@ def test_rerun_skips_finished_comparisons(tmp_path: Path) -> None:
 def test_down_backend_keeps_finished_comparisons(tmp_path: Path) -> None:
     config = CompareConfig(**{**write_inputs(tmp_path).__dict__, "chunk": 1})
     with pytest.raises(BackendError, match=r"judge flaky failed: .*connection refused; 2 of 4"):
-        compare(config, [FailsAfter(calls=2)])
+        compare(config, [fails_after(2)])
     assert [r.sample_id for r in load_records(config.output, Comparison)] == ["g0", "g1"]
-    resumed = FailsAfter(calls=2)
+    resumed = fails_after(2)
     assert compare(config, [resumed]).overall.n == len(GOALS)
-    assert len(resumed.calls) == 4  # only the two missing goals, both orders
+    assert len(resumed.conversations) == 4  # only the two missing goals, both orders
 
 
 def test_plans_for_unknown_goals_name_the_file(tmp_path: Path) -> None:
     config = write_inputs(tmp_path)
-    write_records(config.plans_a, [Plan(id="x", sample_id="nowhere", model="base", text="ALPHA")])
+    write_records(config.plans_a, [plan("x", "nowhere", "ALPHA", model="base")])
     with pytest.raises(
         InputError,
         match=r"a\.jsonl: 1 goal\(s\) missing from .*samples\.jsonl \(e\.g\. 'nowhere'\)",

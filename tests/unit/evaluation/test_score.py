@@ -4,11 +4,12 @@ import json
 from pathlib import Path
 
 from rubricrl.backends.base import Conversation
-from rubricrl.backends.fake import FakeBackend
 from rubricrl.evaluation.score import score_plans
 from rubricrl.grading.grader import Grader, GradingConfig
 from rubricrl.jsonl import write_records
-from rubricrl.records import Plan, Provenance, RubricItem, Sample, ScoreSummary
+from rubricrl.records import ScoreSummary
+from tests.builders import plan, sample
+from tests.fakes import ScriptedBackend
 
 
 def half_met(conversation: Conversation) -> str:
@@ -23,20 +24,14 @@ def half_met(conversation: Conversation) -> str:
 
 
 def test_score_reports_mean_interval_and_unscored(tmp_path: Path) -> None:
-    sample = Sample(
-        id="g",
-        goal="goal",
-        rubric=[RubricItem(id="a", text="first"), RubricItem(id="b", text="second")],
-        reference_solution="ref",
-        provenance=Provenance(paper_id="p", creator="c"),
-    )
+    goal = sample("g", "goal", {"a": "first", "b": "second"})
     plans = [
-        Plan(id=f"p{k}", sample_id="g", model="m", text=text)
+        plan(f"p{k}", "g", text)
         for k, text in enumerate(["<solution>one</solution>", "<solution>garbled</solution>"])
     ]
-    write_records(tmp_path / "samples.jsonl", [sample])
+    write_records(tmp_path / "samples.jsonl", [goal])
     write_records(tmp_path / "plans.jsonl", plans)
-    grader = Grader(FakeBackend(half_met, spec="judge"), GradingConfig(retries=0))
+    grader = Grader(ScriptedBackend(half_met, spec="judge"), GradingConfig(retries=0))
     report = score_plans(
         tmp_path / "samples.jsonl", tmp_path / "plans.jsonl", tmp_path / "grades.jsonl", grader
     )

@@ -3,19 +3,15 @@
 import pytest
 
 from rubricrl.grading.agreement import Confusion, agreement
-from rubricrl.records import Grade, Verdict
+from rubricrl.records import Grade
+from tests import builders
+from tests.builders import verdict
 
 
 def grade(plan: str, met: dict[str, bool], scored: bool = True) -> Grade:
-    verdicts = [Verdict(item_id=i, satisfied=m, violated=[] if m else [1]) for i, m in met.items()]
-    return Grade(
-        id=plan,
-        plan_id=plan,
-        sample_id="s",
-        grader="g",
-        verdicts=verdicts,
-        score=sum(met.values()) / len(met) if scored else None,
-    )
+    """Plan `plan`'s grade meeting the items `met` says, failing the others on guideline 1."""
+    verdicts = [verdict(i, [] if m else [1]) for i, m in met.items()]
+    return builders.grade(plan, sum(met.values()) / len(met) if scored else None, verdicts)
 
 
 def test_accuracy_kappa_and_confusion() -> None:

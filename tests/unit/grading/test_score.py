@@ -3,15 +3,10 @@
 import pytest
 
 from rubricrl.grading.score import FormatPenalty, dense_score, penalized, rubric_score, summarize
-from rubricrl.records import Grade, RubricItem, Verdict
+from rubricrl.records import RubricItem, Verdict
+from tests.builders import grade, verdict
 
 ITEMS = [RubricItem(id=i, text=f"item {i}") for i in ("a", "b", "c")]
-
-
-def verdict(item_id: str, violated: list[int], scores: list[int] | None = None) -> Verdict:
-    return Verdict(
-        item_id=item_id, satisfied=not violated, violated=violated, guideline_scores=scores
-    )
 
 
 def test_score_is_the_satisfied_share() -> None:
@@ -60,11 +55,6 @@ def test_penalties_are_configurable_and_unscored_stays_unscored() -> None:
 
 
 def test_summary_counts_unscored_and_keys_items_by_goal() -> None:
-    def grade(plan: str, score: float | None, verdicts: list[Verdict]) -> Grade:
-        return Grade(
-            id=plan, plan_id=plan, sample_id="s", grader="g", verdicts=verdicts, score=score
-        )
-
     summary = summarize(
         [
             grade("p1", 0.5, [verdict("a", []), verdict("b", [1])]),

@@ -8,22 +8,12 @@ import pytest
 
 from rubricrl.errors import InputError
 from rubricrl.jsonl import write_records
-from rubricrl.records import Provenance, RubricItem, Sample
 from rubricrl.training.dataset import REWARD_COLUMNS, build_dataset, load_samples
-
-
-def sample(index: int, items: int = 2) -> Sample:
-    return Sample(
-        id=f"s{index}",
-        goal=f"Find out why widget {index} fails under load.",
-        rubric=[RubricItem(id=f"r{i}", text=f"SECRET criterion {i}") for i in range(items)],
-        reference_solution="The paper profiled it.",
-        provenance=Provenance(paper_id="p", creator="fake"),
-    )
+from tests.builders import widget_goal
 
 
 def test_rows_hold_the_prompt_and_every_reward_column() -> None:
-    dataset = build_dataset([sample(1), sample(2)])
+    dataset = build_dataset([widget_goal(1), widget_goal(2)])
     assert dataset.num_rows == 2
     assert set(REWARD_COLUMNS) | {"prompt"} == set(dataset.column_names)
     row = dataset[1]
@@ -41,14 +31,14 @@ def test_rows_hold_the_prompt_and_every_reward_column() -> None:
 
 def test_load_samples_rejects_empty_files_and_empty_rubrics(tmp_path: Path) -> None:
     good = tmp_path / "good.jsonl"
-    write_records(good, [sample(1)])
+    write_records(good, [widget_goal(1)])
     assert [s.id for s in load_samples(good)] == ["s1"]
     empty = tmp_path / "empty.jsonl"
     empty.write_text("", encoding="utf-8")
     with pytest.raises(InputError, match=r"empty\.jsonl: no samples"):
         load_samples(empty)
     bare = tmp_path / "bare.jsonl"
-    write_records(bare, [sample(1, items=0)])
+    write_records(bare, [widget_goal(1, items=0)])
     with pytest.raises(InputError, match="empty rubric"):
         load_samples(bare)
     broken = tmp_path / "broken.jsonl"

@@ -13,11 +13,11 @@ import torch
 from accelerate import Accelerator
 from transformers import TrainerControl, TrainerState, TrainingArguments
 
-from rubricrl.records import Grade, Plan, Sample, Verdict
+from rubricrl.records import Grade, Plan, Sample
 from rubricrl.training import callbacks
 from rubricrl.training.callbacks import EvalCallback
 from rubricrl.training.monitor import HackingCallback, HackingMonitor
-from tests.unit.training.test_dataset import sample
+from tests.builders import grade, verdict, widget_goal
 
 
 class TinyPolicy(torch.nn.Linear):
@@ -35,13 +35,12 @@ class ScriptedGrader:
     def grade_many(self, pairs: Sequence[tuple[Sample, Plan]]) -> list[Grade]:
         score = next(self.scores)
         return [
-            Grade(
-                id=plan.id,
-                plan_id=plan.id,
+            grade(
+                plan.id,
+                score,
+                [verdict("r0", satisfied=score >= 0.5)],
                 sample_id=target.id,
                 grader="scripted",
-                verdicts=[Verdict(item_id="r0", satisfied=score >= 0.5)],
-                score=score,
             )
             for target, plan in pairs
         ]
@@ -70,7 +69,7 @@ def _run_evaluations(
     )
     args = TrainingArguments(str(tmp_path), use_cpu=True)  # before Accelerator: it resets the state
     evaluation = EvalCallback(
-        [sample(1), sample(2)],
+        [widget_goal(1), widget_goal(2)],
         ScriptedGrader(training),  # type: ignore[arg-type]
         Accelerator(cpu=True),
         tmp_path,

@@ -8,10 +8,10 @@ import re
 import pytest
 
 from rubricrl.backends.base import Conversation
-from rubricrl.backends.fake import FakeBackend
 from rubricrl.grading.grader import Grader, GradingConfig
 from rubricrl.training import reward as reward_module
 from rubricrl.training.reward import RubricReward, compute_score, compute_score_batch
+from tests.fakes import ScriptedBackend
 
 
 def passes_items_named_in_plan(conversation: Conversation) -> str:
@@ -32,7 +32,9 @@ RUBRIC = [{"id": "a", "text": "alpha"}, {"id": "b", "text": "beta"}]
 
 
 def reward_for(completions: list, **extra: object) -> tuple[RubricReward, list[float | None]]:
-    reward = RubricReward(Grader(FakeBackend(passes_items_named_in_plan), GradingConfig(retries=1)))
+    reward = RubricReward(
+        Grader(ScriptedBackend(passes_items_named_in_plan), GradingConfig(retries=1))
+    )
     n = len(completions)
     columns = {"sample_id": ["s"] * n, "goal": ["g"] * n, "rubric": [RUBRIC] * n, **extra}
     return reward, reward(prompts=["p"] * n, completions=completions, **columns)
@@ -56,7 +58,7 @@ def test_rewards_are_penalised_scores_and_unscored_is_none() -> None:
 
 
 def test_conversational_completions_and_string_rubrics() -> None:
-    reward = RubricReward(Grader(FakeBackend(passes_items_named_in_plan)))
+    reward = RubricReward(Grader(ScriptedBackend(passes_items_named_in_plan)))
     rewards = reward(
         prompts=[[{"role": "user", "content": "goal"}]],
         completions=[[{"role": "assistant", "content": "<solution>beta</solution>"}]],
@@ -84,12 +86,7 @@ def test_metrics_go_through_the_trainer_hook() -> None:
 
 
 def test_a_whole_step_is_graded_in_one_backend_call() -> None:
-    backend = FakeBackend(passes_items_named_in_plan)
-    calls = []
-    original = backend.batch
-    backend.batch = lambda convs, sampling, schema=None: (
-        calls.append(len(convs)) or original(convs, sampling, schema)
-    )  # type: ignore[method-assign]
+    backend = ScriptedBackend(passes_items_named_in_plan)
     reward = RubricReward(Grader(backend))
     reward(
         prompts=["p"] * 4,
@@ -98,11 +95,11 @@ def test_a_whole_step_is_graded_in_one_backend_call() -> None:
         goal=["g1", "g1", "g2", "g2"],
         rubric=[RUBRIC] * 4,
     )
-    assert calls == [4]
+    assert backend.batch_sizes == [4]
 
 
 def test_verl_compute_score_single_and_batched(monkeypatch: pytest.MonkeyPatch) -> None:
-    grader = Grader(FakeBackend(passes_items_named_in_plan), GradingConfig(retries=0))
+    grader = Grader(ScriptedBackend(passes_items_named_in_plan), GradingConfig(retries=0))
     monkeypatch.setattr(reward_module, "_grader", lambda spec, mode, dense: grader)
     truth = {"goal": "g", "rubric": RUBRIC, "reference_solution": "r"}
     single = compute_score("rubric", "<solution>beta</solution>", json.dumps(truth), {"index": 3})
