@@ -1,4 +1,7 @@
-"""Real llama.cpp OpenAI-compatible servers for integration tests; load with `pytest_plugins`."""
+"""Real llama.cpp OpenAI-compatible servers for integration tests.
+
+Load with `pytest_plugins = ["tests.integration.llama_fixtures"]` in the test modules that use them.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +21,9 @@ def start_server(folder: Path) -> LlamaServer:
     return server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
-    """One server shared by a test module."""
+    """One server shared by every test that asks for it (none of them stops it)."""
     server = start_server(tmp_path_factory.mktemp("llama"))
     yield server
     server.stop()

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).parents[2] / "src" / "rubricrl"
+from tests import REPO
+
+PACKAGE = REPO / "src" / "rubricrl"
 
 
 def imported_modules(path: Path) -> set[str]:

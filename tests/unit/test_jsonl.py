@@ -7,10 +7,11 @@ import pytest
 from rubricrl.errors import InputError
 from rubricrl.jsonl import JsonlWriter, load_records, write_records
 from rubricrl.records import Plan
+from tests import builders
 
 
 def plan(number: int) -> Plan:
-    return Plan(id=f"p{number}", sample_id="s", model="m", text=f"plan {number}")
+    return builders.plan(f"p{number}", text=f"plan {number}")
 
 
 def test_writer_skips_ids_already_written(tmp_path: Path) -> None:

@@ -1,0 +1,280 @@
+"""A scripted ChatBackend for tests: replies come from a script, every call is recorded, and it
+fails on cue, the way a provider fails (a typed BackendError keeping the finished replies).
+
+    backend = ScriptedBackend(lambda conversation: '{"x": 1}')       # one reply per sample
+    backend = ScriptedBackend(["first", "second"])                     # replies in turn
+    backend = ScriptedBackend(fail_on=2)                               # the 2nd call raises
+    backend = ScriptedBackend(fail_when=lambda c: "poison" in c[-1]["content"])
+
+A token, for this backend, is a whitespace-separated word: replies are cut to `max_tokens`
+words (finish reason "length") and at the first stop string, and usage counts words.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import random
+import re
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from rubricrl.backends.base import ChoiceProbs, Completion, Conversation, JsonSchema, Sampling
+from rubricrl.errors import BackendError, InputError
+
+Reply = Callable[[Conversation], str] | Callable[[Conversation, Sampling], str]
+Script = str | Reply | Iterable[str]
+ProbScript = Callable[[Conversation, tuple[str, ...]], Mapping[str, float]] | Mapping[str, float]
+CallCue = int | Collection[int] | Callable[[int], bool]
+
+_WORD = re.compile(r"\S+")
+
+
+class ScriptExhausted(AssertionError):
+    """The test asked for more replies than its script holds."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call the backend received, recorded before it answered (or failed)."""
+
+    kind: Literal["batch", "choice_probs"]
+    conversations: list[Conversation]
+    sampling: Sampling | None = None
+    schema: JsonSchema | None = None
+    choices: tuple[str, ...] = ()
+
+
+def words(text: str) -> list[str]:
+    """The tokens of `text`, as this backend counts them."""
+    return _WORD.findall(text)
+
+
+def cut(text: str, sampling: Sampling) -> tuple[str, str]:
+    """`text` as a backend honouring `sampling` returns it, and its finish reason."""
+    stops = [text.index(stop) for stop in sampling.stop if stop and stop in text]
+    if stops:
+        text = text[: min(stops)]
+    ends = [match.end() for match in _WORD.finditer(text)]
+    if len(ends) > sampling.max_tokens:
+        return (text[: ends[sampling.max_tokens - 1]] if sampling.max_tokens > 0 else ""), "length"
+    return text, "stop"
+
+
+def echo(conversation: Conversation, sampling: Sampling, sample: int) -> str:
+    """The default script: the last message, back verbatim at temperature 0; at a temperature
+    above 0, its words drawn at random, reproducibly for a seed (and freshly without one)."""
+    text = conversation[-1]["content"] if conversation else ""
+    if sampling.temperature <= 0 or not words(text):
+        return text
+    rng = random.Random(f"{sampling.seed}/{sample}/{text}") if sampling.seed is not None else None
+    draw = (rng or random.Random()).choice
+    return " ".join(draw(words(text)) for _ in words(text))
+
+
+def _takes_sampling(reply: Callable[..., str]) -> bool:
+    try:
+        parameters = inspect.signature(reply).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    kinds = [parameter.kind for parameter in parameters]
+    positional = [
+        k
+        for k in kinds
+        if k in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    return len(positional) >= 2 or inspect.Parameter.VAR_POSITIONAL in kinds
+
+
+class ScriptedBackend:
+    """A ChatBackend whose replies come from `replies`, with every call kept in `calls`.
+
+    `replies` is a constant text, a function of the conversation (or of the conversation and the
+    sampling, when it takes two arguments), or a sequence of texts handed out in turn, one per
+    sample; by default the backend echoes (see `echo`). `probs` scripts `choice_probs`: a
+    function of the conversation and the choices, or one mapping for every conversation; missing
+    choices get 0, and by default every choice gets an equal share.
+
+    Failing on cue: `fail_on` names calls (counted from 1 over both methods) that raise, as a
+    number, several numbers or a predicate of the number; `fail_when` picks conversations whose
+    requests fail while the others finish. Either raises `error` when given, else a BackendError
+    whose `partial` holds the finished results by index.
+    """
+
+    def __init__(
+        self,
+        replies: Script | None = None,
+        *,
+        spec: str = "fake",
+        probs: ProbScript | None = None,
+        fail_on: CallCue = (),
+        fail_when: Callable[[Conversation], bool] | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        self.spec = spec
+        self.calls: list[Call] = []
+        self._reply = self._script(replies)
+        self._probs = probs
+        self._fail_on = fail_on
+        self._fail_when = fail_when
+        self._error = error
+        self._lock = threading.Lock()
+
+    def _script(self, replies: Script | None) -> Callable[[Conversation, Sampling, int], str]:
+        if replies is None:
+            return echo
+        if isinstance(replies, str):
+            constant = replies
+            return lambda _conversation, _sampling, _sample: constant
+        if callable(replies):
+            function: Callable[..., str] = replies
+            if _takes_sampling(function):
+                return lambda conversation, sampling, _sample: function(conversation, sampling)
+            return lambda conversation, _sampling, _sample: function(conversation)
+        queue: Iterator[str] = iter(replies)
+        handed: list[int] = [0]
+
+        def next_reply(_conversation: Conversation, _sampling: Sampling, _sample: int) -> str:
+            try:
+                reply = next(queue)
+            except StopIteration:
+                raise ScriptExhausted(
+                    f"{self.spec}: the script ran out after {handed[0]} replies"
+                ) from None
+            handed[0] += 1
+            return reply
+
+        return next_reply
+
+    # the protocol
+
+    def batch(
+        self,
+        conversations: list[Conversation],
+        sampling: Sampling,
+        schema: JsonSchema | None = None,
+    ) -> list[Completion]:
+        number = self._record(Call("batch", list(conversations), sampling, schema))
+        return self._answer(number, conversations, lambda c: self._complete(c, sampling))
+
+    def choice_probs(
+        self, conversations: list[Conversation], choices: tuple[str, ...]
+    ) -> list[ChoiceProbs]:
+        number = self._record(Call("choice_probs", list(conversations), choices=tuple(choices)))
+        firsts: dict[str, str] = {}
+        for choice in choices:
+            first = (words(choice) or [""])[0]
+            if first in firsts:
+                raise InputError(
+                    f"{self.spec}: choices {firsts[first]!r} and {choice!r} start with the same "
+                    f"token {first!r}"
+                )
+            firsts[first] = choice
+        return self._answer(number, conversations, lambda c: self._choose(c, tuple(choices)))
+
+    # what was asked
+
+    @property
+    def batches(self) -> list[Call]:
+        return [call for call in self.calls if call.kind == "batch"]
+
+    @property
+    def conversations(self) -> list[Conversation]:
+        """Every conversation sent to `batch`, in order, across calls."""
+        return [c for call in self.batches for c in call.conversations]
+
+    @property
+    def prompts(self) -> list[str]:
+        """The last message of every conversation sent to `batch`."""
+        return [c[-1]["content"] for c in self.conversations]
+
+    @property
+    def samplings(self) -> list[Sampling | None]:
+        return [call.sampling for call in self.batches]
+
+    @property
+    def schemas(self) -> list[JsonSchema | None]:
+        return [call.schema for call in self.batches]
+
+    @property
+    def batch_sizes(self) -> list[int]:
+        return [len(call.conversations) for call in self.batches]
+
+    # answering
+
+    def _record(self, call: Call) -> int:
+        with self._lock:
+            self.calls.append(call)
+            return len(self.calls)
+
+    def _cued(self, number: int) -> bool:
+        cue = self._fail_on
+        if callable(cue):
+            return bool(cue(number))
+        if isinstance(cue, int):
+            return number == cue
+        return number in cue
+
+    def _answer(
+        self, number: int, conversations: list[Conversation], answer: Callable[[Conversation], Any]
+    ) -> list[Any]:
+        if self._cued(number):
+            raise self._error or BackendError(f"{self.spec}: failure scripted for call {number}")
+        failing = {
+            index
+            for index, conversation in enumerate(conversations)
+            if self._fail_when is not None and self._fail_when(conversation)
+        }
+        results = {i: answer(c) for i, c in enumerate(conversations) if i not in failing}
+        if failing:
+            raise self._error or BackendError(
+                f"{self.spec}: {len(failing)} of {len(conversations)} requests failed "
+                f"(scripted), {len(results)} finished",
+                partial=results,
+            )
+        return [results[i] for i in range(len(conversations))]
+
+    def _complete(self, conversation: Conversation, sampling: Sampling) -> Completion:
+        texts, reasons = [], []
+        for sample in range(sampling.n):
+            text, reason = cut(self._reply(conversation, sampling, sample), sampling)
+            texts.append(text)
+            reasons.append(reason)
+        return Completion(
+            texts=texts,
+            prompt_tokens=sum(len(words(message["content"])) for message in conversation),
+            completion_tokens=sum(len(words(text)) for text in texts),
+            finish_reasons=reasons,
+        )
+
+    def _choose(self, conversation: Conversation, choices: tuple[str, ...]) -> ChoiceProbs:
+        if self._probs is None:
+            return ChoiceProbs({choice: 1 / len(choices) for choice in choices})  # mass 1
+        scripted = self._probs(conversation, choices) if callable(self._probs) else self._probs
+        unknown = set(scripted) - set(choices)
+        if unknown:
+            raise AssertionError(f"{self.spec}: scripted probabilities for {sorted(unknown)}")
+        return ChoiceProbs({choice: float(scripted.get(choice, 0.0)) for choice in choices})
+
+
+def judge_reply(position: str, rationale: str = "because") -> str:
+    """A judge's JSON verdict preferring the plan shown at `position` ("1", "2" or "tie")."""
+    return json.dumps({"rationale": rationale, "preferred": position})
+
+
+def preferring(word: str) -> Callable[[Conversation], str]:
+    """A judge's script: prefer the plan containing `word` (ALPHA or BETA) wherever it is shown."""
+    other = "BETA" if word == "ALPHA" else "ALPHA"
+
+    def respond(conversation: Conversation) -> str:
+        text = conversation[-1]["content"]
+        return judge_reply("1" if text.index(word) < text.index(other) else "2")
+
+    return respond
+
+
+def prefers(word: str, spec: str | None = None) -> ScriptedBackend:
+    """A judge backend running `preferring(word)`, named prefers-<word> unless `spec` is given."""
+    return ScriptedBackend(preferring(word), spec=spec or f"prefers-{word}")

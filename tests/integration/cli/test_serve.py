@@ -1,0 +1,53 @@
+"""`rubricrl serve`: prints a spec that works, and stops its server on Ctrl-C."""
+
+from __future__ import annotations
+
+import importlib.util
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from rubricrl.backends.base import Sampling, user
+from rubricrl.backends.llama_server import free_port
+from rubricrl.backends.openai_compat import OpenAIBackend
+
+pytestmark = [
+    pytest.mark.server,
+    pytest.mark.skipif(
+        importlib.util.find_spec("llama_cpp") is None,
+        reason="llama-cpp-python is not installed: run `make setup-server`",
+    ),
+]
+
+RUBRICRL = str(Path(sys.executable).with_name("rubricrl"))
+
+
+def test_cli_serve_prints_a_working_spec(tmp_path: Path) -> None:
+    port = free_port()
+    output = tmp_path / "serve.log"
+    with output.open("wb") as sink:
+        serving = subprocess.Popen(
+            [RUBRICRL, "serve", "--port", str(port), "--n-ctx", "1024"],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while "use --model" not in output.read_text(errors="replace"):
+            assert time.monotonic() < deadline and serving.poll() is None
+            time.sleep(0.1)
+        spec = output.read_text(errors="replace").split("use --model ")[1].split()[0]
+        assert spec == f"openai:http://127.0.0.1:{port}/v1#SmolLM2-135M-Instruct"
+        url, model = spec.removeprefix("openai:").split("#")
+        reply = OpenAIBackend(url, model).batch([user("Hi!")], Sampling(max_tokens=8))
+        assert reply[0].text.strip()
+    finally:
+        serving.send_signal(signal.SIGINT)  # as Ctrl-C would: the command stops its server
+        assert serving.wait(timeout=30) == 0
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/v1/models")

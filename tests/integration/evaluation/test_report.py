@@ -1,0 +1,56 @@
+"""The HTML report of a full run folder, opened in real headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rubricrl.evaluation.report import write_report
+from tests.builders import HOSTILE, report_run
+
+PLOTS = ["plot-training", "plot-heldout", "plot-winrates", "plot-scores"]
+TABLES = ["table-heldout-items", "table-winrates", "table-scores", "table-items", "table-examples"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.mark.browser
+def test_report_renders_in_chromium(tmp_path: Path) -> None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no Chromium found on PATH (Debian: apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    report = write_report(report_run(tmp_path / "run"), tmp_path / "report.html")
+    screenshot = tmp_path / "report-screenshot.png"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(report.as_uri())
+        for plot in PLOTS:
+            width = page.eval_on_selector(f"img#{plot}", "img => img.complete && img.naturalWidth")
+            assert width > 100, f"{plot} did not decode"
+        rows = {t: page.locator(f"table#{t} tr").count() for t in TABLES}
+        assert rows == {
+            "table-heldout-items": 3,
+            "table-winrates": 1 + 1 + 2 + 2,  # header, overall, two domains, two judges
+            "table-scores": 3,
+            "table-items": 1 + 4 * 3,
+            "table-examples": 5,
+        }
+        assert page.locator("table#table-agreement tr").count() == 2
+        assert page.locator("script").count() == 0
+        assert page.title().startswith("rubricrl report")
+        assert HOSTILE in page.locator("table#table-examples").inner_text()
+        page.screenshot(path=str(screenshot), full_page=True)
+        browser.close()
+    assert screenshot.stat().st_size > 10_000
+    print(f"report screenshot: {screenshot}")

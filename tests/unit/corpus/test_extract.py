@@ -1,0 +1,111 @@
+"""The sample creator with a scripted creator: selection, drop reasons, resumption."""
+
+import json
+from pathlib import Path
+
+from rubricrl.backends.base import Conversation
+from rubricrl.corpus.extract import ExtractConfig, extract
+from rubricrl.corpus.select import SelectionRules
+from rubricrl.jsonl import load_records, write_records
+from rubricrl.records import Paper, Sample
+from tests import builders
+from tests.fakes import ScriptedBackend
+
+GOAL = (
+    "Clinical prediction models lose accuracy when moved between hospitals that code diagnoses "
+    "differently. Design a study that makes such a model transferable with only a few hundred "
+    "labelled records at each new site, and tell how success would be judged."
+)
+ITEMS = [
+    "The plan evaluates the model at hospitals not used for training.",
+    "The plan evaluates the model at the hospitals not used for training.",  # near duplicate
+    "Calibration is reported.",  # too short
+    "The plan maps codes from each hospital to a shared vocabulary first.",
+    "The plan recalibrates the model with the labelled records of each site.",
+    "The plan reports discrimination and calibration separately per site.",
+    "The plan estimates how many labelled records a new site needs.",
+]
+REFERENCE = (
+    "Codes from every hospital were mapped to a shared ontology before training, and the model "
+    "was recalibrated at each new site with three hundred labelled records, which preserved "
+    "discrimination and improved calibration at four external hospitals."
+)
+
+
+MAP_INSIGHT = "Map the codes of every hospital to one shared ontology."
+
+
+def creator(conversation: Conversation) -> str:
+    prompt = conversation[-1]["content"]
+    if "Write at most" in prompt and "Twin paper" in prompt:
+        return json.dumps({"insights": [MAP_INSIGHT, MAP_INSIGHT.replace("one", "a")]})
+    if "Write at most" in prompt:
+        return json.dumps({"insights": [MAP_INSIGHT, "Recalibrate the model at every new site."]})
+    if "Write three things" in prompt:
+        if "Broken paper" in prompt:
+            return "I cannot do that"
+        goal = REFERENCE if "Recalibrate" in prompt and "Leaky" in prompt else GOAL
+        return json.dumps({"goal": goal, "rubric": ITEMS, "reference_solution": REFERENCE})
+    if "Choose the" in prompt:
+        return json.dumps({"keep": [4, 2, 0]})
+    raise AssertionError(prompt)
+
+
+def make_paper(title: str) -> Paper:
+    return builders.paper(
+        title.split()[0].lower(),
+        title,
+        "An abstract.",
+        {"Methods": "We did things."},
+        source=f"{title}.md",
+    )
+
+
+def config() -> ExtractConfig:
+    return ExtractConfig(insights=2, draft_items=7, rules=SelectionRules(keep_items=3, min_items=3))
+
+
+def test_selection_and_drop_reasons(tmp_path: Path) -> None:
+    papers = tmp_path / "papers.jsonl"
+    write_records(papers, [make_paper("Good paper"), make_paper("Broken paper")])
+    out = tmp_path / "samples.jsonl"
+    report = extract(papers, out, ScriptedBackend(creator, spec="fake-creator"), config())
+    samples = load_records(out, Sample)
+    assert [s.id for s in samples] == ["good:1", "good:2"]
+    first = samples[0]
+    # filters drop the duplicate (i2) and the short item (i3); ranking picks 4, 2, 0 of the rest
+    assert [item.id for item in first.rubric] == ["i7", "i5", "i1"]
+    assert first.provenance.creator == "fake-creator"
+    assert report.dropped_items["near duplicate"] == 2
+    assert report.dropped_items["too short to check"] == 2
+    assert report.dropped_items["not among the best"] == 4
+    assert report.dropped_samples == {"creator gave no valid JSON in 3 attempts": 2}
+    assert json.loads(out.with_suffix(".report.json").read_text())["samples_kept"] == 2
+
+
+def test_leaky_goal_is_dropped(tmp_path: Path) -> None:
+    papers = tmp_path / "papers.jsonl"
+    write_records(papers, [make_paper("Leaky paper")])
+    report = extract(papers, tmp_path / "s.jsonl", ScriptedBackend(creator), config())
+    assert report.dropped_samples == {"goal reveals the reference solution": 1}
+    assert report.samples_kept == 1
+
+
+def test_rerun_skips_finished_papers(tmp_path: Path) -> None:
+    papers = tmp_path / "papers.jsonl"
+    write_records(papers, [make_paper("Good paper")])
+    out = tmp_path / "samples.jsonl"
+    extract(papers, out, ScriptedBackend(creator), config())
+    backend = ScriptedBackend(creator)
+    report = extract(papers, out, backend, config())
+    assert report.papers_skipped == 1
+    assert backend.calls == []
+    assert len(load_records(out, Sample)) == 2
+
+
+def test_repeated_insights_yield_one_sample(tmp_path: Path) -> None:
+    papers = tmp_path / "papers.jsonl"
+    write_records(papers, [make_paper("Twin paper")])
+    report = extract(papers, tmp_path / "s.jsonl", ScriptedBackend(creator), config())
+    assert report.dropped_samples == {"insight repeats another": 1}
+    assert report.samples_kept == 1

@@ -1,0 +1,38 @@
+"""The research-plan-gen schema in and out: JSONL, Parquet and CSV round trips, bad rows."""
+
+from pathlib import Path
+
+import pytest
+
+from rubricrl.corpus.research_plan_gen import export_samples, import_samples
+from rubricrl.jsonl import load_records
+from rubricrl.records import Sample
+from tests import EXAMPLES, FIXTURES
+
+EXAMPLE = EXAMPLES / "research_plan_gen.jsonl"
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet", ".csv"])
+def test_import_export_import_round_trip(tmp_path: Path, suffix: str) -> None:
+    first = tmp_path / "first.jsonl"
+    report = import_samples(str(EXAMPLE), first, None, "train", "ml")
+    assert report.imported == 4
+    imported = load_records(first, Sample)
+    assert imported[1].id == "or-101:1"
+    assert imported[1].provenance.identifier == "abc123XYZ"
+    exported = tmp_path / f"exported{suffix}"
+    export_samples(imported, exported)
+    second = tmp_path / "second.jsonl"
+    import_samples(str(exported), second, None, "train", "ml")
+    assert load_records(second, Sample) == imported
+
+
+def test_bad_rows_are_reported_by_number_and_the_rest_imported(tmp_path: Path) -> None:
+    source = str(FIXTURES / "research_plan_gen_bad.jsonl")
+    report = import_samples(source, tmp_path / "s.jsonl", None, "train", None)
+    assert report.imported == 1
+    assert [line.split(": ", 1)[1] for line in report.bad_rows] == [
+        "row 1: missing 'Rubric'",
+        "row 2: empty 'Goal'",
+        "row 3: 'Rubric' is not a list",
+    ]

@@ -1,0 +1,40 @@
+"""`rubricrl plan` logic: the shared plan prompt, n plans per goal, resuming without duplicates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rubricrl.backends.base import Conversation
+from rubricrl.errors import InputError
+from rubricrl.evaluation.plan import PlanConfig, write_plans
+from rubricrl.jsonl import load_records
+from rubricrl.records import Plan
+from tests.builders import widget_goal
+from tests.fakes import ScriptedBackend
+
+
+def echo_goal(conversation: Conversation) -> str:
+    goal_line = conversation[-1]["content"].split("Research goal:\n", 1)[1].splitlines()[0]
+    return f"<solution>{goal_line}</solution>"
+
+
+def test_writes_n_plans_per_goal_and_resumes(tmp_path: Path) -> None:
+    output = tmp_path / "plans.jsonl"
+    samples = [widget_goal(i) for i in range(3)]
+    backend = ScriptedBackend(echo_goal, spec="fake:m")
+    config = PlanConfig(n=2, batch_size=2)
+    assert write_plans(samples[:2], backend, output, config, progress=False) == 4
+    assert write_plans(samples, backend, output, config, progress=False) == 2
+    plans = load_records(output, Plan)
+    assert sorted(p.id for p in plans) == sorted(f"s{i}#{k}" for i in range(3) for k in range(2))
+    assert all(p.model == "fake:m" and f"widget {p.sample_id[1:]} fails" in p.text for p in plans)
+    assert len(backend.conversations) == 3  # the resumed run asked only for the missing goal
+
+
+def test_rejects_a_zero_count(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="--n"):
+        write_plans(
+            [widget_goal(1)], ScriptedBackend(echo_goal), tmp_path / "p.jsonl", PlanConfig(n=0)
+        )

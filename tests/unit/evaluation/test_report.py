@@ -1,0 +1,38 @@
+"""The HTML report: what a partial run folder shows, input errors, and escaped user text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rubricrl.errors import InputError
+from rubricrl.evaluation.report import render_report
+from tests.builders import report_run, write_jsonl
+
+
+def test_missing_pieces_say_not_available(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "metrics.jsonl", [{"step": 1, "reward_mean": 0.5}])
+    page = render_report(tmp_path)
+    assert 'id="plot-training"' in page
+    assert page.count("not available") >= 4
+    assert 'id="table-winrates"' not in page
+
+
+def test_empty_or_missing_run_folder_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such run folder"):
+        render_report(tmp_path / "absent")
+    with pytest.raises(InputError, match="none of"):
+        render_report(tmp_path)
+
+
+def test_bad_metrics_row_names_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "metrics.jsonl").write_text('{"step": 1}\n{"reward_mean": 2}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"metrics\.jsonl:2: not a TrainingStep: step"):
+        render_report(tmp_path)
+
+
+def test_user_text_is_escaped(tmp_path: Path) -> None:
+    page = render_report(report_run(tmp_path))
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page

@@ -1,0 +1,118 @@
+"""Reward-hacking monitor: rising training score with a falling independent score warns and stops."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from accelerate import Accelerator
+from transformers import TrainerControl, TrainerState, TrainingArguments
+
+from rubricrl.records import Grade, Plan, Sample
+from rubricrl.training import callbacks
+from rubricrl.training.callbacks import EvalCallback
+from rubricrl.training.monitor import HackingCallback, HackingMonitor
+from tests.builders import grade, verdict, widget_goal
+
+
+class TinyPolicy(torch.nn.Linear):
+    """Stands in for the policy: generation is scripted, the unwrapping needs only a module."""
+
+    is_gradient_checkpointing = False
+
+
+class ScriptedGrader:
+    """Grades every plan of call k with scores[k]; item r0 is met when the score is at least 0.5."""
+
+    def __init__(self, scores: Sequence[float]) -> None:
+        self.scores: Iterator[float] = iter(scores)
+
+    def grade_many(self, pairs: Sequence[tuple[Sample, Plan]]) -> list[Grade]:
+        score = next(self.scores)
+        return [
+            grade(
+                plan.id,
+                score,
+                [verdict("r0", satisfied=score >= 0.5)],
+                sample_id=target.id,
+                grader="scripted",
+            )
+            for target, plan in pairs
+        ]
+
+
+def test_monitor_counts_only_consecutive_divergence() -> None:
+    monitor = HackingMonitor(patience=2)
+    assert [monitor.observe(t, i) for t, i in [(0.1, 0.9), (0.2, 0.8), (0.3, 0.7)]] == [
+        False,
+        False,
+        True,
+    ]
+    calm = HackingMonitor(patience=2)
+    rising = [(0.1, 0.5), (0.2, 0.4), (0.3, 0.6), (0.4, 0.5), (0.5, 0.7)]
+    assert not any(calm.observe(t, i) for t, i in rising)  # falls never last two evaluations
+    assert calm.observe(None, 0.1) is False and calm.streak == 0
+
+
+def _run_evaluations(
+    tmp_path: Path, training: list[float], independent: list[float], monkeypatch: pytest.MonkeyPatch
+) -> tuple[HackingCallback, TrainerControl, Path]:
+    monkeypatch.setattr(
+        callbacks,
+        "generate_texts",
+        lambda _m, _t, convs, _n: ["<solution>x</solution>"] * len(convs),
+    )
+    args = TrainingArguments(str(tmp_path), use_cpu=True)  # before Accelerator: it resets the state
+    evaluation = EvalCallback(
+        [widget_goal(1), widget_goal(2)],
+        ScriptedGrader(training),  # type: ignore[arg-type]
+        Accelerator(cpu=True),
+        tmp_path,
+        every=1,
+        max_new_tokens=8,
+        independent=ScriptedGrader(independent),  # type: ignore[arg-type]
+    )
+    watcher = HackingCallback(evaluation.log, HackingMonitor(patience=2), stop=True)
+    state, control = TrainerState(), TrainerControl()
+    handles: dict[str, Any] = {"model": TinyPolicy(1, 1), "processing_class": None}
+    for hook in (evaluation.on_train_begin, watcher.on_train_begin):
+        hook(args, state, control, **handles)
+    for step in range(1, len(training)):
+        state.global_step = step
+        for hook in (evaluation.on_step_end, watcher.on_step_end):
+            hook(args, state, control, **handles)
+        if control.should_training_stop:
+            break
+    return watcher, control, tmp_path / "eval.jsonl"
+
+
+def test_divergence_warns_and_stops_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        watcher, control, log = _run_evaluations(
+            tmp_path, [0.2, 0.4, 0.6, 0.8, 0.9], [0.9, 0.7, 0.5, 0.3, 0.1], monkeypatch
+        )
+    assert control.should_training_stop and watcher.suspected_at == [2]
+    assert "possible reward hacking at step 2" in caplog.text
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["step"] for r in rows] == [0, 1, 2]  # stopped before evaluating steps 3 and 4
+    assert [(r["heldout_score"], r["independent_score"]) for r in rows] == [
+        (0.2, 0.9),
+        (0.4, 0.7),
+        (0.6, 0.5),
+    ]
+    assert rows[2]["item_satisfaction"] == {"s1/r0": 1.0, "s2/r0": 1.0}
+
+
+def test_both_rising_never_warns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    watcher, control, log = _run_evaluations(
+        tmp_path, [0.2, 0.4, 0.6, 0.8], [0.3, 0.4, 0.5, 0.6], monkeypatch
+    )
+    assert not control.should_training_stop and watcher.suspected_at == []
+    assert len(log.read_text().splitlines()) == 4
