@@ -262,7 +262,7 @@ def report_run(root: Path) -> Path:
             plans_b=root / "plans_base.jsonl",
             goals=root / "samples_test.jsonl",
             output=root / "comparisons.jsonl",
-            judges=("fake",),
+            judge=("fake",),
             bootstrap=200,
         ),
         [
@@ -271,3 +271,17 @@ def report_run(root: Path) -> Path:
         ],
     )
     return root
+
+
+def probe_goal(n: int, items: int = 4) -> Sample:
+    """Goal g<n> whose items name their aspect and problem, for the known-answer probe."""
+    return Sample(
+        id=f"g{n}",
+        goal=f"Problem number {n} is hard. It has constraints.",
+        rubric=[
+            RubricItem(id=f"i{k}", text=f"The plan handles aspect {k} of problem {n}.")
+            for k in range(1, items + 1)
+        ],
+        reference_solution="",
+        provenance=Provenance(paper_id="p", creator="test"),
+    )

@@ -234,6 +234,14 @@ def flatten_yaml(
     return flat
 
 
+def _check_foreign(section: Any, name: str, known: set[str], path: Path) -> None:
+    if not isinstance(section, dict):
+        raise InputError(f"{path}: `{name}` must be a mapping of settings")
+    unknown = sorted(set(section) - known)
+    if unknown:
+        raise InputError(f"{path}: unknown setting {name}.{unknown[0]}")
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
     """A YAML file's top-level mapping; InputError naming the file when it is not one."""
     try:
@@ -285,6 +293,8 @@ def parse_config(
     if config_file is not None:
         loaded = read_yaml(config_file)
         others = {name: loaded.pop(name) for name in foreign or {} if name in loaded}
+        for name, section in others.items():
+            _check_foreign(section, name, (foreign or {})[name], config_file)
         values.update(flatten_yaml(loaded, fields, str(config_file), foreign or {}))
     values.update(vars(parsed))
     source = f"{config_file}: " if config_file is not None else ""

@@ -187,7 +187,7 @@ class Grader:
         return Sampling(
             temperature=self.config.temperature,
             max_tokens=16 + items * per_item,
-            seed=self.config.seed,
+            seed=self.config.seed or 0,
         )
 
     def _ask(self, requests: Sequence[_Request]) -> list[list[Verdict] | str]:

@@ -61,15 +61,21 @@ def make_paper(title: str) -> Paper:
     )
 
 
-def config() -> ExtractConfig:
-    return ExtractConfig(insights=2, draft_items=7, rules=SelectionRules(keep_items=3, min_items=3))
+def config(papers: Path, output: Path) -> ExtractConfig:
+    return ExtractConfig(
+        papers=papers,
+        output=output,
+        insights=2,
+        draft_items=7,
+        rules=SelectionRules(keep_items=3, min_items=3),
+    )
 
 
 def test_selection_and_drop_reasons(tmp_path: Path) -> None:
     papers = tmp_path / "papers.jsonl"
     write_records(papers, [make_paper("Good paper"), make_paper("Broken paper")])
     out = tmp_path / "samples.jsonl"
-    report = extract(papers, out, ScriptedBackend(creator, spec="fake-creator"), config())
+    report = extract(config(papers, out), ScriptedBackend(creator, spec="fake-creator"))
     samples = load_records(out, Sample)
     assert [s.id for s in samples] == ["good:1", "good:2"]
     first = samples[0]
@@ -86,7 +92,7 @@ def test_selection_and_drop_reasons(tmp_path: Path) -> None:
 def test_leaky_goal_is_dropped(tmp_path: Path) -> None:
     papers = tmp_path / "papers.jsonl"
     write_records(papers, [make_paper("Leaky paper")])
-    report = extract(papers, tmp_path / "s.jsonl", ScriptedBackend(creator), config())
+    report = extract(config(papers, tmp_path / "s.jsonl"), ScriptedBackend(creator))
     assert report.dropped_samples == {"goal reveals the reference solution": 1}
     assert report.samples_kept == 1
 
@@ -95,9 +101,9 @@ def test_rerun_skips_finished_papers(tmp_path: Path) -> None:
     papers = tmp_path / "papers.jsonl"
     write_records(papers, [make_paper("Good paper")])
     out = tmp_path / "samples.jsonl"
-    extract(papers, out, ScriptedBackend(creator), config())
+    extract(config(papers, out), ScriptedBackend(creator))
     backend = ScriptedBackend(creator)
-    report = extract(papers, out, backend, config())
+    report = extract(config(papers, out), backend)
     assert report.papers_skipped == 1
     assert backend.calls == []
     assert len(load_records(out, Sample)) == 2
@@ -106,6 +112,6 @@ def test_rerun_skips_finished_papers(tmp_path: Path) -> None:
 def test_repeated_insights_yield_one_sample(tmp_path: Path) -> None:
     papers = tmp_path / "papers.jsonl"
     write_records(papers, [make_paper("Twin paper")])
-    report = extract(papers, tmp_path / "s.jsonl", ScriptedBackend(creator), config())
+    report = extract(config(papers, tmp_path / "s.jsonl"), ScriptedBackend(creator))
     assert report.dropped_samples == {"insight repeats another": 1}
     assert report.samples_kept == 1

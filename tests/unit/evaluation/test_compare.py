@@ -56,7 +56,7 @@ def write_inputs(
         plans_b=root / "b.jsonl",
         goals=root / "samples.jsonl",
         output=root / "out" / "comparisons.jsonl",
-        judges=("unused",),
+        judge=("unused",),
         bootstrap=200,
     )
 

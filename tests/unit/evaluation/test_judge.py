@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rubricrl.evaluation.judge import PREFERENCE_SCHEMA, Judge, plan_for_position, position_of
 from rubricrl.records import Judgment
 from tests.builders import judge_pair
@@ -54,3 +56,35 @@ def test_rubric_and_reference_are_shown_only_when_asked() -> None:
     full = Judge(ScriptedBackend(judge_reply("1")), show_rubric=True, show_reference=True)
     content = full.conversation(pair, True)[-1]["content"]
     assert "held-out split" in content and "secret thing" in content
+
+
+def first_plan_bias(
+    conversation: list[dict[str, str]], choices: tuple[str, ...]
+) -> dict[str, float]:
+    """P(first better) = 0.5 + 0.3 (a strong position bias) + 0.1 when ALPHA is shown first."""
+    text = conversation[-1]["content"]
+    first = 0.8 + (0.1 if text.index("ALPHA") < text.index("BETA") else -0.1)
+    return {"1": first, "2": 1.0 - first}
+
+
+def test_probability_judge_keeps_raw_orders_and_the_jury_average_cancels_position() -> None:
+    from rubricrl.evaluation.jury import a_better_probability, judge_verdict
+
+    backend = ScriptedBackend(probs=first_plan_bias)
+    first, second = Judge(backend, verdicts="prob").judge(judge_pair())
+    assert [call.kind for call in backend.calls] == ["choice_probs"]
+    assert backend.calls[0].choices == ("1", "2")
+    assert "Answer with one character" in backend.calls[0].conversations[0][-1]["content"]
+    # raw single orders: the first slot wins both times (A first: A; B first: B)
+    assert (first.first_better, second.first_better) == pytest.approx((0.9, 0.7))
+    assert (first.preferred, second.preferred) == ("A", "B")
+    # averaged over both orders the bias cancels and A (ALPHA) wins by the content margin
+    assert a_better_probability(first, second) == pytest.approx(0.6)
+    assert judge_verdict(first, second) == "A"
+
+
+def test_probability_judge_with_little_mass_is_unscored() -> None:
+    backend = ScriptedBackend(probs={"1": 0.05, "2": 0.05})
+    first, second = Judge(backend, verdicts="prob").judge(judge_pair())
+    assert first.preferred is None and second.preferred is None
+    assert first.reason is not None and "only 0.100" in first.reason

@@ -24,9 +24,9 @@ def test_writes_n_plans_per_goal_and_resumes(tmp_path: Path) -> None:
     output = tmp_path / "plans.jsonl"
     samples = [widget_goal(i) for i in range(3)]
     backend = ScriptedBackend(echo_goal, spec="fake:m")
-    config = PlanConfig(n=2, batch_size=2)
-    assert write_plans(samples[:2], backend, output, config, progress=False) == 4
-    assert write_plans(samples, backend, output, config, progress=False) == 2
+    config = PlanConfig(samples=tmp_path / "unused", output=output, n=2, batch_size=2)
+    assert write_plans(samples[:2], backend, config, progress=False) == 4
+    assert write_plans(samples, backend, config, progress=False) == 2
     plans = load_records(output, Plan)
     assert sorted(p.id for p in plans) == sorted(f"s{i}#{k}" for i in range(3) for k in range(2))
     assert all(p.model == "fake:m" and f"widget {p.sample_id[1:]} fails" in p.text for p in plans)
@@ -35,6 +35,5 @@ def test_writes_n_plans_per_goal_and_resumes(tmp_path: Path) -> None:
 
 def test_rejects_a_zero_count(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="--n"):
-        write_plans(
-            [widget_goal(1)], ScriptedBackend(echo_goal), tmp_path / "p.jsonl", PlanConfig(n=0)
-        )
+        config = PlanConfig(samples=tmp_path / "s.jsonl", output=tmp_path / "p.jsonl", n=0)
+        write_plans([widget_goal(1)], ScriptedBackend(echo_goal), config)

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from rubricrl.backends.base import Conversation
-from rubricrl.evaluation.score import score_plans
+from rubricrl.evaluation.score import ScoreConfig, score_plans
 from rubricrl.grading.grader import Grader, GradingConfig
 from rubricrl.jsonl import write_records
 from rubricrl.records import ScoreSummary
@@ -32,9 +32,13 @@ def test_score_reports_mean_interval_and_unscored(tmp_path: Path) -> None:
     write_records(tmp_path / "samples.jsonl", [goal])
     write_records(tmp_path / "plans.jsonl", plans)
     grader = Grader(ScriptedBackend(half_met, spec="judge"), GradingConfig(retries=0))
-    report = score_plans(
-        tmp_path / "samples.jsonl", tmp_path / "plans.jsonl", tmp_path / "grades.jsonl", grader
+    config = ScoreConfig(
+        samples=tmp_path / "samples.jsonl",
+        plans=tmp_path / "plans.jsonl",
+        output=tmp_path / "grades.jsonl",
+        grader="judge",
     )
+    report = score_plans(config, grader)
     assert (report.mean, report.ci_low, report.ci_high, report.scored) == (0.5, 0.5, 0.5, 1)
     assert report.unscored == 1 and report.item_satisfaction == {"g/a": 1.0, "g/b": 0.0}
     written = (tmp_path / "grades.summary.json").read_text(encoding="utf-8")

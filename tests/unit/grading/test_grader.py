@@ -8,6 +8,7 @@ import re
 import pytest
 
 from rubricrl.backends.base import Conversation
+from rubricrl.errors import InputError
 from rubricrl.grading.grader import Grader, GradingConfig
 from rubricrl.records import Sample
 from tests import builders
@@ -231,3 +232,45 @@ def test_a_partly_unreadable_batch_keeps_the_good_replies_and_re_asks_the_rest()
     assert [g.score for g in grades] == pytest.approx([2 / 3, 0.0])
     assert backend.batch_sizes == [2, 1]  # only p2 was asked again
     assert [sampling.seed for sampling in backend.samplings if sampling] == [0, 1]
+
+
+def yes_when_mentioned(conversation: Conversation, choices: tuple[str, ...]) -> dict[str, float]:
+    """P(Yes) 0.9 when the plan mentions the item's keyword, 0.2 otherwise; 0.8 mass on Yes/No."""
+    prompt = conversation[-1]["content"]
+    keyword = prompt.split("# Rubric item\n", 1)[1].split()[1]
+    match = FENCE.search(prompt)
+    assert match is not None and choices == ("Yes", "No")
+    p_yes = 0.9 if keyword in match.group(2).lower() else 0.2
+    return {"Yes": 0.8 * p_yes, "No": 0.8 * (1 - p_yes)}
+
+
+def test_probability_verdicts_read_yes_over_no_per_item_in_one_call() -> None:
+    backend = ScriptedBackend(probs=yes_when_mentioned)
+    grader = Grader(backend, GradingConfig(verdicts="prob"))
+    goal = sample("g", ["alpha", "beta", "gamma"])
+    grades = grader.grade_many([(goal, plan("p1", "g", "alpha and beta"))])
+    assert [call.kind for call in backend.calls] == ["choice_probs"]  # nothing generated
+    verdicts = grades[0].verdicts
+    assert [v.probability for v in verdicts] == pytest.approx([0.9, 0.9, 0.2])
+    assert [v.satisfied for v in verdicts] == [True, True, False]
+    assert grades[0].score == pytest.approx(2 / 3)
+    # the item comes after the plan, so one plan's prompts share everything before it
+    prompts = [c[-1]["content"] for c in backend.calls[0].conversations]
+    prefix = prompts[0].split("# Rubric item")[0]
+    assert all(p.startswith(prefix) for p in prompts)
+
+
+def test_too_little_mass_on_yes_no_leaves_the_grade_unscored_with_the_reason() -> None:
+    backend = ScriptedBackend(probs={"Yes": 0.1, "No": 0.1})
+    grader = Grader(backend, GradingConfig(verdicts="prob", min_mass=0.5))
+    (grade,) = grader.grade_many([(sample("g", ["alpha"]), plan("p", "g", "alpha"))])
+    assert grade.score is None
+    assert grade.reason == (
+        "item g-alpha: only 0.200 of the next-token probability is on 'Yes'/'No' "
+        "(at least 0.5 needed)"
+    )
+
+
+def test_probability_verdicts_refuse_dense_scores() -> None:
+    with pytest.raises(InputError, match="dense"):
+        Grader(ScriptedBackend(), GradingConfig(verdicts="prob", dense=True))

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from rubricrl.backends.fake import FakeBackend
+from tests.fakes import ScriptedBackend
 from rubricrl.errors import InputError
 from rubricrl.grading import coverage, load
 from rubricrl.grading.coverage import CoverageGrader
@@ -42,9 +42,9 @@ def test_embed_specs_build_the_coverage_grader(monkeypatch: pytest.MonkeyPatch) 
 def test_chat_specs_build_the_rubric_grader(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: dict[str, Any] = {}
 
-    def fake_backend(spec: str, cache: bool = True) -> FakeBackend:
+    def fake_backend(spec: str, cache: bool = True) -> ScriptedBackend:
         seen.update(spec=spec, cache=cache)
-        return FakeBackend([], spec=spec)
+        return ScriptedBackend([], spec=spec)
 
     monkeypatch.setattr(load, "load_backend", fake_backend)
     grader = load_grader("hf:/models/qwen", cache=False)

@@ -1,4 +1,4 @@
-"""The known-answer probe with fake graders: plans built as labelled, metrics worked out by hand."""
+"""The known-answer probe with fake graders: metrics worked out by hand."""
 
 from __future__ import annotations
 
@@ -9,9 +9,6 @@ import pytest
 from pydantic import ValidationError
 from rich.console import Console
 
-from rubricrl.backends.base import Conversation
-from rubricrl.backends.fake import FakeBackend
-from rubricrl.errors import InputError
 from rubricrl.grading import probe
 from rubricrl.grading.grader import GradingTarget
 from rubricrl.grading.parse import count_words
@@ -23,21 +20,10 @@ from rubricrl.grading.probe import (
     run_probe,
     summarize_probe,
 )
-from rubricrl.grading.probe_plans import FILLER, ProbePlan, build_plans, item_sentence, rewrite
-from rubricrl.records import Grade, Plan, ProbeResult, Provenance, RubricItem, Sample, Verdict
-
-
-def goal(n: int, items: int = 4) -> Sample:
-    return Sample(
-        id=f"g{n}",
-        goal=f"Problem number {n} is hard. It has constraints.",
-        rubric=[
-            RubricItem(id=f"i{k}", text=f"The plan handles aspect {k} of problem {n}.")
-            for k in range(1, items + 1)
-        ],
-        reference_solution="",
-        provenance=Provenance(paper_id="p", creator="test"),
-    )
+from rubricrl.grading.probe_plans import ProbePlan, build_plans, item_sentence
+from rubricrl.records import Grade, Plan, ProbeResult, Verdict
+from tests.builders import probe_goal as goal
+from tests.fakes import ScriptedBackend
 
 
 def grade_of(target: GradingTarget, plan: Plan, verdicts: list[Verdict], name: str) -> Grade:
@@ -121,80 +107,6 @@ class WordyGrader(OracleGrader):
             else grade
             for (target, plan), grade in zip(pairs, grades, strict=True)
         ]
-
-
-# --- the plans ----------------------------------------------------------------------------
-
-
-def test_each_goal_gets_five_plans_labelled_with_what_they_cover() -> None:
-    goals = [goal(0), goal(1, items=5), goal(2)]
-    plans = build_plans(goals, seed=3)
-    assert len(plans) == 15
-    by = {(p.sample.id, p.kind): p for p in plans}
-    for sample in goals:
-        full, half, padded = (by[sample.id, kind] for kind in ("full", "half", "padded"))
-        ids = {item.id for item in sample.rubric}
-        assert full.covered == ids
-        assert len(half.covered) == len(ids) // 2 and half.covered < ids
-        assert padded.covered == half.covered
-        assert padded.text.startswith(half.text)
-        assert count_words(padded.text) >= count_words(full.text) > count_words(half.text)
-        assert count_words(padded.text) < count_words(full.text) + max(map(count_words, FILLER))
-        for item in sample.rubric:
-            assert (item_sentence(item.text) in half.text) == (item.id in half.covered)
-            assert item_sentence(item.text) not in padded.text[len(half.text) :]
-        assert by[sample.id, "empty"].text == "" and not by[sample.id, "empty"].covered
-        assert not by[sample.id, "off_topic"].covered
-    assert by["g0", "off_topic"].text == by["g1", "full"].text
-    assert by["g2", "off_topic"].text == by["g0", "full"].text
-
-
-def test_plans_are_seeded() -> None:
-    goals = [goal(n, items=10) for n in range(4)]
-    assert build_plans(goals, seed=1) == build_plans(goals, seed=1)
-    halves = {
-        seed: [p.covered for p in build_plans(goals, seed) if p.kind == "half"] for seed in (1, 2)
-    }
-    assert halves[1] != halves[2]
-
-
-def test_item_sentences_read_as_plan_sentences() -> None:
-    assert (
-        item_sentence("The plan tracks the gap over steps.")
-        == "Our study tracks the gap over steps."
-    )
-    assert item_sentence("Uses few labels.") == "Our study also addresses this: uses few labels."
-
-
-def test_goals_with_one_item_are_skipped_and_two_goals_are_needed() -> None:
-    plans = build_plans([goal(0), goal(1, items=1), goal(2)])
-    assert {p.sample.id for p in plans} == {"g0", "g2"}
-    with pytest.raises(InputError, match="at least two goals"):
-        build_plans([goal(0), goal(1, items=1)])
-
-
-def test_rewrites_go_in_one_batch_and_keep_the_labels() -> None:
-    def respond(conversation: Conversation) -> str:
-        plan = conversation[-1]["content"].split("Plan:\n", 1)[1]
-        if "aspect 1 of problem 1" in plan:
-            return "<think>hmm</think>"  # nothing left after thinking: kept as built
-        return f"<solution>REWRITTEN {plan.upper()}</solution>"
-
-    writer = FakeBackend(respond)
-    goals = [goal(0), goal(1)]
-    built = build_plans(goals)
-    plans = rewrite(built, writer, seed=5, max_tokens=300)
-    assert len(writer.samplings) == 1 and len(writer.calls) == 4  # full and half of each goal
-    assert writer.samplings[0].max_tokens == 300 and writer.samplings[0].seed == 5
-    by = {(p.sample.id, p.kind): p for p in plans}
-    before = {(p.sample.id, p.kind): p for p in built}
-    assert [p.covered for p in plans] == [p.covered for p in built]
-    assert by["g0", "full"].text.startswith("REWRITTEN ")
-    assert by["g1", "full"].text == before["g1", "full"].text  # the empty rewrite
-    assert by["g0", "padded"].text.startswith(by["g0", "half"].text)
-    assert count_words(by["g0", "padded"].text) >= count_words(by["g0", "full"].text)
-    assert by["g1", "off_topic"].text == by["g0", "full"].text
-    assert by["g0", "empty"].text == ""
 
 
 # --- the metrics --------------------------------------------------------------------------
@@ -296,7 +208,7 @@ def test_unscored_plans_are_counted_and_left_out_of_length_bias() -> None:
 
 
 def test_the_writer_named_in_the_config_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
-    writer = FakeBackend(lambda c: "Rewritten without any item.", spec="fake-writer")
+    writer = ScriptedBackend(lambda c: "Rewritten without any item.", spec="fake-writer")
     monkeypatch.setattr(probe, "load_backend", lambda spec: writer)
     result = run_probe([goal(0), goal(1)], OracleGrader(), ProbeConfig(writer="hf:/w"))
     assert result.writer == "fake-writer"

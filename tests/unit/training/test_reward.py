@@ -100,7 +100,7 @@ def test_a_whole_step_is_graded_in_one_backend_call() -> None:
 
 def test_verl_compute_score_single_and_batched(monkeypatch: pytest.MonkeyPatch) -> None:
     grader = Grader(ScriptedBackend(passes_items_named_in_plan), GradingConfig(retries=0))
-    monkeypatch.setattr(reward_module, "_grader", lambda spec, mode, dense: grader)
+    monkeypatch.setattr(reward_module, "_grader", lambda spec, mode, dense, verdicts: grader)
     truth = {"goal": "g", "rubric": RUBRIC, "reference_solution": "r"}
     single = compute_score("rubric", "<solution>beta</solution>", json.dumps(truth), {"index": 3})
     assert single == {"score": 0.5, "rubric_score": 0.5, "unscored": 0.0, "satisfied_items": 1.0}
