@@ -11,7 +11,7 @@ from rubricrl.errors import InputError
 
 
 def test_a_folder_without_config_is_not_a_model(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no config.json"):
+    with pytest.raises(InputError, match=r"no config\.json"):
         load_encoder(str(tmp_path))
 
 

@@ -7,12 +7,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.fakes import ScriptedBackend
 from rubricrl.errors import InputError
 from rubricrl.grading import coverage, load
 from rubricrl.grading.coverage import CoverageGrader
 from rubricrl.grading.grader import Grader, GradingConfig
 from rubricrl.grading.load import load_grader
+from tests.fakes import ScriptedBackend
 
 
 class StubEncoder:
