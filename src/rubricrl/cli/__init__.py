@@ -18,7 +18,8 @@ app = typer.Typer(
 )
 PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 console = Console(stderr=True, soft_wrap=True)  # progress, warnings and errors
-out = Console(soft_wrap=True)  # results
+# Results; tables keep their columns when stdout is a file or a pipe.
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 
 @app.callback()
@@ -51,6 +52,7 @@ def _register_commands() -> None:
         ("import", dataset.import_command),
         ("split", dataset.split_command),
         ("export", dataset.export_command),
+        ("grade-probe", grading.grade_probe),
         ("grade", grading.grade),
         ("grade-eval", grading.grade_eval),
         ("train", training.train),

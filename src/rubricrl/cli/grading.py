@@ -12,6 +12,7 @@ from rubricrl.cli import out
 from rubricrl.config import parse
 from rubricrl.errors import InputError
 from rubricrl.grading.agreement import GradeEvalConfig, agreement
+from rubricrl.grading.probe import GradeProbeConfig, probe_graders, probe_table
 from rubricrl.grading.score import GradeSummary
 from rubricrl.grading.stage import GradeConfig, grade_file
 from rubricrl.jsonl import load_records
@@ -43,6 +44,14 @@ def grade(ctx: typer.Context) -> None:
         config.samples, config.plans, config.output, config.load(), config.batch_size
     )
     _print_summary(summary)
+
+
+def grade_probe(ctx: typer.Context) -> None:
+    """Know your grader before you train: known-answer plans, ordering accuracy and item AUC."""
+    config = parse(GradeProbeConfig, ctx.args, "rubricrl grade-probe")
+    out.print(probe_table(probe_graders(config)))
+    if config.output is not None:
+        out.print(f"wrote {config.output}", markup=False, highlight=False)
 
 
 def grade_eval(ctx: typer.Context) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rubricrl.errors import InputError
-from rubricrl.jsonl import JsonlWriter
+from rubricrl.jsonl import JsonlWriter, load_records
 from rubricrl.records import Provenance, RubricItem, Sample
 
 HUB_NAME = "facebook/research-plan-gen"
@@ -200,6 +200,30 @@ def import_samples(
             else:
                 report.skipped_existing += 1
     return report
+
+
+def _in_released_schema(path: Path) -> bool:
+    """Whether a JSONL file's first row is a released-schema row (it has a `Goal`)."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            first = next((line for line in handle if line.strip()), "")
+        return "Goal" in json.loads(first)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError):
+        return False  # load_records reports what is wrong with the file
+
+
+def load_goals(path: Path) -> list[Sample]:
+    """Goals from a samples JSONL file or from a file in the released schema (parquet, CSV or
+    JSONL rows with `Goal` and `Rubric`), so any goal set can be probed or graded."""
+    if path.suffix == ".jsonl" and not _in_released_schema(path):
+        return load_records(path, Sample)
+    samples = []
+    for number, row in enumerate(read_rows(str(path), None, "train"), start=1):
+        try:
+            samples.append(sample_from_row(row, None))
+        except RowError as error:
+            raise InputError(f"{path}: row {number}: {error}") from None
+    return samples
 
 
 def export_samples(samples: list[Sample], out_path: Path) -> None:

@@ -6,13 +6,17 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rich.table import Table
 
 from rubricrl.backends.base import ChatBackend
-from rubricrl.backends.registry import load_backend
-from rubricrl.grading.grader import PlanGrader
+from rubricrl.backends.registry import GRADER_SPEC_HELP, load_backend
+from rubricrl.corpus.research_plan_gen import load_goals
+from rubricrl.grading.grader import GradingConfig, PlanGrader
+from rubricrl.grading.load import load_grader
 from rubricrl.grading.probe_plans import KINDS, Kind, ProbePlan, build_plans, rewrite
+from rubricrl.jsonl import write_records
 from rubricrl.records import Grade, ProbeResult, Sample
 from rubricrl.stats import mann_whitney_auc, mean_with_ci
 
@@ -120,26 +124,82 @@ def summarize_probe(
     )
 
 
+def probe_plans(
+    samples: Sequence[Sample], config: ProbeConfig, writer: ChatBackend | None = None
+) -> tuple[list[ProbePlan], str | None]:
+    """The probe plans (rewritten by `writer`, else by the backend `config.writer` names, if
+    any) and the writer's spec."""
+    plans = build_plans(samples, config.seed)
+    if writer is None and config.writer:
+        writer = load_backend(config.writer)
+    if writer is not None:
+        plans = rewrite(plans, writer, config.seed, config.writer_max_tokens)
+    return plans, writer.spec if writer else None
+
+
+def grade_probe(
+    plans: Sequence[ProbePlan],
+    grader: PlanGrader,
+    config: ProbeConfig = ProbeConfig(),
+    writer: str | None = None,
+) -> ProbeResult:
+    """Grade the probe plans in one `grade_many` call, timed, and summarise."""
+    pairs = [(plan.sample, plan.plan()) for plan in plans]
+    start = time.perf_counter()
+    grades = grader.grade_many(pairs)
+    seconds = time.perf_counter() - start
+    return summarize_probe(grader.name, plans, grades, seconds, config, writer)
+
+
 def run_probe(
     samples: Sequence[Sample],
     grader: PlanGrader,
     config: ProbeConfig = ProbeConfig(),
     writer: ChatBackend | None = None,
 ) -> ProbeResult:
-    """Build the probe plans (rewritten by `writer`, else by the backend `config.writer` names,
-    if any), grade them all in one `grade_many` call, and summarise."""
-    plans = build_plans(samples, config.seed)
-    if writer is None and config.writer:
-        writer = load_backend(config.writer)
-    if writer is not None:
-        plans = rewrite(plans, writer, config.seed, config.writer_max_tokens)
-    pairs = [(plan.sample, plan.plan()) for plan in plans]
-    start = time.perf_counter()
-    grades = grader.grade_many(pairs)
-    seconds = time.perf_counter() - start
-    return summarize_probe(
-        grader.name, plans, grades, seconds, config, writer.spec if writer else None
+    """Build the probe plans and grade them with one grader."""
+    plans, writer_spec = probe_plans(samples, config, writer)
+    return grade_probe(plans, grader, config, writer_spec)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GradeProbeConfig(ProbeConfig):
+    """Know your grader before you train: grade plans whose covered rubric items are known by
+    construction (all, a random half, that half padded, another goal's, none) and report how
+    well each grader recovers them. Run it on your goals before spending GPU-days."""
+
+    goals: Path = field(
+        metadata={
+            "help": "Goals with rubrics: a samples JSONL, or a file in the released schema.",
+            "positional": True,
+        }
     )
+    grader: tuple[str, ...] = field(
+        default=("embed",),
+        metadata={"help": f"Grader spec ({GRADER_SPEC_HELP}); repeat for one row each."},
+    )
+    grading: GradingConfig = field(default_factory=GradingConfig)
+    cache: bool = field(default=True, metadata={"help": "Keep replies in the response cache."})
+    max_goals: int | None = field(
+        default=None, metadata={"help": "Probe only the first N goals (default: all).", "min": 2}
+    )
+    output: Path | None = field(
+        default=None,
+        metadata={"help": "Write one ProbeResult JSON row per grader here.", "flags": ("-o",)},
+    )
+
+
+def probe_graders(config: GradeProbeConfig) -> list[ProbeResult]:
+    """`rubricrl grade-probe`: one result per grader, over one set of probe plans."""
+    samples = load_goals(config.goals)[: config.max_goals]
+    plans, writer = probe_plans(samples, config)
+    results = []
+    for spec in config.grader:
+        grader = load_grader(spec, config.grading, cache=config.cache)
+        results.append(grade_probe(plans, grader, config, writer))
+    if config.output is not None:
+        write_records(config.output, results)
+    return results
 
 
 def _number(value: float | None, digits: int = 2) -> str:
@@ -147,32 +207,27 @@ def _number(value: float | None, digits: int = 2) -> str:
 
 
 def probe_table(results: Sequence[ProbeResult]) -> Table:
-    """One row per result, for the CLI to print."""
+    """One row per grader; chance is 0.50 for both ordering accuracy and item AUC."""
+    first = results[0] if results else None
+    writer = f", rewritten by {first.writer}" if first and first.writer else ""
     table = Table(
         "grader",
-        "writer",
-        "goals",
         "ordering [95% CI]",
         "item AUC",
         "length bias",
         "unscored",
         "items/s",
-        "seconds",
-        "mean full/half/padded/off/empty",
-        title="known-answer probe",
+        "mean full/half/pad/off/empty",
+        title=f"known-answer probe: {first.goals if first else 0} goals{writer} (chance 0.50)",
     )
     for r in results:
-        means = "/".join(_number(r.mean_scores.get(kind)) for kind in KINDS)
         table.add_row(
             r.grader,
-            r.writer or "-",
-            str(r.goals),
             f"{r.ordering_accuracy:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]",
             _number(r.item_auc),
-            _number(r.length_bias, 3),
+            _number(r.length_bias),
             f"{r.unscored_share:.0%}",
             f"{r.items_per_second:.1f}",
-            f"{r.seconds:.2f}",
-            means,
+            "/".join(_number(r.mean_scores.get(kind)) for kind in KINDS),
         )
     return table
