@@ -229,11 +229,11 @@ class LocalBackend:
         """
         if not choices:
             raise InputError("choice_probs needs at least one choice")
+        if not conversations:
+            return []
         texts = [self._prompt_text(c) for c in conversations]
         prompts = [self._tokens(text) for text in texts]
         targets = [self._choice_ids(t, p, choices) for t, p in zip(texts, prompts, strict=True)]
-        if not prompts:
-            return []
         plan = plan_prefix_groups(
             prompts, MIN_SHARED_PREFIX if self.reuse_prefixes else sys.maxsize
         )
@@ -282,9 +282,8 @@ class LocalBackend:
             chunk = group.own[first : first + self.micro_batch]
             rows = copy.deepcopy(cache)
             rows.batch_repeat_interleave(len(chunk))
-            logits = self._extend(rows, group.length, [prompts[i][group.length :] for i in chunk])[
-                0
-            ]
+            suffixes = [prompts[i][group.length :] for i in chunk]
+            logits, _, _ = self._extend(rows, group.length, suffixes)
             yield from zip(chunk, torch.softmax(logits, dim=-1), strict=True)
 
     def _prompt_text(self, conversation: Conversation) -> str:
