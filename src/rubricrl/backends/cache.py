@@ -1,4 +1,7 @@
-"""SQLite response cache shared by all stages: a re-run costs nothing and a killed run resumes."""
+"""SQLite response cache shared by all stages: a re-run costs nothing and a killed run resumes.
+
+Completions and choice probabilities live in two tables of one file, under keys of their own.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,16 @@ import json
 import sqlite3
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
-from rubricrl.backends.base import ChatBackend, Completion, Conversation, JsonSchema, Sampling
+from rubricrl.backends.base import (
+    ChatBackend,
+    ChoiceProbs,
+    Completion,
+    Conversation,
+    JsonSchema,
+    Sampling,
+)
 from rubricrl.errors import BatchError
 
 
@@ -22,8 +33,17 @@ def cache_key(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def choice_key(spec: str, conversation: Conversation, choices: tuple[str, ...]) -> str:
+    """A digest of everything that determines the choice probabilities of a reply."""
+    payload = json.dumps(
+        ["choice_probs", spec, list(choices), conversation], sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
 class ResponseCache:
-    """A key -> Completion table in SQLite (WAL mode, so several processes can share it)."""
+    """Key -> Completion and key -> ChoiceProbs tables in SQLite (WAL mode, so several processes
+    can share them)."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -33,24 +53,38 @@ class ResponseCache:
             self.path, timeout=60, isolation_level=None, check_same_thread=False
         )
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT)")
+        for table in ("responses", "choice_probs"):
+            self._db.execute(
+                f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value TEXT)"
+            )
 
     def get_many(self, keys: list[str]) -> dict[str, Completion]:
-        found: dict[str, Completion] = {}
+        return {key: Completion(**value) for key, value in self._get("responses", keys).items()}
+
+    def put_many(self, entries: dict[str, Completion]) -> None:
+        self._put("responses", {key: asdict(value) for key, value in entries.items()})
+
+    def get_probs(self, keys: list[str]) -> dict[str, ChoiceProbs]:
+        return {key: ChoiceProbs(**value) for key, value in self._get("choice_probs", keys).items()}
+
+    def put_probs(self, entries: dict[str, ChoiceProbs]) -> None:
+        self._put("choice_probs", {key: asdict(value) for key, value in entries.items()})
+
+    def _get(self, table: str, keys: list[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT key, value FROM responses WHERE key IN ({marks})", chunk
-            )
-            found.update((key, Completion(**json.loads(value))) for key, value in rows)
+            rows = self._db.execute(f"SELECT key, value FROM {table} WHERE key IN ({marks})", chunk)
+            found.update((key, json.loads(value)) for key, value in rows)
         return found
 
-    def put_many(self, entries: dict[str, Completion]) -> None:
-        rows = [(key, json.dumps(asdict(value))) for key, value in entries.items()]
-        self._db.executemany("INSERT OR REPLACE INTO responses VALUES (?, ?)", rows)
+    def _put(self, table: str, entries: dict[str, Any]) -> None:
+        rows = [(key, json.dumps(value)) for key, value in entries.items()]
+        self._db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
 
     def __len__(self) -> int:
+        """Stored completions (choice probabilities not counted)."""
         return int(self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0])
 
 
@@ -85,5 +119,22 @@ class CachedBackend:
                 keys[i]: completion for i, completion in zip(missing, fresh, strict=True)
             }
             self.cache.put_many(new_entries)
+            known.update(new_entries)
+        return [known[key] for key in keys]
+
+    def choice_probs(
+        self, conversations: list[Conversation], choices: tuple[str, ...]
+    ) -> list[ChoiceProbs]:
+        keys = [choice_key(self.spec, c, choices) for c in conversations]
+        known = self.cache.get_probs(list(dict.fromkeys(keys)))
+        missing = [i for i, key in enumerate(keys) if key not in known]
+        if missing:
+            try:
+                fresh = self.inner.choice_probs([conversations[i] for i in missing], choices)
+            except BatchError as error:
+                self.cache.put_probs({keys[missing[j]]: p for j, p in error.partial.items()})
+                raise
+            new_entries = {keys[i]: probs for i, probs in zip(missing, fresh, strict=True)}
+            self.cache.put_probs(new_entries)
             known.update(new_entries)
         return [known[key] for key in keys]

@@ -2,15 +2,20 @@
 
 The loop calls the model directly (no `generate`): one forward per token for the whole
 micro-batch, finished rows dropped from the cache, and a token prefix shared by every row
-prefilled once. On CPUs with bf16 instructions the weights run in bf16, which halves the
-memory traffic that bounds decoding speed.
+prefilled once. Choice probabilities are a prefill only, over a trie of shared prefixes. On
+CPUs with bf16 instructions the weights run in bf16, which halves the memory traffic that
+bounds decoding speed.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import re
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import torch
@@ -24,7 +29,7 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
-from rubricrl.backends.base import Completion, Conversation, JsonSchema, Sampling
+from rubricrl.backends.base import ChoiceProbs, Completion, Conversation, JsonSchema, Sampling
 from rubricrl.backends.constrained import GrammarRows, SchemaCompiler
 from rubricrl.backends.embedded import embedded_model_dir
 from rubricrl.backends.registry import ModelSpec
@@ -76,6 +81,51 @@ def shared_prefix_length(prompts: list[list[int]]) -> int:
     return length
 
 
+@dataclass(frozen=True)
+class PrefixGroup:
+    """Prompts (indices into a list) sharing their first `length` tokens, prefilled once.
+
+    Each subgroup shares a longer prefix and extends this one's cache; the `own` prompts run
+    the rest of their tokens straight from it.
+    """
+
+    length: int
+    members: tuple[int, ...]
+    groups: tuple[PrefixGroup, ...] = ()
+    own: tuple[int, ...] = ()
+
+
+def plan_prefix_groups(prompts: list[list[int]], min_shared: int) -> PrefixGroup:
+    """A trie over the sorted prompts: a subgroup wherever several prompts share `min_shared`
+    more tokens than their parent group (the root shares nothing if all share fewer)."""
+    order = sorted(range(len(prompts)), key=prompts.__getitem__)
+    return _prefix_group(prompts, order, 0, min_shared)
+
+
+def _prefix_group(
+    prompts: list[list[int]], members: list[int], start: int, min_shared: int
+) -> PrefixGroup:
+    length = shared_prefix_length([prompts[i] for i in members]) if len(members) > 1 else start
+    if length - start < min_shared:
+        length = start
+    groups: list[PrefixGroup] = []
+    own: list[int] = []
+    # Sorted prompts sharing a prefix are adjacent, and a run's common prefix is the least
+    # common prefix of its neighbours, so one pass over neighbours finds the subgroups.
+    runs = [[members[0]]]
+    for before, after in pairwise(members):
+        if shared_prefix_length([prompts[before], prompts[after]]) >= length + min_shared:
+            runs[-1].append(after)
+        else:
+            runs.append([after])
+    for run in runs:
+        if len(run) > 1:
+            groups.append(_prefix_group(prompts, run, length, min_shared))
+        else:
+            own.extend(run)
+    return PrefixGroup(length, tuple(members), tuple(groups), tuple(own))
+
+
 @dataclass
 class Row:
     """One generated sequence: its prompt, the tokens so far, and how it ended."""
@@ -105,6 +155,7 @@ class LocalBackend:
         eos = model.generation_config.eos_token_id
         ids = eos if isinstance(eos, list) else [eos]
         self.stop_ids = {i for i in [*ids, tokenizer.eos_token_id] if i is not None}
+        self.reuse_prefixes = True  # False runs every choice_probs prompt whole (for comparison)
         self._schemas: SchemaCompiler | None = None
 
     @classmethod
@@ -168,10 +219,83 @@ class LocalBackend:
         completions = self._completions(prompts, rows, sampling.n)
         return [completions[i] for i in range(len(prompts))]
 
-    def _encode(self, conversation: Conversation) -> list[int]:
+    def choice_probs(
+        self, conversations: list[Conversation], choices: tuple[str, ...]
+    ) -> list[ChoiceProbs]:
+        """Per conversation, the probability of each choice's first token at the reply's start.
+
+        One prefill over a trie of shared prefixes (system prompt, then e.g. a plan shared by its
+        rubric items): each shared prefix runs once, its cache copied to what follows it.
+        """
+        if not choices:
+            raise InputError("choice_probs needs at least one choice")
+        if not conversations:
+            return []
+        texts = [self._prompt_text(c) for c in conversations]
+        prompts = [self._tokens(text) for text in texts]
+        targets = [self._choice_ids(t, p, choices) for t, p in zip(texts, prompts, strict=True)]
+        plan = plan_prefix_groups(
+            prompts, MIN_SHARED_PREFIX if self.reuse_prefixes else sys.maxsize
+        )
+        found: dict[int, ChoiceProbs] = {}
+        try:
+            with torch.inference_mode():
+                empty = DynamicCache(config=self.model.config)
+                for index, probs in self._prefill_group(plan, prompts, empty, 0):
+                    values = probs[targets[index]].tolist()
+                    found[index] = ChoiceProbs(dict(zip(choices, values, strict=True)))
+        except RuntimeError as error:
+            reason = str(error).strip().splitlines()[0]
+            raise BackendError(f"{self.spec}: prefill failed: {reason}", found) from None
+        return [found[i] for i in range(len(prompts))]
+
+    def _choice_ids(self, text: str, prompt: list[int], choices: tuple[str, ...]) -> list[int]:
+        """Each choice's first token as it tokenizes right after the prompt `text`."""
+        joined = self.tokenizer([text + c for c in choices], add_special_tokens=False).input_ids
+        ids: list[int] = []
+        for choice, tokens in zip(choices, joined, strict=True):
+            # A choice that merges with the prompt's last token has no token of its own to read.
+            if tokens[: len(prompt)] != prompt or len(tokens) == len(prompt):
+                raise InputError(f"choice {choice!r} does not start a token of its own in a reply")
+            ids.append(tokens[len(prompt)])
+        for i, token in enumerate(ids):
+            if token in ids[:i]:
+                other = choices[ids.index(token)]
+                raise InputError(
+                    f"choices {other!r} and {choices[i]!r} do not differ at their first token"
+                )
+        return ids
+
+    def _prefill_group(
+        self, group: PrefixGroup, prompts: list[list[int]], parent: DynamicCache, start: int
+    ) -> Iterator[tuple[int, torch.Tensor]]:
+        """Prefill `group`'s prefix on a copy of `parent` (which holds `start` tokens), then what
+        follows it; yield each prompt's index and next-token probabilities."""
+        cache = copy.deepcopy(parent)  # siblings extend the parent too, so it must stay as it is
+        if group.length > start:
+            prefix = prompts[group.members[0]][start : group.length]
+            ids = torch.tensor([prefix], device=self.device)
+            self.model(input_ids=ids, cache=cache, use_cache=True, logits_to_keep=1)
+        for subgroup in group.groups:
+            yield from self._prefill_group(subgroup, prompts, cache, group.length)
+        for first in range(0, len(group.own), self.micro_batch):
+            chunk = group.own[first : first + self.micro_batch]
+            rows = copy.deepcopy(cache)
+            rows.batch_repeat_interleave(len(chunk))
+            suffixes = [prompts[i][group.length :] for i in chunk]
+            logits, _, _ = self._extend(rows, group.length, suffixes)
+            yield from zip(chunk, torch.softmax(logits, dim=-1), strict=True)
+
+    def _prompt_text(self, conversation: Conversation) -> str:
         turns = [{"role": m["role"], "content": m["content"]} for m in conversation]
         text = self.tokenizer.apply_chat_template(turns, tokenize=False, add_generation_prompt=True)
-        return list(self.tokenizer(str(text), add_special_tokens=False).input_ids)
+        return str(text)
+
+    def _tokens(self, text: str) -> list[int]:
+        return list(self.tokenizer(text, add_special_tokens=False).input_ids)
+
+    def _encode(self, conversation: Conversation) -> list[int]:
+        return self._tokens(self._prompt_text(conversation))
 
     def _completions(
         self, prompts: list[list[int]], rows: list[Row], n: int, finished_only: bool = False
@@ -285,13 +409,20 @@ class LocalBackend:
             cache.batch_repeat_interleave(len(prompts))
         else:
             shared = 0
+        logits, mask, positions = self._extend(cache, shared, [p[shared:] for p in prompts])
+        return cache, logits, mask, positions
+
+    def _extend(
+        self, cache: DynamicCache, shared: int, suffixes: list[list[int]]
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Run each row's own tokens after `shared` cached ones; return the last logits (fp32),
+        the attention mask and the last positions."""
         # Left padding sits between the shared prefix and each row's own tokens; the mask hides it.
-        width = max(len(p) for p in prompts) - shared
-        ids = torch.full((len(prompts), width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(prompts), shared + width), dtype=torch.long)
+        width = max(len(own) for own in suffixes)
+        ids = torch.full((len(suffixes), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(suffixes), shared + width), dtype=torch.long)
         mask[:, :shared] = 1
-        for i, prompt in enumerate(prompts):
-            own = prompt[shared:]
+        for i, own in enumerate(suffixes):
             ids[i, width - len(own) :] = torch.tensor(own)
             mask[i, shared + width - len(own) :] = 1
         ids, mask = ids.to(self.device), mask.to(self.device)
@@ -304,7 +435,7 @@ class LocalBackend:
             use_cache=True,
             logits_to_keep=1,
         )
-        return cache, output.logits[:, -1].float(), mask, positions[:, -1]
+        return output.logits[:, -1].float(), mask, positions[:, -1]
 
 
 def pick_tokens(

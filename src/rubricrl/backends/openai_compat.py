@@ -1,16 +1,17 @@
 """Any OpenAI-compatible chat server (vLLM, SGLang, llama.cpp, hosted APIs) as a ChatBackend.
 
 Requests run concurrently on asyncio behind a semaphore while `batch` stays synchronous; retries
-wrap each HTTP call (retry.py); replies to a JSON schema are validated and re-asked a few times.
+wrap each HTTP call (retry.py). Choice probabilities come from the top logprobs of one token.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import re
 import threading
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, Literal, TypeVar
@@ -18,13 +19,14 @@ from typing import Any, Literal, TypeVar
 import httpx
 from tqdm import tqdm
 
-from rubricrl.backends.base import Completion, Conversation, JsonSchema, Sampling
+from rubricrl.backends.base import ChoiceProbs, Completion, Conversation, JsonSchema, Sampling
 from rubricrl.backends.retry import Backoff, Retry, classify
-from rubricrl.errors import BackendError, BatchError
+from rubricrl.errors import BackendError, BatchError, InputError
 
 T = TypeVar("T")
 SchemaStyle = Literal["json_schema", "json_object"]
 API_KEY_VARIABLES = ("RUBRICRL_API_KEY", "OPENAI_API_KEY")
+TOP_LOGPROBS = 20  # the most OpenAI accepts; enough to hold every choice a grader asks about
 
 
 def api_key() -> str | None:
@@ -40,6 +42,45 @@ def response_format(schema: JsonSchema, style: SchemaStyle) -> dict[str, Any]:
         "type": "json_schema",
         "json_schema": {"name": "reply", "schema": schema, "strict": True},
     }
+
+
+def first_top_logprobs(reply: dict[str, Any]) -> list[tuple[str, float]]:
+    """The (token, logprob) alternatives at the reply's first token; empty when none came back.
+
+    Reads OpenAI's chat shape (`logprobs.content[0].top_logprobs`, what vLLM, SGLang and
+    llama-cpp-python send) and the legacy completion shape (`logprobs.top_logprobs[0]`, a dict).
+    """
+    choices = reply.get("choices") or [{}]
+    logprobs = choices[0].get("logprobs") or {}
+    content = logprobs.get("content")
+    if content:
+        return [
+            (str(t["token"]), float(t["logprob"])) for t in content[0].get("top_logprobs") or []
+        ]
+    legacy = logprobs.get("top_logprobs")
+    if legacy and isinstance(legacy[0], dict):
+        return [(str(token), float(logprob)) for token, logprob in legacy[0].items()]
+    return []
+
+
+def probs_of_choices(top: list[tuple[str, float]], choices: tuple[str, ...]) -> ChoiceProbs:
+    """Each choice's probability: the summed probabilities of the top tokens that start it.
+
+    A token starts a choice when, leading whitespace stripped, it is a non-empty prefix of it
+    (so "Yes" and " Yes" both count); a choice outside the top tokens gets 0.
+    """
+    probs = dict.fromkeys(choices, 0.0)
+    for token, logprob in top:
+        text = token.lstrip()
+        started = [choice for choice in choices if text and choice.startswith(text)]
+        if len(started) > 1:
+            raise InputError(
+                f"choices {started[0]!r} and {started[1]!r} do not differ at their first token"
+                f" ({token!r})"
+            )
+        if started:
+            probs[started[0]] += math.exp(logprob)
+    return ChoiceProbs(probs)
 
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -122,11 +163,26 @@ class OpenAIBackend:
         """Complete every conversation; a BackendError carries the finished ones."""
         if not conversations:
             return []
-        return run_sync(self._batch(conversations, sampling, schema))
+        request = partial(self._complete, sampling=sampling, schema=schema)
+        return run_sync(self._each(conversations, request))
 
-    async def _batch(
-        self, conversations: list[Conversation], sampling: Sampling, schema: JsonSchema | None
-    ) -> list[Completion]:
+    def choice_probs(
+        self, conversations: list[Conversation], choices: tuple[str, ...]
+    ) -> list[ChoiceProbs]:
+        """Per conversation, the choices' probabilities read from the top logprobs of a reply
+        one token long; a BackendError carries the finished ones."""
+        if not choices:
+            raise InputError("choice_probs needs at least one choice")
+        if not conversations:
+            return []
+        return run_sync(self._each(conversations, partial(self._choices, choices=choices)))
+
+    async def _each(
+        self,
+        conversations: list[Conversation],
+        request: Callable[[httpx.AsyncClient, Conversation], Awaitable[T]],
+    ) -> list[T]:
+        """`request` for every conversation, `concurrency` at a time, in order."""
         limit = asyncio.Semaphore(self.concurrency)
         gone: list[str] = []  # set once the server is unreachable, so queued requests stop early
         headers = {"Authorization": f"Bearer {key}"} if (key := api_key()) else {}
@@ -141,28 +197,27 @@ class OpenAIBackend:
             headers=headers, timeout=timeout, transport=self.transport
         ) as client:
 
-            async def one(conversation: Conversation) -> Completion:
+            async def one(conversation: Conversation) -> T:
                 async with limit:
                     if gone:
                         raise BackendError(gone[0])
                     try:
-                        completion = await self._complete(client, conversation, sampling, schema)
+                        result = await request(client, conversation)
                     except httpx.HTTPError as error:
                         message = self._explain(error)
                         if classify(error) == "unreachable":
                             gone.append(message)
                         raise BackendError(message) from None
                     progress.update()
-                    return completion
+                    return result
 
             with progress:
                 results = await asyncio.gather(*map(one, conversations), return_exceptions=True)
-        finished = {i: r for i, r in enumerate(results) if isinstance(r, Completion)}
-        self._count(finished.values())
-        failures = [r for r in results if not isinstance(r, Completion)]
+        finished = {i: r for i, r in enumerate(results) if not isinstance(r, BaseException)}
+        failures = [r for r in results if isinstance(r, BaseException)]
         for failure in failures:
             if not isinstance(failure, BatchError):
-                raise failure  # a bug, not a backend failure: keep its traceback
+                raise failure  # a bug or a refused input, not a backend failure: keep it as it is
         if failures:
             raise self._batch_error(failures, finished, len(conversations))
         return [finished[i] for i in range(len(conversations))]
@@ -193,7 +248,34 @@ class OpenAIBackend:
             for choice in choices[:wanted]:
                 texts.append((choice.get("message") or {}).get("content") or "")
                 reasons.append(str(choice.get("finish_reason") or ""))
+        self._count(prompt_tokens, completion_tokens)
         return Completion(texts, prompt_tokens, completion_tokens, reasons)
+
+    async def _choices(
+        self, client: httpx.AsyncClient, conversation: Conversation, choices: tuple[str, ...]
+    ) -> ChoiceProbs:
+        """One conversation's choice probabilities, from a greedy reply one token long."""
+        body = {
+            "model": self.model,
+            "messages": conversation,
+            "temperature": 0.0,
+            "max_tokens": 1,
+            "logprobs": True,
+            "top_logprobs": TOP_LOGPROBS,
+        }
+        reply = await self.retry(partial(self._post, client, body))
+        usage = reply.get("usage") or {}
+        self._count(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
+        try:
+            top = first_top_logprobs(reply)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            top = []  # a shape we cannot read is as useless as none
+        if not top:
+            raise BackendError(
+                f"openai backend: {self.spec} returned no readable top logprobs; choice"
+                " probabilities need a server that honours `logprobs` and `top_logprobs`"
+            )
+        return probs_of_choices(top, choices)
 
     def _body(
         self,
@@ -263,7 +345,7 @@ class OpenAIBackend:
         return f"{where}: connection failed ({type(error).__name__}: {_one_line(str(error))})"
 
     def _batch_error(
-        self, failures: list[BaseException], finished: dict[int, Completion], total: int
+        self, failures: list[BaseException], finished: dict[int, Any], total: int
     ) -> BackendError:
         """One error for the batch: the first failure's message, and what did finish."""
         message = str(failures[0])
@@ -271,8 +353,7 @@ class OpenAIBackend:
             message += f" ({len(failures)} of {total} requests failed, {len(finished)} finished)"
         return BackendError(message, partial=finished)
 
-    def _count(self, completions: Iterable[Completion]) -> None:
+    def _count(self, prompt_tokens: int, completion_tokens: int) -> None:
         with self._lock:
-            for completion in completions:
-                self.prompt_tokens += completion.prompt_tokens
-                self.completion_tokens += completion.completion_tokens
+            self.prompt_tokens += prompt_tokens
+            self.completion_tokens += completion_tokens
