@@ -19,9 +19,8 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
-from rubricrl.backends.base import Conversation
+from rubricrl.backends.base import Completion, Conversation, Sampling
 from rubricrl.backends.encoder import TextEncoder, load_encoder
-from rubricrl.backends.fake import FakeBackend
 from rubricrl.backends.registry import ModelSpec
 from rubricrl.corpus.research_plan_gen import read_rows, sample_from_row
 from rubricrl.grading.coverage import SCALE, CoverageGrader, split_sentences
@@ -43,21 +42,29 @@ def load() -> tuple[list[Sample], Rows]:
     return samples, {(row["sample_id"], row["item_id"]): row for row in rows}
 
 
-def paraphrasing_writer(samples: list[Sample], rows: Rows) -> FakeBackend:
-    """A probe writer that swaps each templated item sentence of a plan for its paraphrase."""
-    swaps = {
-        item_sentence(item.text): rows[sample.id, item.id]["paraphrase"]
-        for sample in samples
-        for item in sample.rubric
-    }
+class HandParaphrases:
+    """A probe writer (the `batch` half of a backend) that swaps each templated item sentence
+    of a plan for its hand-written paraphrase: a rewrite whose covered items stay known."""
 
-    def respond(conversation: Conversation) -> str:
+    spec = "hand-paraphrases"
+
+    def __init__(self, samples: list[Sample], rows: Rows) -> None:
+        self.swaps = {
+            item_sentence(item.text): rows[sample.id, item.id]["paraphrase"]
+            for sample in samples
+            for item in sample.rubric
+        }
+
+    def batch(
+        self, conversations: list[Conversation], sampling: Sampling, schema: object = None
+    ) -> list[Completion]:
+        return [Completion(texts=[self._swap(c)]) for c in conversations]
+
+    def _swap(self, conversation: Conversation) -> str:
         plan = conversation[-1]["content"].split("Plan:\n", 1)[1]
-        for template, paraphrase in swaps.items():
+        for template, paraphrase in self.swaps.items():
             plan = plan.replace(template, paraphrase)
         return plan
-
-    return FakeBackend(respond, spec="hand-paraphrases")
 
 
 def probe_cosines(grader: CoverageGrader, plans: list[ProbePlan]) -> Labelled:
@@ -116,7 +123,7 @@ def main() -> None:
     args = parser.parse_args()
     samples, rows = load()
     encoder = load_encoder(ModelSpec.parse(args.encoder).target)
-    writer = paraphrasing_writer(samples, rows)
+    writer = HandParaphrases(samples, rows)
     grader = CoverageGrader(encoder, GradingConfig(threshold=0.5))
     template = build_plans(samples)
     data = {

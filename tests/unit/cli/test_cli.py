@@ -17,8 +17,8 @@ def test_help_lists_commands_in_pipeline_order() -> None:
     _register_commands()
     _register_commands()  # registering twice adds nothing
     names = [command.name for command in app.registered_commands]
-    assert names[:12] == [
-        "ingest", "extract", "import", "split", "export", "grade", "grade-eval",
+    assert names[:13] == [
+        "ingest", "extract", "import", "split", "export", "grade-probe", "grade", "grade-eval",
         "train", "plan", "score", "compare", "report",
     ]  # fmt: skip
     listed = CliRunner().invoke(app, ["--help"]).output

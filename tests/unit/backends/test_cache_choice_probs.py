@@ -6,8 +6,8 @@ import pytest
 
 from rubricrl.backends.base import ChoiceProbs, Conversation, Sampling, user
 from rubricrl.backends.cache import CachedBackend, ResponseCache, cache_key, choice_key
-from rubricrl.backends.fake import FakeBackend
 from rubricrl.errors import BackendError
+from tests.fakes import ScriptedBackend
 
 
 def scripted(conversation: Conversation, choices: tuple[str, ...]) -> dict[str, float]:
@@ -17,24 +17,24 @@ def scripted(conversation: Conversation, choices: tuple[str, ...]) -> dict[str, 
 
 
 def test_second_call_is_served_from_cache(tmp_path: Path) -> None:
-    inner = FakeBackend(lambda _c: "", probs=scripted)
+    inner = ScriptedBackend(probs=scripted)
     backend = CachedBackend(inner, ResponseCache(tmp_path / "c.sqlite"))
     first = backend.choice_probs([user("a"), user("bb")], ("Yes", "No"))
     second = backend.choice_probs([user("bb"), user("a"), user("ccc")], ("Yes", "No"))
     assert [p.probs["Yes"] for p in first] == pytest.approx([0.1, 0.2])
     assert [p.probs["Yes"] for p in second] == pytest.approx([0.2, 0.1, 0.3])
     assert second[1] == first[0]
-    assert len(inner.calls) == 3  # a, bb, then only ccc
+    assert len([c for call in inner.calls for c in call.conversations]) == 3  # a, bb, ccc
 
 
 def test_key_depends_on_choices_and_differs_from_completions(tmp_path: Path) -> None:
-    inner = FakeBackend(lambda _c: "", probs=scripted)
+    inner = ScriptedBackend(probs=scripted)
     cache = ResponseCache(tmp_path / "c.sqlite")
     backend = CachedBackend(inner, cache)
     backend.choice_probs([user("a")], ("Yes", "No"))
     backend.choice_probs([user("a")], ("No", "Yes"))
     backend.choice_probs([user("a")], ("1", "2"))
-    assert len(inner.calls) == 3
+    assert len(inner.calls) == 3  # one call each, none served from another's entry
     conversation = user("a")
     assert choice_key("fake", conversation, ("Yes", "No")) != cache_key(
         "fake", conversation, Sampling(), None
@@ -57,14 +57,7 @@ def test_finished_probabilities_survive_a_failed_batch(tmp_path: Path) -> None:
     conversations = [user(str(i)) for i in range(4)]
     with pytest.raises(BackendError):
         CachedBackend(HalfFailing(), cache).choice_probs(conversations, ("Yes", "No"))  # type: ignore[arg-type]
-    replay = FakeBackend(lambda _c: "No", spec="half")
+    replay = ScriptedBackend(spec="half", probs={"No": 1.0})
     results = CachedBackend(replay, cache).choice_probs(conversations, ("Yes", "No"))
     assert [r.probs["Yes"] for r in results] == [0.5, 0.0, 0.5, 0.0]
-    assert len(replay.calls) == 2
-
-
-def test_the_fake_puts_all_mass_on_the_choice_its_reply_starts_with() -> None:
-    results = FakeBackend([" Yes, it does.", "maybe"]).choice_probs(
-        [user("a"), user("b")], ("Yes", "No")
-    )
-    assert [r.probs for r in results] == [{"Yes": 1.0, "No": 0.0}, {"Yes": 0.0, "No": 0.0}]
+    assert len(replay.calls[0].conversations) == 2
