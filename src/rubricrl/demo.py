@@ -25,10 +25,18 @@ from rubricrl.evaluation.plan import PlanConfig, plan_file
 from rubricrl.evaluation.report import write_report
 from rubricrl.evaluation.score import ScoreConfig, score_plans
 from rubricrl.grading.grader import GradingConfig
+from rubricrl.grading.load import load_grader
+from rubricrl.grading.probe import (
+    ProbeConfig,
+    grade_probe,
+    most_telling,
+    probe_plans,
+    probe_table,
+)
 from rubricrl.grading.score import FormatPenalty
 from rubricrl.jsonl import load_records, write_records
 from rubricrl.layout import RunLayout
-from rubricrl.records import Sample
+from rubricrl.records import ProbeResult, Sample
 
 
 @dataclass(frozen=True)
@@ -75,12 +83,57 @@ def _extract_config(config: DemoConfig, run: RunLayout) -> ExtractConfig:
     )
 
 
-# Dense 0-3 guideline scores: the 135M grader fails nearly every item pass/fail, which gives
-# every plan of a group the same reward and GRPO nothing to learn from.
-_GRADING = GradingConfig(dense=True, rationale_chars=40, retries=0)
+# The paper's frozen self-grader, reading P(yes) per item instead of writing verdicts: ten times
+# cheaper, and its mean probability is a continuous reward, so a GRPO group's plans rarely tie.
+_TRAINING_GRADING = GradingConfig(verdicts="prob")
+# The written-verdict protocol the demo used before, probed beside it: dense 0-3 guideline scores.
+_WRITTEN_GRADING = GradingConfig(dense=True, rationale_chars=40, retries=0)
+PROBE_GOALS = 4
 
 
-def _train(config: DemoConfig, train_path: Path, test_path: Path) -> None:
+def _probe(config: DemoConfig, run: RunLayout, console: Console) -> str:
+    """Probe every grader the demo has on held-out goals; returns the independent grader's spec
+    (the one the probe ranks first, the training self-grader aside)."""
+    graders = {
+        "written": (config.model, replace(_WRITTEN_GRADING, seed=config.seed)),
+        "training": (config.model, replace(_TRAINING_GRADING, seed=config.seed)),
+        "coverage": ("embed", GradingConfig()),
+    }
+    if run.probe.exists():
+        results = load_records(run.probe, ProbeResult)
+    else:
+        goals = load_records(run.test_samples, Sample)[:PROBE_GOALS]
+        probe = ProbeConfig(seed=config.seed)
+        plans, _ = probe_plans(goals, probe)
+        results = [
+            grade_probe(plans, load_grader(spec, grading), probe)
+            for spec, grading in graders.values()
+        ]
+        write_records(run.probe, results)
+    console.print(probe_table(results))
+    found = dict(zip(graders, results, strict=True))
+    independent = most_telling([found["written"], found["coverage"]])
+    training = found["training"]
+    signal = "signal" if training.ci_low > 0.5 else "no signal told apart from chance"
+    console.print(
+        f"probe: the training self-grader orders known answers at "
+        f"{training.ordering_accuracy:.2f} [{training.ci_low:.2f}, {training.ci_high:.2f}], "
+        f"item AUC {_auc(training)} (chance 0.50 for both): {signal}. Training keeps it, as the "
+        f"paper does; held-out plans are scored by {independent.grader}, the independent "
+        "grader the probe ranks first."
+    )
+    return "embed" if independent is found["coverage"] else config.model
+
+
+def _auc(result: ProbeResult) -> str:
+    return "n/a" if result.item_auc is None else f"{result.item_auc:.2f}"
+
+
+def _independent_grading(spec: str, seed: int) -> GradingConfig:
+    return GradingConfig() if spec == "embed" else replace(_WRITTEN_GRADING, seed=seed)
+
+
+def _train(config: DemoConfig, train_path: Path, test_path: Path, independent: str) -> None:
     from rubricrl.training.config import TrainConfig, grpo_config
     from rubricrl.training.run import train
 
@@ -91,10 +144,10 @@ def _train(config: DemoConfig, train_path: Path, test_path: Path) -> None:
         samples=str(train_path),
         test_samples=str(test_path),
         policy=config.model,
-        eval_grader=config.model,
-        grading=_GRADING,
-        # Only one model is at hand offline: the independent grader differs in protocol.
-        eval_grading=replace(_GRADING, mode="per-item"),
+        eval_grader=independent,
+        grading=_TRAINING_GRADING,
+        eval_grading=_independent_grading(independent, config.seed),
+        reward="probability",
         # The 135M policy never closes a <solution> block within 96 tokens: no format penalty.
         penalty=FormatPenalty(missing_solution=0.0, over_length=0.0),
         eval_goals=4,
@@ -152,10 +205,12 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
         write_split(result, split_dir)
         write_records(test_samples, result.test)
         console.print(f"{len(result.train)} training goals, {len(result.test)} held-out goals")
+    with stage("probe the graders"):
+        independent = _probe(config, run, console)
     with stage("train"):
-        _train(config, split_dir / "train.jsonl", split_dir / "test.jsonl")
+        _train(config, split_dir / "train.jsonl", split_dir / "test.jsonl", independent)
     policies = {"base": config.model, "trained": f"hf:{run.root.resolve()}"}
-    grading = replace(_GRADING, mode="per-item", seed=config.seed)
+    grading = _independent_grading(independent, config.seed)
     for name, spec in policies.items():
         with stage(f"plan and score ({name})"):
             plans = run.plans(name)
@@ -172,7 +227,7 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
                 samples=test_samples,
                 plans=plans,
                 output=run.grades(name),
-                grader=config.model,
+                grader=independent,
                 grading=grading,
                 seed=config.seed,
             )
@@ -184,6 +239,7 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
             goals=test_samples,
             output=run.comparisons,
             judge=(config.model,),
+            verdicts="prob",  # both orders averaged: no pair is decided by position
             show_rubric=True,
             seed=config.seed,
         )

@@ -44,6 +44,11 @@ class RunLayout:
         return self.root / "eval.jsonl"
 
     @property
+    def probe(self) -> Path:
+        """The known-answer probe's results, one ProbeResult row per grader."""
+        return self.root / "probe.jsonl"
+
+    @property
     def comparisons(self) -> Path:
         return self.root / "comparisons.jsonl"
 
@@ -74,5 +79,6 @@ class RunLayout:
             self.summary,
             self.test_samples,
             self.samples,
+            self.probe,
             *per_policy,
         ]

@@ -76,7 +76,7 @@ class Judge:
         show_reference: bool = False,
         retries: int = 1,
         verdicts: Verdicts = "generated",
-        min_mass: float = 0.5,
+        min_mass: float = 0.2,
     ) -> None:
         self.backend = backend
         self.name = backend.spec

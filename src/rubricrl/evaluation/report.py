@@ -21,6 +21,7 @@ from rubricrl.records import (
     Grade,
     HeldOutEval,
     Plan,
+    ProbeResult,
     Sample,
     ScoreSummary,
     StepRow,
@@ -78,6 +79,7 @@ class RunFiles:
     grades: dict[str, list[Grade] | None]
     plans: dict[str, list[Plan] | None]
     samples: list[Sample] | None
+    probe: list[ProbeResult] | None
 
     @classmethod
     def load(cls, run_dir: Path) -> RunFiles:
@@ -101,6 +103,7 @@ class RunFiles:
             grades={m: _load(optional(layout.grades(m)), Grade) for m in POLICIES},
             plans={m: _load(optional(layout.plans(m)), Plan) for m in POLICIES},
             samples=_load(samples_path, Sample),
+            probe=_load(optional(layout.probe), ProbeResult),
         )
 
 
@@ -306,6 +309,7 @@ def render_report(run_dir: Path) -> str:
         item_rows=items[:MAX_ITEM_ROWS],
         items_total=len(items),
         examples=examples(files),
+        probe=files.probe or [],
     )
 
 

@@ -58,7 +58,7 @@ class GradingConfig:
         },
     )
     min_mass: float = field(
-        default=0.5,
+        default=0.2,  # SmolLM2-135M puts 0.28-0.55 on Yes/No; larger models nearly all of it
         metadata={"help": "prob verdicts: least P(yes)+P(no) for a verdict to count as scored."},
     )
     threshold: float = field(

@@ -202,6 +202,12 @@ def probe_graders(config: GradeProbeConfig) -> list[ProbeResult]:
     return results
 
 
+def most_telling(results: Sequence[ProbeResult]) -> ProbeResult:
+    """The result whose grader separated known answers best: ordering accuracy, then item AUC,
+    then speed."""
+    return max(results, key=lambda r: (r.ordering_accuracy, r.item_auc or 0.0, r.items_per_second))
+
+
 def _number(value: float | None, digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
