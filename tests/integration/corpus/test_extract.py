@@ -21,9 +21,11 @@ PAPERS = ["jats/pntd.0002065.nxml", "jats/PMC5828200.nxml", "pdf/N18-3011.pdf"]
 @pytest.mark.model
 @pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}")
 def test_extract_three_real_papers(embedded: ChatBackend, tmp_path: Path) -> None:
-    papers = tmp_path / "papers.jsonl"
+    papers, out = tmp_path / "papers.jsonl", tmp_path / "samples.jsonl"
     ingest([CORPUS / name for name in PAPERS], papers)
     config = ExtractConfig(
+        papers=papers,
+        output=out,
         insights=1,
         draft_items=5,
         max_paper_chars=2500,
@@ -33,8 +35,7 @@ def test_extract_three_real_papers(embedded: ChatBackend, tmp_path: Path) -> Non
         max_tokens=700,
         rules=SelectionRules(keep_items=4, min_items=2, min_item_words=3),
     )
-    out = tmp_path / "samples.jsonl"
-    report = extract(papers, out, embedded, config)
+    report = extract(config, embedded)
     print(report.to_json())  # the selection counts and drop reasons, shown with -s
     samples = load_records(out, Sample)
     assert report.papers == 3

@@ -62,10 +62,11 @@ def _tiny(tmp_path: Path, *extra: str) -> list[str]:
         "--learning_rate", "1e-4",
         "--eval_goals", "1",
         "--eval_every", "0",
-        "--grading", '{"retries": 0, "rationale_chars": 40}',
+        "--grading.retries", "0",
+        "--grading.rationale_chars", "40",
         # A 135M grader rarely passes 32-token plans; a short word limit makes rewards differ
         # within a group, so every step has a learning signal.
-        "--penalty", '{"word_limit": 21}',
+        "--penalty.word_limit", "21",
         *extra,
     ]  # fmt: skip
 
