@@ -12,15 +12,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import httpx
 
-from rubricrl.backends.embedded import EMBEDDED_NAME, embedded_gguf
+from rubricrl.backends.embedded import EMBEDDED_NAME
 from rubricrl.errors import BackendError, InputError
 
 SERVER_MODULES = ("llama_cpp", "fastapi", "uvicorn", "sse_starlette", "starlette_context")
@@ -167,16 +165,3 @@ class LlamaServer:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
-
-
-@contextmanager
-def serve_embedded(
-    port: int | None = None,
-    n_ctx: int = 4096,
-    threads: int | None = None,
-    log: Path | None = None,
-) -> Iterator[str]:
-    """Serve the embedded model while the block runs; yields the base URL."""
-    require_server()
-    with LlamaServer(embedded_gguf(), port, n_ctx, threads=threads, log=log) as server:
-        yield server.base_url

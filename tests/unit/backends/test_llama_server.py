@@ -14,5 +14,6 @@ def test_missing_llama_cpp_server_is_an_input_error(monkeypatch: pytest.MonkeyPa
         "find_spec",
         lambda name, *rest: None if name == "llama_cpp" else real(name, *rest),
     )
-    with pytest.raises(InputError, match="make setup-server"), llama_server.serve_embedded():
-        pass
+    server = llama_server.LlamaServer(llama_server.Path("model.gguf"))
+    with pytest.raises(InputError, match="make setup-server"):
+        server.start()
