@@ -2,6 +2,7 @@
 fails on cue, the way a provider fails (a typed BackendError keeping the finished replies).
 
     backend = ScriptedBackend(lambda conversation: '{"x": 1}')       # one reply per sample
+    backend = ScriptedBackend(lambda c, s, schema: json.dumps(schema_instance(schema)))  # valid
     backend = ScriptedBackend(["first", "second"])                     # replies in turn
     backend = ScriptedBackend(fail_on=2)                               # the 2nd call raises
     backend = ScriptedBackend(fail_when=lambda c: "poison" in c[-1]["content"])
@@ -16,6 +17,7 @@ import inspect
 import json
 import random
 import re
+import string
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -24,10 +26,16 @@ from typing import Any, Literal
 from rubricrl.backends.base import ChoiceProbs, Completion, Conversation, JsonSchema, Sampling
 from rubricrl.errors import BackendError, InputError
 
-Reply = Callable[[Conversation], str] | Callable[[Conversation, Sampling], str]
+Reply = (
+    Callable[[Conversation], str]
+    | Callable[[Conversation, Sampling], str]
+    | Callable[[Conversation, Sampling, JsonSchema | None], str]
+)
 Script = str | Reply | Iterable[str]
 ProbScript = Callable[[Conversation, tuple[str, ...]], Mapping[str, float]] | Mapping[str, float]
 CallCue = int | Collection[int] | Callable[[int], bool]
+
+Answer = Callable[[Conversation, Sampling, int, JsonSchema | None], str]
 
 _WORD = re.compile(r"\S+")
 
@@ -74,28 +82,90 @@ def echo(conversation: Conversation, sampling: Sampling, sample: int) -> str:
     return " ".join(draw(words(text)) for _ in words(text))
 
 
-def _takes_sampling(reply: Callable[..., str]) -> bool:
+SCHEMA_KEYWORDS = frozenset(
+    {"type", "const", "enum", "properties", "required", "additionalProperties"}
+    | {"items", "prefixItems", "minItems", "maxItems", "minLength", "maxLength"}
+    | {"minimum", "maximum", "description", "title"}
+)
+
+
+def random_text(rng: random.Random, min_length: int = 0, max_length: int | None = None) -> str:
+    """Made-up lowercase words, `min_length` to `max_length` characters long (at most 80 past
+    the minimum when no maximum is given), drawn with `rng`."""
+    high = min_length + 80 if max_length is None else max_length
+    target = rng.randint(min_length, high)
+    text = ""
+    while len(text) < target:
+        word = "".join(rng.choices(string.ascii_lowercase, k=rng.randint(2, 9)))
+        text = f"{text} {word}" if text else word
+    text = text[:target]
+    return text[:-1] + rng.choice(string.ascii_lowercase) if text.endswith(" ") else text
+
+
+def schema_instance(schema: JsonSchema, rng: random.Random | None = None) -> Any:
+    """A JSON value valid against `schema`, drawn with `rng` (seeded 0 by default).
+
+    Covers the keywords the package's reply schemas use (SCHEMA_KEYWORDS): const and enum,
+    objects (every property given), arrays within minItems/maxItems (prefixItems first),
+    strings of `random_text`, integers and numbers within their bounds, booleans. Any other
+    keyword fails the test, so a schema it cannot satisfy is never answered invalidly."""
+    rng = rng or random.Random(0)
+    unknown = set(schema) - SCHEMA_KEYWORDS
+    if unknown:
+        raise AssertionError(f"schema_instance: unsupported keywords {sorted(unknown)}")
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return rng.choice(schema["enum"])
+    kind = schema.get("type")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return {name: schema_instance(part, rng) for name, part in properties.items()}
+    if kind == "array":
+        prefix = schema.get("prefixItems", [])
+        low = schema.get("minItems", 0)
+        count = rng.randint(low, schema.get("maxItems", low + 3))
+        parts = [prefix[k] if k < len(prefix) else schema.get("items", {}) for k in range(count)]
+        return [schema_instance(part, rng) for part in parts]
+    if kind == "string":
+        return random_text(rng, schema.get("minLength", 0), schema.get("maxLength"))
+    if kind == "integer":
+        low = schema.get("minimum", 0)
+        return rng.randint(low, schema.get("maximum", low + 100))
+    if kind == "number":
+        low = schema.get("minimum", 0.0)
+        return rng.uniform(low, schema.get("maximum", low + 1.0))
+    if kind == "boolean":
+        return rng.random() < 0.5
+    raise AssertionError(f"schema_instance: no value for a schema of type {kind!r}")
+
+
+def _arguments(reply: Callable[..., str]) -> int:
+    """How many of (conversation, sampling, schema) a reply function takes: 1, 2 or 3."""
     try:
         parameters = inspect.signature(reply).parameters.values()
     except (TypeError, ValueError):
-        return False
+        return 1
     kinds = [parameter.kind for parameter in parameters]
+    if inspect.Parameter.VAR_POSITIONAL in kinds:
+        return 2
     positional = [
         k
         for k in kinds
         if k in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     ]
-    return len(positional) >= 2 or inspect.Parameter.VAR_POSITIONAL in kinds
+    return max(1, min(len(positional), 3))
 
 
 class ScriptedBackend:
     """A ChatBackend whose replies come from `replies`, with every call kept in `calls`.
 
-    `replies` is a constant text, a function of the conversation (or of the conversation and the
-    sampling, when it takes two arguments), or a sequence of texts handed out in turn, one per
-    sample; by default the backend echoes (see `echo`). `probs` scripts `choice_probs`: a
-    function of the conversation and the choices, or one mapping for every conversation; missing
-    choices get 0, and by default every choice gets an equal share.
+    `replies` is a constant text, a function of the conversation (and of the sampling when it
+    takes two arguments, and of the reply's JSON schema, None for free text, when it takes
+    three), or a sequence of texts handed out in turn, one per sample; by default the backend
+    echoes (see `echo`). `probs` scripts `choice_probs`: a function of the conversation and the
+    choices, or one mapping for every conversation; missing choices get 0, and by default every
+    choice gets an equal share.
 
     Failing on cue: `fail_on` names calls (counted from 1 over both methods) that raise, as a
     number, several numbers or a predicate of the number; `fail_when` picks conversations whose
@@ -122,21 +192,29 @@ class ScriptedBackend:
         self._error = error
         self._lock = threading.Lock()
 
-    def _script(self, replies: Script | None) -> Callable[[Conversation, Sampling, int], str]:
+    def _script(self, replies: Script | None) -> Answer:
         if replies is None:
-            return echo
+            return lambda conversation, sampling, sample, _schema: echo(
+                conversation, sampling, sample
+            )
         if isinstance(replies, str):
             constant = replies
-            return lambda _conversation, _sampling, _sample: constant
+            return lambda _conversation, _sampling, _sample, _schema: constant
         if callable(replies):
             function: Callable[..., str] = replies
-            if _takes_sampling(function):
-                return lambda conversation, sampling, _sample: function(conversation, sampling)
-            return lambda conversation, _sampling, _sample: function(conversation)
+            count = _arguments(function)
+            return lambda conversation, sampling, _sample, schema: function(
+                *(conversation, sampling, schema)[:count]
+            )
         queue: Iterator[str] = iter(replies)
         handed: list[int] = [0]
 
-        def next_reply(_conversation: Conversation, _sampling: Sampling, _sample: int) -> str:
+        def next_reply(
+            _conversation: Conversation,
+            _sampling: Sampling,
+            _sample: int,
+            _schema: JsonSchema | None,
+        ) -> str:
             try:
                 reply = next(queue)
             except StopIteration:
@@ -157,7 +235,7 @@ class ScriptedBackend:
         schema: JsonSchema | None = None,
     ) -> list[Completion]:
         number = self._record(Call("batch", list(conversations), sampling, schema))
-        return self._answer(number, conversations, lambda c: self._complete(c, sampling))
+        return self._answer(number, conversations, lambda c: self._complete(c, sampling, schema))
 
     def choice_probs(
         self, conversations: list[Conversation], choices: tuple[str, ...]
@@ -236,10 +314,12 @@ class ScriptedBackend:
             )
         return [results[i] for i in range(len(conversations))]
 
-    def _complete(self, conversation: Conversation, sampling: Sampling) -> Completion:
+    def _complete(
+        self, conversation: Conversation, sampling: Sampling, schema: JsonSchema | None
+    ) -> Completion:
         texts, reasons = [], []
         for sample in range(sampling.n):
-            text, reason = cut(self._reply(conversation, sampling, sample), sampling)
+            text, reason = cut(self._reply(conversation, sampling, sample, schema), sampling)
             texts.append(text)
             reasons.append(reason)
         return Completion(

@@ -1,12 +1,27 @@
-"""The scripted backend other tests stand on: its scripts, its records and its failure cues."""
+"""The scripted backend other tests stand on: its scripts, its records, its failure cues, and the
+schema-valid JSON it can answer with."""
 
 from __future__ import annotations
 
+import json
+import random
+
+import jsonschema
 import pytest
 
-from rubricrl.backends.base import ChoiceProbs, Conversation, Sampling, user
+from rubricrl.backends.base import ChoiceProbs, Conversation, JsonSchema, Sampling, user
 from rubricrl.errors import BackendError, InputError
-from tests.fakes import Call, ScriptedBackend, ScriptExhausted, cut, prefers
+from rubricrl.evaluation.judge import PREFERENCE_SCHEMA
+from rubricrl.grading.schema import verdict_schema
+from tests.fakes import (
+    Call,
+    ScriptedBackend,
+    ScriptExhausted,
+    cut,
+    prefers,
+    random_text,
+    schema_instance,
+)
 
 GREEDY = Sampling(temperature=0)
 
@@ -133,3 +148,57 @@ def test_prefers_finds_its_word_in_either_position() -> None:
     texts = [c.text for c in backend.batch(shown, GREEDY)]
     assert ['"preferred": "2"' in texts[0], '"preferred": "1"' in texts[1]] == [True, True]
     assert backend.spec == "prefers-BETA"
+
+
+def test_a_function_of_three_arguments_also_gets_the_schema() -> None:
+    backend = ScriptedBackend(lambda c, sampling, schema: json.dumps(schema))
+    schema = {"type": "object"}
+    assert backend.batch([user("x")], GREEDY, schema)[0].text == '{"type": "object"}'
+    assert backend.batch([user("x")], GREEDY)[0].text == "null"
+
+
+def test_random_text_is_made_up_words_within_the_bounds() -> None:
+    rng = random.Random(3)
+    for low, high in [(0, 0), (1, 1), (20, 25), (150, 700), (40, None)]:
+        for _ in range(50):
+            text = random_text(rng, low, high)
+            assert low <= len(text) <= (low + 80 if high is None else high)
+            assert text == text.strip() and "  " not in text
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        verdict_schema(["1", "2", "3"], guidelines=7),
+        verdict_schema(["1", "2"], guidelines=7, dense=True, rationale_chars=40),
+        PREFERENCE_SCHEMA,
+        {
+            "type": "object",
+            "properties": {
+                "goal": {"type": "string", "minLength": 200, "maxLength": 600},
+                "keep": {
+                    "type": "array",
+                    "items": {"type": "integer", "minimum": 0, "maximum": 5},
+                    "minItems": 5,
+                    "maxItems": 5,
+                },
+                "weight": {"type": "number", "minimum": 0.5, "maximum": 2.0},
+                "flag": {"type": "boolean"},
+            },
+            "required": ["goal", "keep", "weight", "flag"],
+        },
+    ],
+)
+def test_schema_instances_are_valid_and_the_same_for_the_same_seed(schema: JsonSchema) -> None:
+    drawn = [schema_instance(schema, random.Random(seed)) for seed in range(20)]
+    for value in drawn:
+        jsonschema.validate(value, schema)
+    assert drawn == [schema_instance(schema, random.Random(seed)) for seed in range(20)]
+    assert len({json.dumps(value) for value in drawn}) > 1
+
+
+def test_a_schema_it_cannot_honour_fails_the_test() -> None:
+    with pytest.raises(AssertionError, match="unsupported keywords \\['pattern'\\]"):
+        schema_instance({"type": "string", "pattern": "^a+$"})
+    with pytest.raises(AssertionError, match="type 'null'"):
+        schema_instance({"type": "null"})
