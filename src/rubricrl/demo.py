@@ -85,9 +85,13 @@ def _extract_config(config: DemoConfig, run: RunLayout) -> ExtractConfig:
 
 # The paper's frozen self-grader, reading P(yes) per item instead of writing verdicts: ten times
 # cheaper, and its mean probability is a continuous reward, so a GRPO group's plans rarely tie.
-_TRAINING_GRADING = GradingConfig(verdicts="prob")
-# The written-verdict protocol the demo used before, probed beside it: dense 0-3 guideline scores.
-_WRITTEN_GRADING = GradingConfig(dense=True, rationale_chars=40, retries=0)
+# The 135M model puts as little as 5-30% of its next-token probability on Yes/No for policy
+# plans, and 2-15% on 1/2 as a judge: the demo accepts less mass than the defaults (0.2).
+_TRAINING_GRADING = GradingConfig(verdicts="prob", min_mass=0.05)
+_JUDGE_MIN_MASS = 0.01
+# The paper's written verdicts, all items in one reply, probed beside it (short rationales keep
+# the 135M grader's replies, hence the probe, to a few minutes on a CPU).
+_WRITTEN_GRADING = GradingConfig(rationale_chars=20, retries=0)
 PROBE_GOALS = 4
 
 
@@ -240,6 +244,7 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
             output=run.comparisons,
             judge=(config.model,),
             verdicts="prob",  # both orders averaged: no pair is decided by position
+            min_mass=_JUDGE_MIN_MASS,
             show_rubric=True,
             seed=config.seed,
         )

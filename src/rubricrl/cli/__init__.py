@@ -17,8 +17,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
-console = Console(stderr=True, soft_wrap=True)  # progress, warnings and errors
-# Results; tables keep their columns when stdout is a file or a pipe.
+# Progress, warnings and errors on stderr, results on stdout; tables keep their columns when
+# the stream is a file or a pipe.
+console = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 

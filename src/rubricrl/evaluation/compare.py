@@ -61,6 +61,10 @@ class CompareConfig:
             "in both orders and averaged, so position bias cancels."
         },
     )
+    min_mass: float = field(
+        default=0.2,
+        metadata={"help": "prob verdicts: least P(1)+P(2) for a judgment to count as scored."},
+    )
     show_rubric: bool = field(default=False, metadata={"help": "Show judges the rubric."})
     show_reference: bool = field(
         default=False, metadata={"help": "Show judges the paper's reference solution."}
@@ -138,6 +142,7 @@ def _run_digest(config: CompareConfig, judges: Sequence[Judge]) -> str:
         config.show_reference,
         config.rule,
         config.verdicts,
+        config.min_mass,
     ]
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
 
@@ -190,6 +195,7 @@ def compare(
             config.show_reference,
             config.retries,
             verdicts=config.verdicts,
+            min_mass=config.min_mass,
         )
         for b in backends
     ]

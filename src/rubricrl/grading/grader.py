@@ -268,6 +268,7 @@ class Grader:
                     violated=[1],
                     rationale="empty plan",
                     guideline_scores=[0] * len(GUIDELINES) if self.config.dense else None,
+                    probability=0.0 if self.config.verdicts == "prob" else None,
                 )
                 for item in target.rubric
             ]

@@ -274,3 +274,11 @@ def test_too_little_mass_on_yes_no_leaves_the_grade_unscored_with_the_reason() -
 def test_probability_verdicts_refuse_dense_scores() -> None:
     with pytest.raises(InputError, match="dense"):
         Grader(ScriptedBackend(), GradingConfig(verdicts="prob", dense=True))
+
+
+def test_an_empty_plan_fails_every_item_with_probability_zero_without_asking() -> None:
+    backend = ScriptedBackend(probs=yes_when_mentioned)
+    grader = Grader(backend, GradingConfig(verdicts="prob"))
+    (grade,) = grader.grade_many([(sample("g", ["alpha", "beta"]), plan("p", "g", ""))])
+    assert backend.calls == [] and grade.score == 0.0
+    assert [v.probability for v in grade.verdicts] == [0.0, 0.0]
