@@ -1,25 +1,28 @@
-"""Grading throughput on the embedded model: all items in one call vs one call per item, cold and warm.
+"""Grading throughput at the paper's sizes: probability verdicts, the coverage grader and generated
+verdicts (all items in one call, or one call per item), side by side in one run.
 
-Run: .venv/bin/python benchmarks/grading.py [--plans-per-goal 4] [--items 10] [--plan-words 400]
-     .venv/bin/python benchmarks/grading.py --coverage-only  (just the `embed` coverage grader)
-Plans and rubrics have the paper's sizes (10 items; plans of several hundred words), so the
-all-in-one mode's saving (the long prompt is read once per plan, not once per item) is weighed
-against its cost (the items' verdicts are decoded one after another instead of side by side).
-Prints rubric items graded per second for each mode, their ratio, the warm-cache ratio, and how
-often the two modes agree item by item. Then the coverage grader's items per second at the same
-sizes with a GRPO group of plans per goal (8 by default), every plan sentence distinct so that
-no encoding is shared between plans.
+Run: .venv/bin/python benchmarks/grading.py [--goals 2] [--plans-per-goal 8] [--items 10]
+     [--plan-words 400] [--graders all prob embed] [--threads 1]
+Every grader sees the same plans: a GRPO group of `--plans-per-goal` plans per goal, each about
+`--plan-words` words of demo-paper prose with every sentence distinct (so plans share nothing but
+goal and reference), half of them also restating the rubric items. Chat graders run on the
+uncached embedded model; each grader is warmed up on a tiny plan outside the timings. Prints
+rubric items graded per second, the share of items met, how many times faster than the fastest
+generated mode probability verdicts and the coverage grader are (target for probability
+verdicts: >= 10x), and how often each agrees item by item with the first generated mode.
+`per-item` is left out by default (2.6x slower than `all` at 8 plans here). With a neighbour on
+the cores, `--threads 1` avoids torch's threads waiting on each other. Compare one run's rows.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 import time
 from pathlib import Path
 
-from rubricrl.backends.cache import ResponseCache
+import torch
+
 from rubricrl.backends.registry import load_backend
 from rubricrl.grading.agreement import agreement
 from rubricrl.grading.coverage import split_sentences
@@ -27,7 +30,12 @@ from rubricrl.grading.grader import Grader, GradingConfig, Mode, PlanGrader
 from rubricrl.grading.load import load_grader
 from rubricrl.records import Grade, Plan, Provenance, RubricItem, Sample
 
-MODES: tuple[Mode, ...] = ("all", "per-item")
+GENERATED: tuple[Mode, ...] = (
+    "all",
+    "per-item",
+)  # the generated-verdict modes, named as GradingConfig.mode
+GRADERS = (*GENERATED, "prob", "embed")
+PROB_TARGET = 10.0  # times the items/s of the fastest generated mode
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "examples" / "research_plan_gen.jsonl"
 DEMO = REPO / "examples" / "papers"
@@ -56,31 +64,11 @@ def load_goals(goals: int, items: int) -> list[Sample]:
     return samples
 
 
-def background(words: int) -> str:
-    """About `words` words of real prose (the demo papers) standing in for a plan's body."""
-    text = " ".join(path.read_text(encoding="utf-8") for path in sorted(DEMO.glob("*.md")))
-    return " ".join(text.split()[:words])
-
-
-def plans_for(sample: Sample, count: int, words: int) -> list[Plan]:
-    """Plans of mixed quality built from the rubric, the reference and `words` words of prose."""
-    steps = " ".join(f"Step {k}: {item.text}" for k, item in enumerate(sample.rubric, 1))
-    reference, body = sample.reference_solution, background(words)
-    texts = [
-        f"<think>cover every requirement</think><solution>{reference} {steps} {body}</solution>",
-        f"<solution>{body} {steps}</solution>",
-        f"<solution>{reference} {body}</solution>",
-        f"<solution>We will try a few methods and keep what works. {body}</solution>",
-    ]
-    return [
-        Plan(id=f"{sample.id}-{k}", sample_id=sample.id, model="bench", text=texts[k % len(texts)])
-        for k in range(count)
-    ]
-
-
 def distinct_plans(sample: Sample, count: int, words: int) -> list[Plan]:
-    """`count` plans of about `words` words whose sentences all differ (half also state the items)."""
-    prose = split_sentences(background(10**6))
+    """`count` plans of about `words` words of prose whose sentences all differ; the even ones
+    end by restating the rubric items, so verdicts are mixed."""
+    text = " ".join(path.read_text(encoding="utf-8") for path in sorted(DEMO.glob("*.md")))
+    prose = split_sentences(text)
     steps = " ".join(f"Step {k}: {item.text}" for k, item in enumerate(sample.rubric, 1))
     plans = []
     for k in range(count):
@@ -89,27 +77,20 @@ def distinct_plans(sample: Sample, count: int, words: int) -> list[Plan]:
         while sum(len(s.split()) for s in body) < words:
             body.append(f"In {sample.id} plan {k} part {n}, {prose[(k * 7 + n) % len(prose)]}")
             n += 1
-        text = (f"{steps} " if k % 2 == 0 else "") + " ".join(body)
-        plans.append(Plan(id=f"{sample.id}-c{k}", sample_id=sample.id, model="bench", text=text))
+        text = " ".join(body) + (f" {steps}" if k % 2 == 0 else "")
+        plans.append(Plan(id=f"{sample.id}-{k}", sample_id=sample.id, model="bench", text=text))
     return plans
 
 
-def coverage_benchmark(goals: list[Sample], plans_per_goal: int, words: int) -> None:
-    """Items per second of the coverage grader: model load, first call, and a repeat."""
-    pairs = [(g, p) for g in goals for p in distinct_plans(g, plans_per_goal, words)]
-    items = sum(len(goal.rubric) for goal, _ in pairs)
-    start = time.perf_counter()
-    grader = load_grader("embed")
-    grader.grade_many(pairs[:1])
-    load = time.perf_counter() - start
-    runs = [timed(grader, pairs)[1] for _ in range(2)]
-    print(
-        f"coverage grader {grader.name}: {len(pairs)} plans of ~{words} words, "
-        f"{items} rubric items; load {load:.1f}s"
-    )
-    print(f"{'call':<22}{'seconds':>9}{'items/s':>10}{'plans/s':>10}")
-    for name, seconds in zip(("first", "repeat"), runs, strict=True):
-        print(f"{name:<22}{seconds:>9.2f}{items / seconds:>10.1f}{len(pairs) / seconds:>10.1f}")
+def build_grader(name: str, spec: str, rationale_chars: int) -> PlanGrader:
+    """A generated mode or `prob` on the uncached chat model `spec`, or the coverage grader."""
+    if name == "embed":
+        return load_grader("embed")
+    backend = load_backend(spec, cache=False)
+    if name == "prob":
+        return Grader(backend, GradingConfig(verdicts="prob"))
+    mode: Mode = "per-item" if name == "per-item" else "all"
+    return Grader(backend, GradingConfig(mode=mode, rationale_chars=rationale_chars))
 
 
 def timed(grader: PlanGrader, pairs: list[tuple[Sample, Plan]]) -> tuple[list[Grade], float]:
@@ -118,66 +99,69 @@ def timed(grader: PlanGrader, pairs: list[tuple[Sample, Plan]]) -> tuple[list[Gr
     return grades, time.perf_counter() - start
 
 
+def agreement_cell(candidate: list[Grade], reference: list[Grade]) -> str:
+    agree = agreement(candidate, reference)
+    accuracy = "n/a" if agree.accuracy is None else f"{agree.accuracy:.2f}"
+    kappa = "n/a" if agree.kappa is None else f"{agree.kappa:.2f}"
+    return f"{accuracy:>6} / {kappa}"
+
+
+def report(runs: dict[str, tuple[list[Grade], float]], items: int) -> None:
+    generated = [name for name in runs if name in GENERATED]
+    reference = generated[0] if generated else None
+    header = f"agree w/ {reference} (acc / kappa)" if reference else ""
+    print(f"{'grader':<10}{'seconds':>9}{'items/s':>10}{'unscored':>10}{'met':>7}  {header}")
+    for name, (grades, seconds) in runs.items():
+        unscored = sum(g.score is None for g in grades)
+        verdicts = [v.satisfied for g in grades for v in g.verdicts]
+        met = sum(verdicts) / len(verdicts) if verdicts else 0.0
+        agree = agreement_cell(grades, runs[reference][0]) if reference else ""
+        print(
+            f"{name:<10}{seconds:>9.2f}{items / seconds:>10.2f}{unscored:>10}{met:>7.0%}  {agree}"
+        )
+    if not generated:
+        return
+    fastest = min(generated, key=lambda name: runs[name][1])
+    for name in ("prob", "embed"):
+        if name in runs:
+            ratio = runs[fastest][1] / runs[name][1]
+            target = f" (target >= {PROB_TARGET:g}x)" if name == "prob" else ""
+            print(f"{name} vs fastest generated ({fastest}): {ratio:.1f}x items/s{target}")
+    if len(generated) == 2:
+        ratio = runs["per-item"][1] / runs["all"][1]
+        print(f"generated all vs per-item: {ratio:.2f}x items/s (target >= 3x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--grader", default="embedded", help="Grader model spec.")
+    parser.add_argument("--grader", default="embedded", help="Chat grader model spec.")
+    parser.add_argument("--graders", nargs="+", choices=GRADERS, default=["all", "prob", "embed"])
     parser.add_argument("--goals", type=int, default=2)
     parser.add_argument("--items", type=int, default=10, help="Rubric items per goal.")
-    parser.add_argument("--plans-per-goal", type=int, default=2)
+    parser.add_argument("--plans-per-goal", type=int, default=8)
     parser.add_argument("--plan-words", type=int, default=400, help="Prose words in each plan.")
     parser.add_argument("--rationale-chars", type=int, default=100)
-    parser.add_argument(
-        "--coverage-plans-per-goal", type=int, default=8, help="Coverage grader: plans per goal."
-    )
-    parser.add_argument("--coverage-only", action="store_true", help="Skip the chat grader.")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     goals = load_goals(args.goals, args.items)
-    if args.coverage_only:
-        coverage_benchmark(goals, args.coverage_plans_per_goal, args.plan_words)
-        return
-    pairs = [
-        (goal, plan)
-        for goal in goals
-        for plan in plans_for(goal, args.plans_per_goal, args.plan_words)
-    ]
-    items = sum(len(goal.rubric) for goal, _ in pairs)
-    with tempfile.TemporaryDirectory() as folder:
-        backend = load_backend(args.grader, cache=ResponseCache(Path(folder) / "cache.sqlite"))
-        graders = {
-            mode: Grader(backend, GradingConfig(mode=mode, rationale_chars=args.rationale_chars))
-            for mode in MODES
-        }
-        warmup = Plan(
-            id="warmup",
-            sample_id=goals[0].id,
-            model="bench",
-            text="<solution>A warm-up.</solution>",
-        )
-        timed(graders["all"], [(goals[0], warmup)])  # load the model outside the timings
-        runs: dict[Mode, tuple[list[Grade], float]] = {
-            m: timed(g, pairs) for m, g in graders.items()
-        }
-        _, warm = timed(graders["all"], pairs)
+    pairs = [(g, p) for g in goals for p in distinct_plans(g, args.plans_per_goal, args.plan_words)]
+    warmup = Plan(id="warmup", sample_id=goals[0].id, model="bench", text="A warm-up plan.")
+    runs: dict[str, tuple[list[Grade], float]] = {}
+    for name in args.graders:
+        grader = build_grader(name, args.grader, args.rationale_chars)
+        grader.grade_many([(goals[0], warmup)])  # load models and compile schemas untimed
+        runs[name] = timed(grader, pairs)
 
+    items = sum(len(goal.rubric) for goal, _ in pairs)
     print(
-        f"grader {args.grader}: {len(pairs)} plans, {items} rubric items, rationale <= {args.rationale_chars} chars"
+        f"{len(pairs)} plans ({args.goals} goals x {args.plans_per_goal}) of ~{args.plan_words} "
+        f"words, {items} rubric items; chat grader {args.grader}, "
+        f"rationale <= {args.rationale_chars} chars; {torch.get_num_threads()} torch threads"
     )
-    print(f"{'mode':<22}{'seconds':>9}{'items/s':>10}{'unscored':>10}")
-    for mode, (grades, seconds) in runs.items():
-        unscored = sum(g.score is None for g in grades)
-        print(f"{mode + ' (cold cache)':<22}{seconds:>9.2f}{items / seconds:>10.2f}{unscored:>10}")
-    print(f"{'all (warm cache)':<22}{warm:>9.3f}{items / warm:>10.1f}")
-    speedup = runs["per-item"][1] / runs["all"][1]
-    print(f"all-in-one vs per-item: {speedup:.2f}x items/s (target >= 3x)")
-    print(f"warm vs cold cache (all): {runs['all'][1] / warm:.0f}x items/s")
-    agree = agreement(runs["all"][0], runs["per-item"][0])
-    kappa = "n/a" if agree.kappa is None else f"{agree.kappa:.3f}"
-    accuracy = "n/a" if agree.accuracy is None else f"{agree.accuracy:.3f}"
-    print(
-        f"mode agreement over {agree.verdicts} item verdicts: accuracy {accuracy}, Cohen's kappa {kappa}"
-    )
-    coverage_benchmark(goals, args.coverage_plans_per_goal, args.plan_words)
+    report(runs, items)
 
 
 if __name__ == "__main__":

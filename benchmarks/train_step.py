@@ -1,7 +1,12 @@
-"""Time one GRPO step on the embedded model, split into generation, grading and update.
+"""Time one GRPO step on the embedded model per grader protocol: generation, grading and update.
 
 Run: RUBRICRL_HOME=/tmp/rrhome .venv/bin/python benchmarks/train_step.py [--completion-tokens 64]
-The grader is the frozen embedded copy, uncached, grading the whole group in one backend call.
+     [--protocols generated prob embed] [--generations 4] [--items 10] [--threads 1]
+Protocols, side by side in one run: `generated` (the frozen embedded copy writes verdicts, the
+paper's score), `prob` (P(yes) per item from the same copy, continuous probability reward) and
+`embed` (the coverage grader, continuous probability reward). Chat graders are uncached and
+warmed up on a tiny plan first, so the step pays for grading, not for loading or compiling.
+Prints each step's split and the reward's share of it (targets: prob <= 10%, embed <= 5%).
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import torch
 from transformers import TrainerCallback
 
 from rubricrl.jsonl import write_records
-from rubricrl.records import Provenance, RubricItem, Sample
+from rubricrl.records import Plan, Provenance, RubricItem, Sample
 from rubricrl.training.config import parse_train_args
 from rubricrl.training.run import build_run
 
@@ -24,7 +30,20 @@ RUBRIC = [
     "Compares against an untreated control plot.",
     "Names the yield measurement and when it is taken.",
     "Accounts for rainfall differences between sites.",
+    "Randomises which plots receive the fertiliser.",
+    "Runs the trial over more than one growing season.",
+    "States the fertiliser doses and when they are applied.",
+    "Measures soil moisture and nutrients at the start.",
+    "Sizes the trial with a power calculation.",
+    "Names the statistical test used to compare yields.",
+    "Reports the cost of the fertiliser per tonne of extra yield.",
 ]
+PROTOCOLS: dict[str, tuple[str, ...]] = {
+    "generated": ("--grading.verdicts", "generated", "--reward", "score"),
+    "prob": ("--grading.verdicts", "prob", "--reward", "probability"),
+    "embed": ("--grader", "embed", "--reward", "probability"),
+}
+TARGETS = {"prob": 0.10, "embed": 0.05}  # most share of the step the reward may take
 
 
 class Stopwatch:
@@ -57,42 +76,84 @@ class StepClock(TrainerCallback):
         self.watch.seconds["step"] = time.perf_counter() - self.start
 
 
-def main() -> None:
-    options = argparse.ArgumentParser(description=__doc__)
-    options.add_argument("--generations", type=int, default=4)
-    options.add_argument("--completion-tokens", type=int, default=64)
-    options.add_argument("--rationale-chars", type=int, default=60)
-    settings = options.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="rubricrl-bench-"))
-    sample = Sample(
+def wheat_sample(items: int) -> Sample:
+    return Sample(
         id="wheat",
         goal="Test whether a new fertiliser raises wheat yield in dry climates.",
-        rubric=[RubricItem(id=f"r{i}", text=text) for i, text in enumerate(RUBRIC)],
+        rubric=[RubricItem(id=f"r{i}", text=text) for i, text in enumerate(RUBRIC[:items])],
         reference_solution="A randomised field trial over two seasons at three dry sites.",
         provenance=Provenance(paper_id="bench", creator="hand"),
     )
-    write_records(folder / "train.jsonl", [sample])
+
+
+def time_step(protocol: str, folder: Path, settings: argparse.Namespace) -> dict[str, float]:
+    """Seconds of one GRPO step under `protocol` (the step, its generation, its grading) and
+    how many of its plans the grader left unscored."""
     n = str(settings.generations)
     config, grpo = parse_train_args(
-        ["--samples", str(folder / "train.jsonl"), "--output_dir", str(folder / "run"),
-         "--use_cpu", "true", "--max_steps", "1", "--save_strategy", "no",
+        ["--samples", str(folder / "train.jsonl"), "--output_dir", str(folder / protocol),
+         "--use_cpu", "true", "--max_steps", "1", "--save_strategy", "no", "--report_to", "none",
          "--num_generations", n, "--per_device_train_batch_size", n,
          "--max_completion_length", str(settings.completion_tokens), "--grader_cache", "false",
-         "--grading", f'{{"retries": 0, "rationale_chars": {settings.rationale_chars}}}']
+         "--grading.retries", "0", "--grading.rationale-chars", str(settings.rationale_chars),
+         *PROTOCOLS[protocol]]
     )  # fmt: skip
-    run = build_run(config, grpo)
-    trainer: Any = run.trainer
+    trainer: Any = build_run(config, grpo).trainer
+    reward = trainer.reward_funcs[0].reward  # the RubricReward inside MeteredReward
+    sample = wheat_sample(settings.items)
+    warmup = Plan(
+        id="warmup", sample_id=sample.id, model="bench", text="<solution>A trial.</solution>"
+    )
+    reward.grader.grade_many([(sample, warmup)])
     watch = Stopwatch()
     trainer._generate = watch.wrap("generation", trainer._generate)
     trainer.reward_funcs[0] = watch.wrap("grading", trainer.reward_funcs[0])
     trainer.add_callback(StepClock(watch))
     trainer.train()
-    step = watch.seconds["step"]
-    generation, grading = watch.seconds["generation"], watch.seconds["grading"]
-    update = step - generation - grading
-    print(f"one GRPO step: {step:.1f} s ({n} plans x {settings.completion_tokens} tokens)")
-    for name, seconds in (("generation", generation), ("grading", grading), ("update", update)):
-        print(f"  {name:<10} {seconds:6.1f} s  {100 * seconds / step:5.1f}%")
+    return {**watch.seconds, "unscored": sum(g.score is None for g in reward.last_grades)}
+
+
+def share_verdict(protocol: str, share: float) -> str:
+    target = TARGETS.get(protocol)
+    if target is None:
+        return "-"
+    return f"<= {target:.0%} " + ("met" if share <= target else "MISSED")
+
+
+def report(runs: dict[str, dict[str, float]], settings: argparse.Namespace) -> None:
+    print(
+        f"one GRPO step per protocol: {settings.generations} plans x "
+        f"{settings.completion_tokens} tokens, {settings.items} rubric items, "
+        f"{torch.get_num_threads()} torch threads"
+    )
+    names = ("step s", "generation s", "grading s", "update s", "unscored", "grading share")
+    print(f"{'protocol':<11}" + "".join(f"{name:>14}" for name in names) + "  target")
+    for protocol, seconds in runs.items():
+        step, generation, grading = (seconds[k] for k in ("step", "generation", "grading"))
+        cells = "".join(
+            f"{c:>14.2f}" for c in (step, generation, grading, step - generation - grading)
+        )
+        share = grading / step
+        unscored = f"{seconds['unscored']:>14.0f}"
+        print(f"{protocol:<11}{cells}{unscored}{share:>14.1%}  {share_verdict(protocol, share)}")
+
+
+def main() -> None:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--protocols", nargs="+", choices=list(PROTOCOLS), default=list(PROTOCOLS))
+    options.add_argument("--generations", type=int, default=4)
+    options.add_argument("--completion-tokens", type=int, default=64)
+    options.add_argument("--items", type=int, default=10, help=f"Rubric items (1-{len(RUBRIC)}).")
+    options.add_argument("--rationale-chars", type=int, default=60)
+    options.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    settings = options.parse_args()
+    if settings.threads:
+        torch.set_num_threads(settings.threads)
+    folder = Path(tempfile.mkdtemp(prefix="rubricrl-bench-"))
+    write_records(folder / "train.jsonl", [wheat_sample(settings.items)])
+    runs = {protocol: time_step(protocol, folder, settings) for protocol in settings.protocols}
+
+    report(runs, settings)
 
 
 if __name__ == "__main__":

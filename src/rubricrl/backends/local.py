@@ -156,6 +156,10 @@ class LocalBackend:
         ids = eos if isinstance(eos, list) else [eos]
         self.stop_ids = {i for i in [*ids, tokenizer.eos_token_id] if i is not None}
         self.reuse_prefixes = True  # False runs every choice_probs prompt whole (for comparison)
+        # `logits_to_keep` for the last position, as an index tensor rather than `1`: transformers
+        # slices `1` as a strided view that torch's matmul cannot fold, so the output embedding
+        # is copied once per row (0.67 s vs 4 ms for 10 rows of SmolLM2 on one CPU core).
+        self.last_position = torch.tensor([-1], device=self.device)
         self._schemas: SchemaCompiler | None = None
 
     @classmethod
@@ -275,7 +279,9 @@ class LocalBackend:
         if group.length > start:
             prefix = prompts[group.members[0]][start : group.length]
             ids = torch.tensor([prefix], device=self.device)
-            self.model(input_ids=ids, cache=cache, use_cache=True, logits_to_keep=1)
+            self.model(
+                input_ids=ids, cache=cache, use_cache=True, logits_to_keep=self.last_position
+            )
         for subgroup in group.groups:
             yield from self._prefill_group(subgroup, prompts, cache, group.length)
         for first in range(0, len(group.own), self.micro_batch):
@@ -405,7 +411,9 @@ class LocalBackend:
         shared = shared_prefix_length(prompts) if len(prompts) > 1 else 0
         if shared >= MIN_SHARED_PREFIX:
             prefix = torch.tensor([prompts[0][:shared]], device=self.device)
-            self.model(input_ids=prefix, cache=cache, use_cache=True, logits_to_keep=1)
+            self.model(
+                input_ids=prefix, cache=cache, use_cache=True, logits_to_keep=self.last_position
+            )
             cache.batch_repeat_interleave(len(prompts))
         else:
             shared = 0
@@ -433,7 +441,7 @@ class LocalBackend:
             position_ids=positions[:, shared:],
             cache=cache,
             use_cache=True,
-            logits_to_keep=1,
+            logits_to_keep=self.last_position,
         )
         return output.logits[:, -1].float(), mask, positions[:, -1]
 
