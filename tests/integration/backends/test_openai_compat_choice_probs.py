@@ -12,7 +12,7 @@ from rubricrl.backends.llama_server import LlamaServer
 from rubricrl.backends.local import LocalBackend
 from rubricrl.backends.openai_compat import OpenAIBackend
 
-pytest_plugins = ["llama_fixtures"]
+pytest_plugins = ["tests.integration.llama_fixtures"]
 pytestmark = [
     pytest.mark.server,
     pytest.mark.model,
