@@ -15,7 +15,13 @@ import numpy as np
 from rubricrl.backends.encoder import TextEncoder, load_encoder
 from rubricrl.backends.registry import ModelSpec
 from rubricrl.errors import InputError
-from rubricrl.grading.grader import GradingConfig, GradingTarget
+from rubricrl.grading.grader import (
+    NO_RUBRIC,
+    GradingConfig,
+    GradingTarget,
+    empty_plan_verdicts,
+    plan_grade,
+)
 from rubricrl.grading.parse import extract_plan
 from rubricrl.grading.score import rubric_score
 from rubricrl.records import Grade, Plan, Verdict
@@ -121,37 +127,17 @@ class CoverageGrader:
         vectors: np.ndarray,
         row: dict[str, int],
     ) -> Grade:
-        def grade(verdicts: list[Verdict], score: float | None, reason: str | None = None) -> Grade:
-            return Grade(
-                id=plan.id,
-                plan_id=plan.id,
-                sample_id=target.id,
-                grader=self.name,
-                verdicts=verdicts,
-                score=score,
-                reason=reason,
-            )
-
         if not target.rubric:
-            return grade([], None, "the goal has no rubric items")
+            return plan_grade(self.name, target, plan, [], None, NO_RUBRIC)
         if not pieces:
-            empty = [
-                Verdict(
-                    item_id=item.id,
-                    satisfied=False,
-                    violated=[1],
-                    rationale="empty plan",
-                    probability=0.0,
-                )
-                for item in target.rubric
-            ]
-            return grade(empty, 0.0)
+            empty = empty_plan_verdicts(target.rubric, probability=0.0)
+            return plan_grade(self.name, target, plan, empty, 0.0)
         items = vectors[[row[item.text] for item in target.rubric]]
         similarity = items @ vectors[[row[piece] for piece in pieces]].T
         verdicts = [
             self._verdict(item.id, pieces, similarity[k]) for k, item in enumerate(target.rubric)
         ]
-        return grade(verdicts, rubric_score(target.rubric, verdicts))
+        return plan_grade(self.name, target, plan, verdicts, rubric_score(target.rubric, verdicts))
 
     def _verdict(self, item_id: str, pieces: list[str], cosines: np.ndarray) -> Verdict:
         best = int(np.argmax(cosines))

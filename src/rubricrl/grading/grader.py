@@ -83,6 +83,46 @@ class GradingTarget(Protocol):
     def reference_solution(self) -> str: ...
 
 
+NO_RUBRIC = "the goal has no rubric items"
+
+
+def plan_grade(
+    grader: str,
+    target: GradingTarget,
+    plan: Plan,
+    verdicts: list[Verdict],
+    score: float | None,
+    reason: str | None = None,
+) -> Grade:
+    """The Grade of `plan` for `target` by `grader` (score None: unscored, with the reason)."""
+    return Grade(
+        id=plan.id,
+        plan_id=plan.id,
+        sample_id=target.id,
+        grader=grader,
+        verdicts=verdicts,
+        score=score,
+        reason=reason,
+    )
+
+
+def empty_plan_verdicts(
+    items: Sequence[RubricItem], dense: bool = False, probability: float | None = None
+) -> list[Verdict]:
+    """An empty plan fails every item (guideline 1: it addresses none of them)."""
+    return [
+        Verdict(
+            item_id=item.id,
+            satisfied=False,
+            violated=[1],
+            rationale="empty plan",
+            guideline_scores=[0] * len(GUIDELINES) if dense else None,
+            probability=probability,
+        )
+        for item in items
+    ]
+
+
 class PlanGrader(Protocol):
     """Anything that grades plans: the rubric Grader over a model, or the coverage grader."""
 
@@ -247,32 +287,14 @@ class Grader:
         answers: Sequence[tuple[_Request, list[Verdict] | str]],
     ) -> Grade:
         def grade(verdicts: list[Verdict], score: float | None, reason: str | None = None) -> Grade:
-            return Grade(
-                id=plan.id,
-                plan_id=plan.id,
-                sample_id=target.id,
-                grader=self.name,
-                verdicts=verdicts,
-                score=score,
-                reason=reason,
-            )
+            return plan_grade(self.name, target, plan, verdicts, score, reason)
 
         if not target.rubric:
-            return grade([], None, "the goal has no rubric items")
+            return grade([], None, NO_RUBRIC)
         if not text:
             # Nothing to grade: every item fails outright instead of asking a model about nothing.
-            empty = [
-                Verdict(
-                    item_id=item.id,
-                    satisfied=False,
-                    violated=[1],
-                    rationale="empty plan",
-                    guideline_scores=[0] * len(GUIDELINES) if self.config.dense else None,
-                    probability=0.0 if self.config.verdicts == "prob" else None,
-                )
-                for item in target.rubric
-            ]
-            return grade(empty, 0.0)
+            probability = 0.0 if self.config.verdicts == "prob" else None
+            return grade(empty_plan_verdicts(target.rubric, self.config.dense, probability), 0.0)
         verdicts: list[Verdict] = []
         for request, outcome in answers:
             if isinstance(outcome, str):
