@@ -297,7 +297,7 @@ def parse_config(
             _check_foreign(section, name, (foreign or {})[name], config_file)
         values.update(flatten_yaml(loaded, fields, str(config_file), foreign or {}))
     values.update(vars(parsed))
-    source = f"{config_file}: " if config_file is not None else ""
+    source = f"{config_file}: " if config_file is not None else f"{prog}: "
     return fields.build(values, source), rest, others
 
 
