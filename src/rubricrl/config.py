@@ -176,12 +176,6 @@ class _Fields:
         ]
         return positional + flags
 
-    def names(self) -> set[str]:
-        found = {self.prefix + name for name in self.leaves}
-        for section in self.sections.values():
-            found |= section.names()
-        return found
-
 
 def _default(item: dataclasses.Field[Any]) -> Any:
     if item.default is not dataclasses.MISSING:
@@ -257,11 +251,14 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 def config_parser(cls: type, prog: str, description: str | None = None) -> argparse.ArgumentParser:
     """The argparse parser of a config class (with `--config`), for parsing and for `--help`."""
-    fields = _Fields(cls)
+    return _parser(_Fields(cls), prog, description)
+
+
+def _parser(fields: _Fields, prog: str, description: str | None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog=prog,
         usage=" ".join([prog, *fields.usage(), "[options]"]),
-        description=description or (cls.__doc__ or "").strip(),
+        description=description or (fields.cls.__doc__ or "").strip(),
     )
     parser.add_argument("--config", type=Path, help="Settings YAML; flags override its values.")
     fields.add_to(parser)
@@ -281,12 +278,12 @@ def parse_config(
 
     Without `foreign`, every argument must belong to `cls`.
     """
-    parser = config_parser(cls, prog, description)
+    fields = _Fields(cls)
+    parser = _parser(fields, prog, description)
     if foreign:
         parsed, rest = parser.parse_known_args(list(argv))
     else:
         parsed, rest = parser.parse_args(list(argv)), []
-    fields = _Fields(cls)
     values: dict[str, Any] = {}
     others: dict[str, Any] = {}
     config_file = vars(parsed).pop("config", None)

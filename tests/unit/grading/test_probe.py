@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from rubricrl.grading import probe
-from rubricrl.grading.grader import GradingTarget
+from rubricrl.grading.grader import GradingTarget, plan_grade
 from rubricrl.grading.parse import count_words
 from rubricrl.grading.probe import (
     ProbeConfig,
@@ -28,14 +28,7 @@ from tests.fakes import ScriptedBackend
 
 def grade_of(target: GradingTarget, plan: Plan, verdicts: list[Verdict], name: str) -> Grade:
     score = sum(v.satisfied for v in verdicts) / len(verdicts) if verdicts else 0.0
-    return Grade(
-        id=plan.id,
-        plan_id=plan.id,
-        sample_id=target.id,
-        grader=name,
-        verdicts=verdicts,
-        score=score,
-    )
+    return plan_grade(name, target, plan, verdicts, score)
 
 
 class OracleGrader:
