@@ -2,13 +2,16 @@
 
 Nested dataclass fields are YAML sections and dotted flags (`--grading.dense true`). Values come
 from the dataclass defaults, then `--config stage.yaml`, then flags. Field metadata: `help`,
-`positional` (an argument, not a flag), `flags` (extra names such as `-o`), `min` (least value).
+`positional` (an argument, not a flag), `flags` (extra names such as `-o`), `min` and `max`
+(the allowed range), `input` ("file", "dir" or "path": must exist before anything loads) and
+`output` ("file" or "dir": must not be an input nor the wrong kind of thing).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -145,11 +148,7 @@ class _Fields:
             dest = self.prefix + name
             if dest in values:
                 value = _convert(hint, _flag(dest, item), values[dest])
-                minimum = item.metadata.get("min")
-                if minimum is not None and value is not None and value < minimum:
-                    raise InputError(
-                        f"{source}{_flag(dest, item)} {value}: must be at least {minimum}"
-                    )
+                _check_range(value, item, f"{source}{_flag(dest, item)}")
                 kwargs[name] = value
             elif _default(item) is dataclasses.MISSING:
                 raise InputError(f"{source}{_flag(dest, item)} is required")
@@ -175,6 +174,52 @@ class _Fields:
             if not item.metadata.get("positional")
         ]
         return positional + flags
+
+
+def _check_range(value: Any, item: dataclasses.Field[Any], flag: str) -> None:
+    low, high = item.metadata.get("min"), item.metadata.get("max")
+    for number in value if isinstance(value, tuple | list) else [value]:
+        if number is None:
+            continue
+        if low is not None and number < low:
+            raise InputError(f"{flag} {number}: must be at least {low}")
+        if high is not None and number > high:
+            raise InputError(f"{flag} {number}: must be at most {high}")
+
+
+def _paths(value: Any) -> list[Path]:
+    return [p for p in (value if isinstance(value, tuple | list) else [value]) if p is not None]
+
+
+def check_paths(config: Any, source: str = "") -> None:
+    """Refuse missing or unreadable inputs and outputs that would overwrite an input, naming
+    the file and its flag, before any stage loads a model."""
+    inputs: list[tuple[str, Path]] = []
+    for item in dataclasses.fields(config):
+        kind, flag = item.metadata.get("input"), _flag(item.name, item)
+        for path in _paths(getattr(config, item.name)) if kind else []:
+            inputs.append((flag, path))
+            if not path.exists():
+                raise InputError(f"{source}{path}: no such file or folder ({flag})")
+            if kind == "file" and path.is_dir():
+                raise InputError(f"{source}{path}: is a directory, expected a file ({flag})")
+            if kind == "dir" and not path.is_dir():
+                raise InputError(f"{source}{path}: not a folder ({flag})")
+            if not os.access(path, os.R_OK):
+                raise InputError(f"{source}{path}: not readable ({flag})")
+    for item in dataclasses.fields(config):
+        kind, flag = item.metadata.get("output"), _flag(item.name, item)
+        for path in _paths(getattr(config, item.name)) if kind else []:
+            if kind == "file" and path.is_dir():
+                raise InputError(f"{source}{path}: is a directory; give a file path ({flag})")
+            if kind == "dir" and path.exists() and not path.is_dir():
+                raise InputError(f"{source}{path}: is a file; give a folder ({flag})")
+            for input_flag, read in inputs:
+                if os.path.realpath(read) == os.path.realpath(path):
+                    raise InputError(
+                        f"{source}{path}: {flag} is also the input {input_flag}; writing it"
+                        " would destroy that input, so choose another output"
+                    )
 
 
 def _default(item: dataclasses.Field[Any]) -> Any:
@@ -295,7 +340,9 @@ def parse_config(
         values.update(flatten_yaml(loaded, fields, str(config_file), foreign or {}))
     values.update(vars(parsed))
     source = f"{config_file}: " if config_file is not None else f"{prog}: "
-    return fields.build(values, source), rest, others
+    config = fields.build(values, source)
+    check_paths(config, f"{prog}: ")
+    return config, rest, others
 
 
 def parse(cls: type[T], argv: Sequence[str], prog: str, description: str | None = None) -> T:

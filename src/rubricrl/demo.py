@@ -45,14 +45,18 @@ class DemoConfig:
     compare and report, resuming where it stopped. Sizes fit about half an hour on two cores."""
 
     papers: Path = field(
-        default=Path("examples/papers"), metadata={"help": "Folder of papers to mine."}
+        default=Path("examples/papers"),
+        metadata={"help": "Folder of papers to mine."},
     )
     released: Path = field(
         default=Path("examples/research_plan_gen.jsonl"),
-        metadata={"help": "Goals in the released dataset's schema, imported beside the mined."},
+        metadata={
+            "help": "Goals in the released dataset's schema, imported beside the mined.",
+        },
     )
     run_dir: Path = field(
-        default=Path("runs/demo"), metadata={"help": "Folder for every stage's files."}
+        default=Path("runs/demo"),
+        metadata={"help": "Folder for every stage's files.", "output": "dir"},
     )
     model: str = field(default="embedded", metadata={"help": "Model spec for every role."})
     train_steps: int = field(default=4, metadata={"help": "GRPO steps.", "min": 2})
@@ -60,7 +64,9 @@ class DemoConfig:
         default=4, metadata={"help": "Plans per goal in a GRPO group.", "min": 2}
     )
     plan_tokens: int = field(default=96, metadata={"help": "Most tokens per plan.", "min": 1})
-    test_fraction: float = field(default=0.4, metadata={"help": "Share of papers held out."})
+    test_fraction: float = field(
+        default=0.4, metadata={"help": "Share of papers held out.", "min": 0.0, "max": 1.0}
+    )
     seed: int = field(default=0, metadata={"help": "Seed of every sampling stage and the split."})
 
 

@@ -18,14 +18,16 @@ class GenerateConfig:
     prompt: str = field(metadata={"help": "The user message."})
     model: str = field(default="embedded", metadata={"help": f"Model spec: {SPEC_HELP}."})
     json_schema: Path | None = field(
-        default=None, metadata={"help": "JSON Schema file the reply must satisfy."}
+        default=None, metadata={"help": "JSON Schema file the reply must satisfy.", "input": "file"}
     )
     system: str | None = field(default=None, metadata={"help": "Optional system message."})
     max_tokens: int = field(default=256, metadata={"help": "Most tokens to generate.", "min": 1})
     temperature: float = field(
         default=0.7, metadata={"help": "Sampling temperature (0 = greedy).", "min": 0.0}
     )
-    top_p: float = field(default=1.0, metadata={"help": "Nucleus sampling mass.", "min": 0.0})
+    top_p: float = field(
+        default=1.0, metadata={"help": "Nucleus sampling mass.", "min": 0.0, "max": 1.0}
+    )
     n: int = field(default=1, metadata={"help": "Replies to sample.", "min": 1})
     seed: int | None = field(default=None, metadata={"help": "Sampling seed."})
     cache: bool = field(default=True, metadata={"help": "Keep replies in the response cache."})

@@ -52,9 +52,13 @@ def in_use(port: int) -> bool:
 class ServeConfig:
     """Serve a GGUF model over an OpenAI-compatible API on 127.0.0.1 until Ctrl-C."""
 
-    port: int = field(default=8080, metadata={"help": "Port to listen on (127.0.0.1 only)."})
+    port: int = field(
+        default=8080,
+        metadata={"help": "Port to listen on (127.0.0.1 only).", "min": 1, "max": 65535},
+    )
     model: Path | None = field(
-        default=None, metadata={"help": "A GGUF file; default: the embedded model."}
+        default=None,
+        metadata={"help": "A GGUF file; default: the embedded model.", "input": "file"},
     )
     n_ctx: int = field(default=4096, metadata={"help": "Context window in tokens.", "min": 1})
     threads: int | None = field(

@@ -8,15 +8,13 @@ from rubricrl.backends.embedded import EMBEDDED_NAME, embedded_gguf
 from rubricrl.backends.llama_server import LlamaServer, ServeConfig
 from rubricrl.cli import console
 from rubricrl.config import parse
-from rubricrl.errors import BackendError, InputError
+from rubricrl.errors import BackendError
 
 
 def serve(ctx: typer.Context) -> None:
     """Serve a GGUF model over an OpenAI-compatible API until Ctrl-C."""
     config = parse(ServeConfig, ctx.args, "rubricrl serve")
     model, port, n_ctx, threads = config.model, config.port, config.n_ctx, config.threads
-    if model is not None and not model.is_file():
-        raise InputError(f"{model}: no such GGUF file")
     alias = model.stem if model else EMBEDDED_NAME
     server = LlamaServer(model or embedded_gguf(), port, n_ctx, alias=alias, threads=threads)
     with server:

@@ -25,8 +25,10 @@ from rubricrl.prompts import load_prompt
 from rubricrl.records import Paper, Provenance, RubricItem, Sample
 
 
-def _setting(default: Any, help_text: str, minimum: float | None = None) -> Any:
-    return field(default=default, metadata={"help": help_text, "min": minimum})
+def _setting(
+    default: Any, help_text: str, minimum: float | None = None, maximum: float | None = None
+) -> Any:
+    return field(default=default, metadata={"help": help_text, "min": minimum, "max": maximum})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,9 +36,15 @@ class ExtractConfig:
     """Mine research goals, rubrics and reference solutions from papers (resumable)."""
 
     papers: Path = field(
-        metadata={"help": "Papers JSONL written by `rubricrl ingest`.", "positional": True}
+        metadata={
+            "help": "Papers JSONL written by `rubricrl ingest`.",
+            "positional": True,
+            "input": "file",
+        }
     )
-    output: Path = field(metadata={"help": "Samples JSONL to append to.", "flags": ("-o",)})
+    output: Path = field(
+        metadata={"help": "Samples JSONL to append to.", "flags": ("-o",), "output": "file"}
+    )
     creator: str = _setting("embedded", f"Model spec of the sample creator: {SPEC_HELP}.")
     insights: int = _setting(3, "Insights to ask for per paper.", 1)
     draft_items: int = _setting(15, "Rubric items drafted per goal.", 1)
@@ -46,7 +54,9 @@ class ExtractConfig:
     max_reference_chars: int = _setting(4000, "Longest reference solution accepted.", 1)
     max_tokens: int = _setting(2048, "Token budget of each creator reply.", 1)
     temperature: float = _setting(0.3, "Creator sampling temperature.", 0.0)
-    frequency_penalty: float = _setting(0.0, "Creator frequency penalty (OpenAI's meaning).")
+    frequency_penalty: float = _setting(
+        0.0, "Creator frequency penalty (OpenAI's meaning).", -2.0, 2.0
+    )
     seed: int = _setting(0, "Sampling seed of the creator.")
     attempts: int = _setting(3, "Attempts per creator reply before it is dropped.", 1)
     papers_per_batch: int = _setting(4, "Papers per creator batch (saved per batch).", 1)

@@ -46,13 +46,22 @@ class IngestConfig:
     """Parse papers (PDF, LaTeX, JATS XML, Markdown/text) into Paper records; resumable."""
 
     paths: list[Path] = field(
-        metadata={"help": "Paper files or folders (searched recursively).", "positional": True}
+        metadata={
+            "help": "Paper files or folders (searched recursively).",
+            "positional": True,
+            "input": "path",
+        }
     )
     output: Path = field(
-        metadata={"help": "Papers JSONL (ids already there are skipped).", "flags": ("-o",)}
+        metadata={
+            "help": "Papers JSONL (ids already there are skipped).",
+            "flags": ("-o",),
+            "output": "file",
+        }
     )
     errors: Path | None = field(
-        default=None, metadata={"help": "Write failures here: .tsv, or JSONL otherwise."}
+        default=None,
+        metadata={"help": "Write failures here: .tsv, or JSONL otherwise.", "output": "file"},
     )
     domain: str | None = field(
         default=None, metadata={"help": "Domain for every paper, overriding file metadata."}

@@ -45,7 +45,9 @@ class ImportConfig:
         default=HUB_NAME,
         metadata={"help": "Hub dataset name, or a parquet/JSONL/CSV file.", "positional": True},
     )
-    output: Path = field(metadata={"help": "Samples JSONL to append to.", "flags": ("-o",)})
+    output: Path = field(
+        metadata={"help": "Samples JSONL to append to.", "flags": ("-o",), "output": "file"}
+    )
     subset: str | None = field(
         default=None, metadata={"help": "Hub configuration: ml, arxiv or pubmed."}
     )
@@ -59,8 +61,10 @@ class ImportConfig:
 class ExportConfig:
     """Write samples in the research-plan-gen schema, to share them the same way."""
 
-    samples: Path = field(metadata={"help": "Samples JSONL.", "positional": True})
-    output: Path = field(metadata={"help": "A .parquet, .jsonl or .csv file.", "flags": ("-o",)})
+    samples: Path = field(metadata={"help": "Samples JSONL.", "positional": True, "input": "file"})
+    output: Path = field(
+        metadata={"help": "A .parquet, .jsonl or .csv file.", "flags": ("-o",), "output": "file"}
+    )
 
 
 @dataclass

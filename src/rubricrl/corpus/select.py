@@ -31,15 +31,31 @@ class SelectionRules:
     min_items: int = field(
         default=5, metadata={"help": "Drop a sample left with fewer usable items.", "min": 1}
     )
-    min_item_words: int = field(default=4, metadata={"help": "Shortest usable item, in words."})
-    max_item_words: int = field(default=60, metadata={"help": "Longest usable item, in words."})
+    min_item_words: int = field(
+        default=4, metadata={"help": "Shortest usable item, in words.", "min": 1}
+    )
+    max_item_words: int = field(
+        default=60, metadata={"help": "Longest usable item, in words.", "min": 1}
+    )
     duplicate_threshold: float = field(
-        default=0.7, metadata={"help": "Word-set overlap at which an item repeats another."}
+        default=0.7,
+        metadata={
+            "help": "Word-set overlap at which an item repeats another.",
+            "min": 0.0,
+            "max": 1.0,
+        },
     )
     leakage_threshold: float = field(
-        default=0.6, metadata={"help": "Share of the goal's trigrams the solution may repeat."}
+        default=0.6,
+        metadata={
+            "help": "Share of the goal's trigrams the solution may repeat.",
+            "min": 0.0,
+            "max": 1.0,
+        },
     )
-    min_goal_words: int = field(default=15, metadata={"help": "Shortest usable goal, in words."})
+    min_goal_words: int = field(
+        default=15, metadata={"help": "Shortest usable goal, in words.", "min": 0}
+    )
 
 
 def item_problem(text: str, rules: SelectionRules) -> str | None:

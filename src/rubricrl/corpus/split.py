@@ -17,10 +17,12 @@ from rubricrl.records import Sample
 class SplitConfig:
     """Split samples into train and test by paper (JSONL, plus parquet for `datasets`)."""
 
-    samples: Path = field(metadata={"help": "Samples JSONL.", "positional": True})
-    output: Path = field(metadata={"help": "Folder for the train/test files.", "flags": ("-o",)})
+    samples: Path = field(metadata={"help": "Samples JSONL.", "positional": True, "input": "file"})
+    output: Path = field(
+        metadata={"help": "Folder for the train/test files.", "flags": ("-o",), "output": "dir"}
+    )
     test_fraction: float = field(
-        default=0.2, metadata={"help": "Share of papers that go to test.", "min": 0.0}
+        default=0.2, metadata={"help": "Share of papers that go to test.", "min": 0.0, "max": 1.0}
     )
     seed: int = field(default=0, metadata={"help": "Shuffle seed: the same seed, the same split."})
 

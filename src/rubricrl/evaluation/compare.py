@@ -42,14 +42,20 @@ class CompareConfig:
     """Judge two models' plans goal by goal, in both orders; A's win rate over B with intervals."""
 
     plans_a: Path = field(
-        metadata={"help": "Plans of model A (JSONL of Plan).", "positional": True}
+        metadata={"help": "Plans of model A (JSONL of Plan).", "positional": True, "input": "file"}
     )
     plans_b: Path = field(
-        metadata={"help": "Plans of model B (JSONL of Plan).", "positional": True}
+        metadata={"help": "Plans of model B (JSONL of Plan).", "positional": True, "input": "file"}
     )
-    goals: Path = field(metadata={"help": "Goals the plans answer (JSONL of Sample)."})
+    goals: Path = field(
+        metadata={"help": "Goals the plans answer (JSONL of Sample).", "input": "file"}
+    )
     output: Path = field(
-        metadata={"help": "Comparisons JSONL; the summary goes beside it.", "flags": ("-o",)}
+        metadata={
+            "help": "Comparisons JSONL; the summary goes beside it.",
+            "flags": ("-o",),
+            "output": "file",
+        }
     )
     judge: tuple[str, ...] = field(
         metadata={"help": f"Judge model spec ({SPEC_HELP}); repeat for a jury."}
@@ -63,7 +69,11 @@ class CompareConfig:
     )
     min_mass: float = field(
         default=0.2,
-        metadata={"help": "prob verdicts: least P(1)+P(2) for a judgment to count as scored."},
+        metadata={
+            "help": "prob verdicts: least P(1)+P(2) for a judgment to count as scored.",
+            "min": 0.0,
+            "max": 1.0,
+        },
     )
     show_rubric: bool = field(default=False, metadata={"help": "Show judges the rubric."})
     show_reference: bool = field(
@@ -217,7 +227,9 @@ def compare(
                     ) from error
                 progress.advance(len(chunk))
     wanted = {pair.id for pair in pairs}
-    comparisons = [c for c in load_records(config.output, Comparison) if c.id in wanted]
+    comparisons = [
+        c for c in load_records(config.output, Comparison, allow_empty=True) if c.id in wanted
+    ]
     summary = summarize(comparisons, config.rule, config.bootstrap, config.seed)
     config.summary_path.write_text(summary.model_dump_json(indent=2) + "\n", encoding="utf-8")
     return summary

@@ -20,9 +20,15 @@ class PlanConfig:
     """Write research plans for every goal of a samples file with one model (resumable)."""
 
     samples: Path = field(
-        metadata={"help": "Samples JSONL whose goals to plan for.", "positional": True}
+        metadata={
+            "help": "Samples JSONL whose goals to plan for.",
+            "positional": True,
+            "input": "file",
+        }
     )
-    output: Path = field(metadata={"help": "Plans JSONL (resumed if present).", "flags": ("-o",)})
+    output: Path = field(
+        metadata={"help": "Plans JSONL (resumed if present).", "flags": ("-o",), "output": "file"}
+    )
     model: str = field(
         default="embedded", metadata={"help": f"Model spec ({SPEC_HELP}); a checkpoint is hf:DIR."}
     )
@@ -34,7 +40,8 @@ class PlanConfig:
     seed: int | None = field(default=0, metadata={"help": "Sampling seed."})
     batch_size: int = field(default=8, metadata={"help": "Goals per backend call.", "min": 1})
     word_limit: int = field(
-        default=MAX_PLAN_WORDS, metadata={"help": "Plan length the prompt asks for, in words."}
+        default=MAX_PLAN_WORDS,
+        metadata={"help": "Plan length the prompt asks for, in words.", "min": 1},
     )
     cache: bool = field(default=True, metadata={"help": "Keep replies in the response cache."})
 
@@ -86,6 +93,4 @@ def write_plans(
 def plan_file(config: PlanConfig) -> int:
     """`rubricrl plan`: plans for every sample in `config.samples` by the model `config.model`."""
     samples = load_records(config.samples, Sample)
-    if not samples:
-        raise InputError(f"{config.samples}: no samples")
     return write_plans(samples, load_backend(config.model, cache=config.cache), config)

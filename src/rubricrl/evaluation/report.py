@@ -47,10 +47,12 @@ class ReportConfig:
         metadata={
             "help": "Run folder (metrics, evals, grades, plans, comparisons).",
             "positional": True,
+            "input": "dir",
         }
     )
     output: Path = field(
-        default=Path("report.html"), metadata={"help": "HTML file to write.", "flags": ("-o",)}
+        default=Path("report.html"),
+        metadata={"help": "HTML file to write.", "flags": ("-o",), "output": "file"},
     )
 
 
@@ -65,7 +67,7 @@ _TEMPLATES = jinja2.Environment(
 
 def read_steps(path: Path, row_type: type[StepRow]) -> list[StepRow]:
     """The rows of a per-step log (metrics, held-out evaluations), in step order."""
-    return sorted(load_records(path, row_type), key=lambda row: row.step)
+    return sorted(load_records(path, row_type, allow_empty=True), key=lambda row: row.step)
 
 
 @dataclass(frozen=True)

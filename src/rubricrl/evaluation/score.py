@@ -20,9 +20,15 @@ from rubricrl.stats import mean_with_ci
 class ScoreConfig(GraderChoice):
     """Score plans with an evaluation grader: mean rubric score and its 95% interval."""
 
-    samples: Path = field(metadata={"help": "Samples JSONL (goals, rubrics).", "positional": True})
-    plans: Path = field(metadata={"help": "Plans JSONL to score.", "positional": True})
-    output: Path = field(metadata={"help": "Grades JSONL (resumed if present).", "flags": ("-o",)})
+    samples: Path = field(
+        metadata={"help": "Samples JSONL (goals, rubrics).", "positional": True, "input": "file"}
+    )
+    plans: Path = field(
+        metadata={"help": "Plans JSONL to score.", "positional": True, "input": "file"}
+    )
+    output: Path = field(
+        metadata={"help": "Grades JSONL (resumed if present).", "flags": ("-o",), "output": "file"}
+    )
     training_grader: str | None = field(
         default=None,
         metadata={"help": "The grader used in training; the evaluation grader must differ."},

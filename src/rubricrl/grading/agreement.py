@@ -16,10 +16,18 @@ class GradeEvalConfig:
     """Agreement of a grader's item verdicts with reference verdicts (a stronger grader or people)."""
 
     grades: Path = field(
-        metadata={"help": "Grades JSONL of the grader under test.", "positional": True}
+        metadata={
+            "help": "Grades JSONL of the grader under test.",
+            "positional": True,
+            "input": "file",
+        }
     )
     reference: Path = field(
-        metadata={"help": "Reference grades JSONL (strong grader or humans).", "positional": True}
+        metadata={
+            "help": "Reference grades JSONL (strong grader or humans).",
+            "positional": True,
+            "input": "file",
+        }
     )
     json: bool = field(default=False, metadata={"help": "Print the result as JSON."})
 

@@ -39,12 +39,18 @@ class GradingConfig:
         default=True,
         metadata={"help": "Show the grader the reference solution (as one approach of many)."},
     )
-    retries: int = field(default=2, metadata={"help": "Extra attempts for unreadable replies."})
-    temperature: float = field(
-        default=0.0, metadata={"help": "Sampling temperature of the first attempt."}
+    retries: int = field(
+        default=2, metadata={"help": "Extra attempts for unreadable replies.", "min": 0}
     )
-    retry_temperature: float = field(default=0.7, metadata={"help": "Temperature of retries."})
-    rationale_chars: int = field(default=200, metadata={"help": "Longest rationale per item."})
+    temperature: float = field(
+        default=0.0, metadata={"help": "Sampling temperature of the first attempt.", "min": 0.0}
+    )
+    retry_temperature: float = field(
+        default=0.7, metadata={"help": "Temperature of retries.", "min": 0.0}
+    )
+    rationale_chars: int = field(
+        default=200, metadata={"help": "Longest rationale per item.", "min": 1}
+    )
     seed: int | None = field(
         default=None,
         metadata={"help": "Sampling seed (default: the stage's seed; retries add the attempt)."},
@@ -59,13 +65,19 @@ class GradingConfig:
     )
     min_mass: float = field(
         default=0.2,  # SmolLM2-135M puts 0.28-0.55 on Yes/No; larger models nearly all of it
-        metadata={"help": "prob verdicts: least P(yes)+P(no) for a verdict to count as scored."},
+        metadata={
+            "help": "prob verdicts: least P(yes)+P(no) for a verdict to count as scored.",
+            "min": 0.0,
+            "max": 1.0,
+        },
     )
     threshold: float = field(
         default=0.45,  # MiniLM, measured: benchmarks/coverage_threshold.py
         metadata={
             "help": "embed grader: cosine similarity at which an item counts as covered "
-            "(0.45 is calibrated for all-MiniLM-L6-v2; recalibrate for another encoder)."
+            "(0.45 is calibrated for all-MiniLM-L6-v2; recalibrate for another encoder).",
+            "min": -1.0,
+            "max": 1.0,
         },
     )
 

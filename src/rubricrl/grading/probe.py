@@ -39,7 +39,10 @@ class ProbeConfig:
     )
     resamples: int = field(
         default=1000,
-        metadata={"help": "Bootstrap resamples (over goals) of the ordering accuracy."},
+        metadata={
+            "help": "Bootstrap resamples (over goals) of the ordering accuracy.",
+            "min": 1,
+        },
     )
     writer: str | None = field(
         default=None,
@@ -48,7 +51,9 @@ class ProbeConfig:
             "cannot pass by matching the items' wording; none: the template plans as built."
         },
     )
-    writer_max_tokens: int = field(default=1024, metadata={"help": "Longest rewrite, in tokens."})
+    writer_max_tokens: int = field(
+        default=1024, metadata={"help": "Longest rewrite, in tokens.", "min": 1}
+    )
 
 
 def ordering_accuracy(scores: dict[Kind, float | None]) -> float:
@@ -172,6 +177,7 @@ class GradeProbeConfig(ProbeConfig):
         metadata={
             "help": "Goals with rubrics: a samples JSONL, or a file in the released schema.",
             "positional": True,
+            "input": "file",
         }
     )
     grader: tuple[str, ...] = field(
@@ -185,7 +191,11 @@ class GradeProbeConfig(ProbeConfig):
     )
     output: Path | None = field(
         default=None,
-        metadata={"help": "Write one ProbeResult JSON row per grader here.", "flags": ("-o",)},
+        metadata={
+            "help": "Write one ProbeResult JSON row per grader here.",
+            "flags": ("-o",),
+            "output": "file",
+        },
     )
 
 

@@ -54,13 +54,17 @@ class FormatPenalty:
 
     word_limit: int = field(
         default=MAX_PLAN_WORDS,
-        metadata={"help": "Plan length in words: the prompt asks for it, the penalty enforces it."},
+        metadata={
+            "help": "Plan length in words: the prompt asks for it, the penalty enforces it.",
+            "min": 1,
+        },
     )
     missing_solution: float = field(
-        default=1.0, metadata={"help": "Reward lost by a plan without a <solution> block."}
+        default=1.0,
+        metadata={"help": "Reward lost by a plan without a <solution> block.", "min": 0.0},
     )
     over_length: float = field(
-        default=0.5, metadata={"help": "Reward lost by a plan over the word limit."}
+        default=0.5, metadata={"help": "Reward lost by a plan over the word limit.", "min": 0.0}
     )
 
 

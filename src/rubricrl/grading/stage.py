@@ -32,9 +32,15 @@ class GraderChoice:
 class GradeConfig(GraderChoice):
     """Grade plans against their goals' rubric items (resumable)."""
 
-    samples: Path = field(metadata={"help": "Samples JSONL (goals, rubrics).", "positional": True})
-    plans: Path = field(metadata={"help": "Plans JSONL to grade.", "positional": True})
-    output: Path = field(metadata={"help": "Grades JSONL (resumed if present).", "flags": ("-o",)})
+    samples: Path = field(
+        metadata={"help": "Samples JSONL (goals, rubrics).", "positional": True, "input": "file"}
+    )
+    plans: Path = field(
+        metadata={"help": "Plans JSONL to grade.", "positional": True, "input": "file"}
+    )
+    output: Path = field(
+        metadata={"help": "Grades JSONL (resumed if present).", "flags": ("-o",), "output": "file"}
+    )
     batch_size: int = field(
         default=64, metadata={"help": "Plans per grader pass (grades saved per pass).", "min": 1}
     )

@@ -42,7 +42,7 @@ class StepLog(Generic[StepRow]):
         self.write = write
         self.rows: dict[int, StepRow] = {}
         if self.path.exists():
-            for row in read_records(self.path, row_type):  # a torn last line is a killed write
+            for row in read_records(self.path, row_type, torn_tail_ok=True):  # a killed write
                 self.rows.setdefault(row.step, row)
 
     def rewind(self, step: int) -> None:

@@ -50,20 +50,27 @@ class TrainConfig:
     lora: bool = field(
         default=False, metadata={"help": "Train LoRA adapters instead of all weights."}
     )
-    lora_rank: int = field(default=16, metadata={"help": "LoRA rank."})
-    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha."})
+    lora_rank: int = field(default=16, metadata={"help": "LoRA rank.", "min": 1})
+    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha.", "min": 1})
     eval_every: int = field(
         default=10,
-        metadata={"help": "Evaluate on held-out goals every N steps (0: start/end only)."},
+        metadata={
+            "help": "Evaluate on held-out goals every N steps (0: start/end only).",
+            "min": 0,
+        },
     )
-    eval_goals: int = field(default=16, metadata={"help": "Held-out goals per evaluation."})
+    eval_goals: int = field(
+        default=16, metadata={"help": "Held-out goals per evaluation.", "min": 1}
+    )
     eval_max_tokens: int = field(
-        default=0, metadata={"help": "Plan length at evaluation (0: max_completion_length)."}
+        default=0,
+        metadata={"help": "Plan length at evaluation (0: max_completion_length).", "min": 0},
     )
     monitor_patience: int = field(
         default=3,
         metadata={
-            "help": "Evaluations of rising reward with falling independent score before a warning."
+            "help": "Evaluations of rising reward with falling independent score before a warning.",
+            "min": 1,
         },
     )
     stop_on_hacking: bool = field(

@@ -19,8 +19,6 @@ REWARD_COLUMNS = ("sample_id", "goal", "rubric", "reference_solution")
 def load_samples(path: Path | str) -> list[Sample]:
     """The samples of a JSONL file; an empty file or one without rubrics is an InputError."""
     samples = load_records(path, Sample)
-    if not samples:
-        raise InputError(f"{path}: no samples")
     for sample in samples:
         if not sample.rubric:
             raise InputError(f"{path}: sample {sample.id!r} has an empty rubric")

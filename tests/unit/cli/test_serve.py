@@ -11,4 +11,4 @@ from tests.unit.cli.helpers import invoke
 def test_a_missing_model_file_is_refused(tmp_path: Path) -> None:
     result = invoke("serve", "--model", str(tmp_path / "absent.gguf"))
     assert isinstance(result.exception, InputError)
-    assert "absent.gguf: no such GGUF file" in str(result.exception)
+    assert "absent.gguf: no such file or folder (--model)" in str(result.exception)

@@ -15,5 +15,5 @@ def test_plan_refuses_an_empty_samples_file(tmp_path: Path) -> None:
         "plan", str(samples), "--model", "hf:/no/such/model", "-o", str(tmp_path / "p.jsonl")
     )
     assert isinstance(result.exception, InputError)
-    assert "no samples" in str(result.exception)
+    assert "no records" in str(result.exception)
     assert not (tmp_path / "p.jsonl").exists()

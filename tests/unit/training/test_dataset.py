@@ -35,7 +35,7 @@ def test_load_samples_rejects_empty_files_and_empty_rubrics(tmp_path: Path) -> N
     assert [s.id for s in load_samples(good)] == ["s1"]
     empty = tmp_path / "empty.jsonl"
     empty.write_text("", encoding="utf-8")
-    with pytest.raises(InputError, match=r"empty\.jsonl: no samples"):
+    with pytest.raises(InputError, match=r"empty\.jsonl: no records"):
         load_samples(empty)
     bare = tmp_path / "bare.jsonl"
     write_records(bare, [widget_goal(1, items=0)])
