@@ -188,7 +188,8 @@ def _check_range(value: Any, item: dataclasses.Field[Any], flag: str) -> None:
 
 
 def _paths(value: Any) -> list[Path]:
-    return [p for p in (value if isinstance(value, tuple | list) else [value]) if p is not None]
+    """The paths a field holds (a str field naming a file counts; "" and None are no path)."""
+    return [Path(p) for p in (value if isinstance(value, tuple | list) else [value]) if p]
 
 
 def check_paths(config: Any, source: str = "") -> None:

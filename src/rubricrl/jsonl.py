@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -124,12 +125,9 @@ class JsonlWriter:
     Each line goes out in a single write on an O_APPEND descriptor and is flushed to disk, so a
     killed process leaves whole lines; a torn tail from a crash is cut on reopen. One writer at a
     time holds the file. Rows for which `redo(row)` holds (unscored ones, say) are taken out on
-    opening, so this run writes them again.
+    opening, so this run writes them again. Closing says on stderr what the file holds, and
+    after an interrupt how to resume.
     """
-
-    opened: ClassVar[
-        list[JsonlWriter]
-    ] = []  # every writer of this process, for the interrupt message
 
     def __init__(self, path: Path | str, redo: Callable[[Row], bool] | None = None) -> None:
         self.path = Path(path)
@@ -147,7 +145,6 @@ class JsonlWriter:
         self.ids = {str(row["id"]) for _, row in keep}
         self.kept = len(self.ids)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        JsonlWriter.opened.append(self)
 
     def __contains__(self, record_id: str) -> bool:
         return record_id in self.ids
@@ -171,6 +168,11 @@ class JsonlWriter:
         """Append many records; returns how many were new."""
         return sum(self.write(record) for record in records)
 
+    def tally(self) -> str:
+        """What the file holds: rows new in this run, kept from earlier ones, and redone."""
+        redone = f" ({self.redone} taken out to redo)" if self.redone else ""
+        return f"{self.written} new, {self.kept} kept from an earlier run{redone}"
+
     def close(self) -> None:
         os.close(self._fd)
         self._lock.release()
@@ -178,8 +180,15 @@ class JsonlWriter:
     def __enter__(self) -> JsonlWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         self.close()
+        if kind is KeyboardInterrupt:
+            sys.stderr.write(
+                f"interrupted: {self.path} keeps {len(self.ids)} rows ({self.tally()});"
+                " run the same command again to resume\n"
+            )
+        elif kind is None:
+            sys.stderr.write(f"{self.path}: {len(self.ids)} rows: {self.tally()}\n")
 
 
 def _unterminated(path: Path) -> bool:

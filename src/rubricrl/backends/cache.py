@@ -20,7 +20,7 @@ from rubricrl.backends.base import (
     JsonSchema,
     Sampling,
 )
-from rubricrl.errors import BatchError
+from rubricrl.errors import BatchError, InputError
 
 
 def cache_key(
@@ -48,15 +48,21 @@ class ResponseCache:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # one connection shared across threads (sqlite3 serialises calls on it)
-        self._db = sqlite3.connect(
-            self.path, timeout=60, isolation_level=None, check_same_thread=False
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        for table in ("responses", "choice_probs"):
-            self._db.execute(
-                f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value TEXT)"
+        try:
+            # one connection shared across threads (sqlite3 serialises calls on it)
+            self._db = sqlite3.connect(
+                self.path, timeout=60, isolation_level=None, check_same_thread=False
             )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            for table in ("responses", "choice_probs"):
+                self._db.execute(
+                    f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value TEXT)"
+                )
+        except sqlite3.DatabaseError as error:
+            raise InputError(
+                f"{self.path}: the response cache cannot be used ({error}); delete it, or pass"
+                " --no-cache"
+            ) from None
 
     def get_many(self, keys: list[str]) -> dict[str, Completion]:
         return {key: Completion(**value) for key, value in self._get("responses", keys).items()}

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from rubricrl.errors import RubricRLError
 
@@ -75,8 +76,23 @@ def main() -> None:
     _register_commands()
     try:
         app()
-    except RubricRLError as error:
+    except KeyboardInterrupt:
+        # every output being written has already said what it keeps (JsonlWriter)
+        console.print(
+            "interrupted: rows already written are kept; run the same command again to resume",
+            highlight=False,
+        )
+        sys.exit(130)
+    except (RubricRLError, OSError) as error:
         if os.environ.get("RUBRICRL_DEBUG"):
             raise
-        console.print(f"[red]error:[/red] {error}", markup=True, highlight=False)
+        console.print(f"[red]error:[/red] {escape(_one_line(error))}", highlight=False)
         sys.exit(2)
+
+
+def _one_line(error: BaseException) -> str:
+    """A RubricRLError's message, or an OS error as `file: reason` (a disk full, a permission)."""
+    if isinstance(error, OSError) and error.strerror:
+        where = error.filename if error.filename is not None else "rubricrl"
+        return f"{where}: {error.strerror}"
+    return " ".join(str(error).split()) or type(error).__name__

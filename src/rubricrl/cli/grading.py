@@ -41,7 +41,7 @@ def grade(ctx: typer.Context) -> None:
     """Grade plans against their rubric items; prints mean score and per-item satisfaction."""
     config = parse(GradeConfig, ctx.args, "rubricrl grade")
     summary = grade_file(
-        config.samples, config.plans, config.output, config.load(), config.batch_size
+        config.samples, config.plans, config.output, config.load, config.batch_size
     )
     _print_summary(summary)
 

@@ -211,7 +211,7 @@ def compare(
     ]
     jury = Jury(judges, config.rule)
     pairs = goals.pairs(_run_digest(config, judges))
-    with JsonlWriter(config.output) as writer:
+    with JsonlWriter(config.output, redo=lambda row: row.get("decision") is None) as writer:
         todo = [pair for pair in pairs if pair.id not in writer]
         step = max(config.chunk, 1)
         with progress_bar("compare", len(pairs), len(pairs) - len(todo)) as progress:

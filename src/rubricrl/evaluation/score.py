@@ -46,10 +46,10 @@ def score_plans(config: ScoreConfig, grader: PlanGrader | None = None) -> ScoreS
         raise InputError(
             f"--grader {config.grader!r} is the training grader: pick an independent one"
         )
-    grader = grader or config.load()
-    grade_file(config.samples, config.plans, config.output, grader)
+    grade_file(config.samples, config.plans, config.output, lambda: grader or config.load())
     grades = load_records(config.output, Grade)
-    summary = summarize_scores(grades, grader.name, config.bootstrap, config.seed)
+    graders = " + ".join(sorted({grade.grader for grade in grades}))
+    summary = summarize_scores(grades, graders, config.bootstrap, config.seed)
     summary_path(config.output).write_text(summary.model_dump_json(indent=2) + "\n", "utf-8")
     return summary
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,14 +51,16 @@ def grade_file(
     samples_path: Path | str,
     plans_path: Path | str,
     output: Path | str,
-    grader: PlanGrader,
+    load_grader: Callable[[], PlanGrader],
     batch_size: int = 64,
     progress: bool = True,
 ) -> GradeSummary:
-    """Grade every plan not yet in `output`, `batch_size` plans per grader pass; summarise the file.
+    """Grade every plan not yet scored in `output`, `batch_size` plans per grader pass; summarise
+    the file. The grader loads only once the inputs are known good and there is work to do.
 
     Grades are written after each pass, so a killed run loses at most one pass (and the
-    response cache returns that pass's replies for free on the re-run).
+    response cache returns that pass's replies for free on the re-run). Unscored grades of an
+    earlier run (a server that failed, say) are graded again.
     """
     samples = {sample.id: sample for sample in read_records(samples_path, Sample)}
     plans = load_records(plans_path, Plan)
@@ -66,10 +69,12 @@ def grade_file(
         raise InputError(
             f"{plans_path}: {len(unknown)} sample id(s) missing from {samples_path} (e.g. {unknown[0]!r})"
         )
-    with JsonlWriter(output) as writer:
+    with JsonlWriter(output, redo=lambda row: row.get("score") is None) as writer:
         todo = [plan for plan in plans if plan.id not in writer]
+        grader = load_grader() if todo else None
         with progress_bar("grade", len(plans), len(plans) - len(todo), progress) as bar:
             for start in range(0, len(todo), batch_size):
+                assert grader is not None
                 chunk = todo[start : start + batch_size]
                 writer.write_all(grader.grade_many([(samples[p.sample_id], p) for p in chunk]))
                 bar.advance(len(chunk))

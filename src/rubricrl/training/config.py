@@ -28,9 +28,12 @@ _GRPO: list[Any] = [GRPOConfig]  # HfArgumentParser's stubs do not see TRL's dat
 class TrainConfig:
     """What rubricrl adds to GRPO: data, the policy and grader specs, LoRA, evaluation, monitoring."""
 
-    samples: str = field(default="", metadata={"help": "Training samples (JSONL of Sample)."})
+    samples: str = field(
+        default="", metadata={"help": "Training samples (JSONL of Sample).", "input": "file"}
+    )
     test_samples: str | None = field(
-        default=None, metadata={"help": "Held-out samples (JSONL) for periodic evaluation."}
+        default=None,
+        metadata={"help": "Held-out samples (JSONL) for periodic evaluation.", "input": "file"},
     )
     policy: str = field(
         default="embedded", metadata={"help": "Policy model spec: embedded | hf:PATH_OR_ID."}

@@ -34,12 +34,14 @@ def test_grading_a_file_resumes_without_asking_again(
 ) -> None:
     out = tmp_path / "grades.jsonl"
     backend = ScriptedBackend(first_item_only)
-    summary = grade_file(*samples_and_plans, out, Grader(backend), batch_size=4, progress=False)
+    summary = grade_file(
+        *samples_and_plans, out, lambda: Grader(backend), batch_size=4, progress=False
+    )
     assert (summary.grades, summary.unscored, summary.mean_score) == (6, 0, 0.5)
     assert summary.item_satisfaction == {"s0/1": 1.0, "s0/2": 0.0, "s1/1": 1.0, "s1/2": 0.0}
     asked = len(backend.conversations)
     assert asked == 6
-    again = grade_file(*samples_and_plans, out, Grader(backend), progress=False)
+    again = grade_file(*samples_and_plans, out, lambda: Grader(backend), progress=False)
     assert len(backend.conversations) == asked and again == summary
     assert len(load_records(out, Grade)) == 6
 
@@ -51,5 +53,23 @@ def test_plans_of_unknown_samples_are_an_input_error(
     write_records(tmp_path / "odd.jsonl", [plan("x", "nope", "t")])
     with pytest.raises(InputError, match="missing from"):
         grade_file(
-            samples, tmp_path / "odd.jsonl", tmp_path / "g.jsonl", Grader(ScriptedBackend([]))
+            samples,
+            tmp_path / "odd.jsonl",
+            tmp_path / "g.jsonl",
+            pytest.fail,  # never loaded
         )
+
+
+def test_unscored_grades_are_graded_again_and_the_grader_loads_only_for_work(
+    samples_and_plans: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "grades.jsonl"
+    down = ScriptedBackend(lambda conversation: "not a verdict")
+    first = grade_file(*samples_and_plans, out, lambda: Grader(down), progress=False)
+    assert first.unscored == first.grades > 0
+    backend = ScriptedBackend(first_item_only)
+    again = grade_file(*samples_and_plans, out, lambda: Grader(backend), progress=False)
+    assert (again.grades, again.unscored, again.mean_score) == (first.grades, 0, 0.5)
+    assert len(backend.conversations) == first.grades  # only the unscored rows were asked again
+    done = grade_file(*samples_and_plans, out, pytest.fail, progress=False)  # nothing left to do
+    assert done == again

@@ -10,6 +10,14 @@ from rubricrl.errors import InputError
 from rubricrl.training.config import parse_train_args
 
 
+@pytest.fixture(autouse=True)
+def in_a_folder_with_samples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The relative sample files these tests name exist (inputs are checked when parsed)."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("train.jsonl", "a.jsonl", "a", "t.jsonl", "test.jsonl"):
+        (tmp_path / name).touch()
+
+
 def _yaml(tmp_path: Path, text: str) -> str:
     path = tmp_path / "run.yaml"
     path.write_text(text, encoding="utf-8")
