@@ -4,7 +4,8 @@ Nested dataclass fields are YAML sections and dotted flags (`--grading.dense tru
 from the dataclass defaults, then `--config stage.yaml`, then flags. Field metadata: `help`,
 `positional` (an argument, not a flag), `flags` (extra names such as `-o`), `min` and `max`
 (the allowed range), `input` ("file", "dir" or "path": must exist before anything loads) and
-`output` ("file" or "dir": must not be an input nor the wrong kind of thing).
+`output` ("file" or "dir": must not be an input nor the wrong kind of thing). An input of kind
+"file-or-name" may also be a name (a hub dataset's): it is checked only if it exists.
 """
 
 from __future__ import annotations
@@ -195,14 +196,16 @@ def _paths(value: Any) -> list[Path]:
 def check_paths(config: Any, source: str = "") -> None:
     """Refuse missing or unreadable inputs and outputs that would overwrite an input, naming
     the file and its flag, before any stage loads a model."""
-    inputs: list[tuple[str, Path]] = []
+    inputs = []
     for item in dataclasses.fields(config):
         kind, flag = item.metadata.get("input"), _flag(item.name, item)
         for path in _paths(getattr(config, item.name)) if kind else []:
             inputs.append((flag, path))
+            if kind == "file-or-name" and not path.exists():
+                continue
             if not path.exists():
                 raise InputError(f"{source}{path}: no such file or folder ({flag})")
-            if kind == "file" and path.is_dir():
+            if kind in ("file", "file-or-name") and path.is_dir():
                 raise InputError(f"{source}{path}: is a directory, expected a file ({flag})")
             if kind == "dir" and not path.is_dir():
                 raise InputError(f"{source}{path}: not a folder ({flag})")
@@ -211,16 +214,24 @@ def check_paths(config: Any, source: str = "") -> None:
     for item in dataclasses.fields(config):
         kind, flag = item.metadata.get("output"), _flag(item.name, item)
         for path in _paths(getattr(config, item.name)) if kind else []:
-            if kind == "file" and path.is_dir():
-                raise InputError(f"{source}{path}: is a directory; give a file path ({flag})")
-            if kind == "dir" and path.exists() and not path.is_dir():
-                raise InputError(f"{source}{path}: is a file; give a folder ({flag})")
-            for input_flag, read in inputs:
-                if os.path.realpath(read) == os.path.realpath(path):
-                    raise InputError(
-                        f"{source}{path}: {flag} is also the input {input_flag}; writing it"
-                        " would destroy that input, so choose another output"
-                    )
+            check_output(path, flag, kind, inputs, source)
+
+
+def check_output(
+    path: Path, flag: str, kind: str, inputs: Sequence[tuple[str, Path]], source: str = ""
+) -> None:
+    """Refuse an output `path` (a "file" or a "dir") that is one of the (flag, path) `inputs`
+    or the wrong kind of thing."""
+    for input_flag, read in inputs:
+        if os.path.realpath(read) == os.path.realpath(path):
+            raise InputError(
+                f"{source}{path}: {flag} is also the input {input_flag}; writing it"
+                " would destroy that input, so choose another output"
+            )
+    if kind == "file" and path.is_dir():
+        raise InputError(f"{source}{path}: is a directory; give a file path ({flag})")
+    if kind == "dir" and path.exists() and not path.is_dir():
+        raise InputError(f"{source}{path}: is a file; give a folder ({flag})")
 
 
 def _default(item: dataclasses.Field[Any]) -> Any:

@@ -43,7 +43,11 @@ class ImportConfig:
 
     source: str = field(
         default=HUB_NAME,
-        metadata={"help": "Hub dataset name, or a parquet/JSONL/CSV file.", "positional": True},
+        metadata={
+            "help": "Hub dataset name, or a parquet/JSONL/CSV file.",
+            "positional": True,
+            "input": "file-or-name",
+        },
     )
     output: Path = field(
         metadata={"help": "Samples JSONL to append to.", "flags": ("-o",), "output": "file"}
@@ -192,6 +196,7 @@ def import_samples(
 ) -> ImportReport:
     """Append the source's rows to `out_path` as Samples; bad rows are listed, the rest imported."""
     report = ImportReport()
+    first_row: dict[str, int] = {}
     with JsonlWriter(out_path) as writer:
         for number, row in enumerate(read_rows(source, config, split), start=1):
             try:
@@ -199,10 +204,19 @@ def import_samples(
             except RowError as error:
                 report.bad_rows.append(f"{source}: row {number}: {error}")
                 continue
+            if sample.id in first_row:
+                raise InputError(
+                    f"{source}: row {number}: duplicate id {sample.id!r} (first at row"
+                    f" {first_row[sample.id]}); {writer.written} rows written before it"
+                )
+            first_row[sample.id] = number
             if writer.write(sample):
                 report.imported += 1
             else:
                 report.skipped_existing += 1
+        if not first_row:
+            reason = report.bad_rows[0] if report.bad_rows else f"{source}: no rows"
+            raise InputError(f"{reason} (no row could be imported)")
     return report
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, NoReturn
 
 from transformers import HfArgumentParser
 from trl import GRPOConfig
 
-from rubricrl.config import config_parser, parse_config
+from rubricrl.config import check_output, config_parser, parse_config
 from rubricrl.errors import InputError
 from rubricrl.grading import FormatPenalty, GradingConfig
 from rubricrl.training.reward import Reward
@@ -174,4 +175,8 @@ def parse_train_args(argv: Sequence[str]) -> tuple[TrainConfig, GRPOConfig]:
         raise InputError(f"{PROG}: {str(error).splitlines()[0]}") from None
     if not train.samples:
         raise InputError(f"{PROG}: --samples (or `samples:` in the config) is required")
+    inputs = [("--samples", Path(train.samples))]
+    inputs += [("--test-samples", Path(train.test_samples))] if train.test_samples else []
+    if grpo.output_dir:
+        check_output(Path(grpo.output_dir), "--output_dir", "dir", inputs, f"{PROG}: ")
     return train, grpo
