@@ -214,7 +214,7 @@ def check_paths(config: Any, source: str = "") -> None:
     for item in dataclasses.fields(config):
         kind, flag = item.metadata.get("output"), _flag(item.name, item)
         for path in _paths(getattr(config, item.name)) if kind else []:
-            check_output(path, flag, kind, inputs, source)
+            check_output(path, flag, str(kind), inputs, source)
 
 
 def check_output(
