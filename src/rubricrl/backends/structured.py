@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
@@ -67,6 +67,23 @@ def parse_reply(text: str, schema: JsonSchema) -> Any:
     except jsonschema.ValidationError as error:
         raise ParseError(f"reply does not match the schema: {error.message[:200]}") from None
     return value
+
+
+def refused_rows(call: Callable[[], Sequence[T]], count: int) -> list[T | Unreadable]:
+    """`call()`'s `count` results; when the server refused only some rows (a row-level
+    BatchError), the finished ones and an Unreadable with the reason for each refused one.
+    Any other failure propagates: it is the backend's, not a row's."""
+    try:
+        return list(call())
+    except BatchError as error:
+        if not error.row_level:
+            raise
+        return [
+            error.partial[i]
+            if i in error.partial
+            else Unreadable(f"{REFUSED}{error.failed.get(i, 'not finished')}")
+            for i in range(count)
+        ]
 
 
 def attempt_sampling(sampling: Sampling, attempt: int, retry_temperature: float | None) -> Sampling:
