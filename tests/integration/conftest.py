@@ -1,14 +1,16 @@
-"""Shared integration fixtures: the embedded model folder and one uncached backend over it."""
+"""Shared integration fixtures: the embedded model folder, one uncached backend over it, and a
+fault-injecting OpenAI-compatible server (tests/fault_server.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from rubricrl.backends.embedded import embedded_model_dir
 from rubricrl.backends.local import DTYPES, LocalBackend
+from tests.fault_server import FaultServer
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +46,11 @@ def embedded_each_dtype(
     """The embedded model in fp32 and in bf16, whichever this CPU computes natively, so a test
     passes on both numerics and no machine with the other CPU can surprise us."""
     return embedded_in(request.param)
+
+
+@pytest.fixture
+def fault_server() -> Iterator[FaultServer]:
+    """A started fault-injecting OpenAI-compatible server, healthy until the test sets
+    `fault_server.faults`; its model spec is `fault_server.spec` (openai:http://127.0.0.1:PORT/v1#fake)."""
+    with FaultServer() as server:
+        yield server

@@ -98,7 +98,8 @@ class CachedBackend:
     """Wraps a provider: answers what the cache knows, sends only the rest, stores every reply.
 
     Completions that finished before a provider failed (BatchError.partial) are stored too,
-    so a re-run after a crash pays only for what was missing.
+    so a re-run after a crash pays only for what was missing; the error re-raised indexes the
+    caller's batch, with the cached rows among the finished ones.
     """
 
     def __init__(self, inner: ChatBackend, cache: ResponseCache) -> None:
@@ -120,7 +121,8 @@ class CachedBackend:
                 fresh = self.inner.batch([conversations[i] for i in missing], sampling, schema)
             except BatchError as error:
                 self.cache.put_many({keys[missing[j]]: c for j, c in error.partial.items()})
-                raise
+                cached = {i: known[key] for i, key in enumerate(keys) if key in known}
+                raise error.reindexed(missing, cached) from error
             new_entries = {
                 keys[i]: completion for i, completion in zip(missing, fresh, strict=True)
             }
@@ -139,7 +141,8 @@ class CachedBackend:
                 fresh = self.inner.choice_probs([conversations[i] for i in missing], choices)
             except BatchError as error:
                 self.cache.put_probs({keys[missing[j]]: p for j, p in error.partial.items()})
-                raise
+                cached = {i: known[key] for i, key in enumerate(keys) if key in known}
+                raise error.reindexed(missing, cached) from error
             new_entries = {keys[i]: probs for i, probs in zip(missing, fresh, strict=True)}
             self.cache.put_probs(new_entries)
             known.update(new_entries)

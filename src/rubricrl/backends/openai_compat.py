@@ -1,7 +1,9 @@
 """Any OpenAI-compatible chat server (vLLM, SGLang, llama.cpp, hosted APIs) as a ChatBackend.
 
 Requests run concurrently on asyncio behind a semaphore while `batch` stays synchronous; retries
-wrap each HTTP call (retry.py). Choice probabilities come from the top logprobs of one token.
+wrap each HTTP call (retry.py). A request the server refuses for its own content fails that row
+only; a server that is gone, refuses the key or exhausts a request's retries stops the batch.
+Choice probabilities come from the top logprobs of one token.
 """
 
 from __future__ import annotations
@@ -20,18 +22,46 @@ import httpx
 from tqdm import tqdm
 
 from rubricrl.backends.base import ChoiceProbs, Completion, Conversation, JsonSchema, Sampling
-from rubricrl.backends.retry import Backoff, Retry, classify
+from rubricrl.backends.retry import (
+    DEADLINE_VARIABLE,
+    TIMEOUT_VARIABLE,
+    DeadlinePassed,
+    Exhausted,
+    Garbled,
+    Limits,
+    Retry,
+    classify,
+)
 from rubricrl.errors import BackendError, BatchError, InputError
 
 T = TypeVar("T")
 SchemaStyle = Literal["json_schema", "json_object"]
 API_KEY_VARIABLES = ("RUBRICRL_API_KEY", "OPENAI_API_KEY")
 TOP_LOGPROBS = 20  # the most OpenAI accepts; enough to hold every choice a grader asks about
+ROW_STATUSES = (400, 413, 422)  # the request itself is refused (too long, malformed): that row only
+REDACTED = "[redacted]"
 
 
 def api_key() -> str | None:
     """The API key from the environment (never from a spec, which ends up in output rows)."""
     return next((os.environ[name] for name in API_KEY_VARIABLES if os.environ.get(name)), None)
+
+
+def redact(text: str, key: str | None = None) -> str:
+    """`text` with the API key (`key`, by default the configured one) and any bearer token
+    blanked out, and any word sharing 8 characters in a row with the key (a server's echo of
+    it, perhaps masked in the middle)."""
+    text = re.sub(r"(?i)\bBearer\s+\S+", f"Bearer {REDACTED}", text)
+    key = api_key() if key is None else key
+    if not key:
+        return text
+    text = text.replace(key, REDACTED)
+    pieces = {key[i : i + 8] for i in range(max(len(key) - 7, 0))} if len(key) >= 8 else set()
+    return re.sub(r"\S+", lambda m: REDACTED if any(p in m[0] for p in pieces) else m[0], text)
+
+
+class _RowFailed(BackendError):
+    """One request failed for its own content; the other rows of the batch stand."""
 
 
 def response_format(schema: JsonSchema, style: SchemaStyle) -> dict[str, Any]:
@@ -98,6 +128,11 @@ def _one_line(text: str, limit: int = 200) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
+def _row_level(error: BaseException) -> bool:
+    """Whether the server refused this request for its own content, not for being the server."""
+    return isinstance(error, httpx.HTTPStatusError) and error.response.status_code in ROW_STATUSES
+
+
 def _connect_reason(error: BaseException) -> str:
     """Why a connection failed; anyio hides the refusal under a generic OSError, so walk causes."""
     cause: BaseException | None = error
@@ -137,8 +172,7 @@ class OpenAIBackend:
         model: str,
         spec: str | None = None,
         concurrency: int = 8,
-        timeout: float = 300.0,
-        max_retries: int = 4,
+        limits: Limits | None = None,
         retry: Retry | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -146,8 +180,8 @@ class OpenAIBackend:
         self.model = model
         self.spec = spec or f"openai:{self.base_url}#{model}"
         self.concurrency = concurrency
-        self.timeout = timeout
-        self.retry = retry or Retry(transient=Backoff(attempts=max_retries + 1, base=1.0, cap=30.0))
+        # a given `retry` brings its own limits; otherwise RUBRICRL_REQUEST_* or the defaults
+        self.retry = retry or Retry(limits=limits or Limits.from_env())
         self.transport = transport
         self.prompt_tokens = 0
         self.completion_tokens = 0
@@ -160,7 +194,8 @@ class OpenAIBackend:
         sampling: Sampling,
         schema: JsonSchema | None = None,
     ) -> list[Completion]:
-        """Complete every conversation; a BackendError carries the finished ones."""
+        """Complete every conversation; a BackendError carries the finished ones (and, when
+        only some rows were refused, why each of those failed)."""
         if not conversations:
             return []
         request = partial(self._complete, sampling=sampling, schema=schema)
@@ -170,7 +205,7 @@ class OpenAIBackend:
         self, conversations: list[Conversation], choices: tuple[str, ...]
     ) -> list[ChoiceProbs]:
         """Per conversation, the choices' probabilities read from the top logprobs of a reply
-        one token long; a BackendError carries the finished ones."""
+        one token long; a BackendError carries the finished ones, as for `batch`."""
         if not choices:
             raise InputError("choice_probs needs at least one choice")
         if not conversations:
@@ -186,7 +221,8 @@ class OpenAIBackend:
         limit = asyncio.Semaphore(self.concurrency)
         gone: list[str] = []  # set once the server is unreachable, so queued requests stop early
         headers = {"Authorization": f"Bearer {key}"} if (key := api_key()) else {}
-        timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0))
+        seconds = self.retry.limits.timeout
+        timeout = httpx.Timeout(seconds, connect=min(seconds, 5.0))
         progress = tqdm(
             total=len(conversations),
             desc=self.spec,
@@ -203,10 +239,11 @@ class OpenAIBackend:
                         raise BackendError(gone[0])
                     try:
                         result = await request(client, conversation)
-                    except httpx.HTTPError as error:
-                        message = self._explain(error)
-                        if classify(error) == "unreachable":
-                            gone.append(message)
+                    except (httpx.HTTPError, Exhausted) as error:
+                        message = redact(self._explain(error))
+                        if _row_level(error):
+                            raise _RowFailed(message) from None
+                        gone.append(message)  # queued requests stop early: they would fail too
                         raise BackendError(message) from None
                     progress.update()
                     return result
@@ -214,8 +251,8 @@ class OpenAIBackend:
             with progress:
                 results = await asyncio.gather(*map(one, conversations), return_exceptions=True)
         finished = {i: r for i, r in enumerate(results) if not isinstance(r, BaseException)}
-        failures = [r for r in results if isinstance(r, BaseException)]
-        for failure in failures:
+        failures = {i: r for i, r in enumerate(results) if isinstance(r, BaseException)}
+        for failure in failures.values():
             if not isinstance(failure, BatchError):
                 raise failure  # a bug or a refused input, not a backend failure: keep it as it is
         if failures:
@@ -271,7 +308,7 @@ class OpenAIBackend:
         except (KeyError, IndexError, TypeError, ValueError, AttributeError):
             top = []  # a shape we cannot read is as useless as none
         if not top:
-            raise BackendError(
+            raise _RowFailed(
                 f"openai backend: {self.spec} returned no readable top logprobs; choice"
                 " probabilities need a server that honours `logprobs` and `top_logprobs`"
             )
@@ -324,16 +361,25 @@ class OpenAIBackend:
         except ValueError:
             reply = None
         if not isinstance(reply, dict):
-            raise BackendError(f"openai backend: {self.base_url} answered with something not JSON")
+            raise Garbled(_one_line(response.text, 80) or "an empty body")
         return reply
 
-    def _explain(self, error: httpx.HTTPError) -> str:
-        """A one-line message a user can act on."""
+    def _explain(self, error: BaseException) -> str:
+        """A one-line message a user can act on (not yet redacted)."""
+        if isinstance(error, Exhausted):
+            message = f"{self._explain(error.last)} ({error.summary})"
+            if classify(error.last) == "timeout":
+                message += f"; set {TIMEOUT_VARIABLE} or {DEADLINE_VARIABLE} (seconds)"
+            return message
         where = f"openai backend: {self.base_url}"
         if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
             return f"openai backend: cannot connect to {self.base_url} ({_connect_reason(error)})"
         if isinstance(error, httpx.TimeoutException):
-            return f"{where} did not answer within {self.timeout:g} s"
+            return f"{where} sent no reply within {self.retry.limits.timeout:g} s"
+        if isinstance(error, DeadlinePassed):
+            return f"{where} sent no reply before the {self.retry.limits.deadline:g} s deadline"
+        if isinstance(error, Garbled):
+            return f"{where} answered HTTP 200 with something not JSON: {error}"
         if isinstance(error, httpx.HTTPStatusError):
             status = error.response.status_code
             hint = {
@@ -345,13 +391,16 @@ class OpenAIBackend:
         return f"{where}: connection failed ({type(error).__name__}: {_one_line(str(error))})"
 
     def _batch_error(
-        self, failures: list[BaseException], finished: dict[int, Any], total: int
+        self, failures: dict[int, BaseException], finished: dict[int, Any], total: int
     ) -> BackendError:
-        """One error for the batch: the first failure's message, and what did finish."""
-        message = str(failures[0])
+        """One error for the batch: the first systemic failure's message (else the first
+        row's), what did finish, and each row's reason when only rows failed."""
+        systemic = [f for f in failures.values() if not isinstance(f, _RowFailed)]
+        message = str((systemic or list(failures.values()))[0])
         if total > 1:
             message += f" ({len(failures)} of {total} requests failed, {len(finished)} finished)"
-        return BackendError(message, partial=finished)
+        failed = {} if systemic else {i: str(f) for i, f in failures.items()}
+        return BackendError(message, partial=finished, failed=failed)
 
     def _count(self, prompt_tokens: int, completion_tokens: int) -> None:
         with self._lock:

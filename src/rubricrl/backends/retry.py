@@ -1,21 +1,74 @@
-"""Bounded retries with exponential backoff and jitter, wrapped around a provider's HTTP call.
+"""Bounded retries around one provider HTTP call, on tenacity: what is retried, how long to wait
+(a server's Retry-After honoured), and when to stop (out of tries, or past the request's deadline).
 
-Only transient failures are retried (429, 5xx, timeouts, dropped connections); a server that
-refuses connections gets a few quick tries only, so a wrong port fails in about a second.
+Transient failures are retried (429, 5xx, timeouts, dropped connections, an HTTP-200 reply that
+is not JSON); a server that refuses connections gets a few quick tries only, so a wrong port
+fails in about a second. Limits come from RUBRICRL_REQUEST_TIMEOUT / _DEADLINE / _RETRIES.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
+import os
 import random
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
+
+from rubricrl.errors import InputError
 
 T = TypeVar("T")
-Failure = Literal["transient", "unreachable"]
+Failure = Literal["transient", "timeout", "unreachable"]
+TIMEOUT_VARIABLE = "RUBRICRL_REQUEST_TIMEOUT"
+DEADLINE_VARIABLE = "RUBRICRL_REQUEST_DEADLINE"
+RETRIES_VARIABLE = "RUBRICRL_REQUEST_RETRIES"
+
+
+class Garbled(Exception):
+    """An HTTP-200 reply that is not a JSON object (a proxy's error page, a cut stream)."""
+
+
+class DeadlinePassed(Exception):
+    """A try was cut short because the request's deadline came first."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long one request may take: `timeout` per try, `deadline` over all its tries, and
+    `retries` more tries after the first for transient failures."""
+
+    timeout: float = 120.0
+    deadline: float = 300.0
+    retries: int = 4
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Limits:
+        """The defaults, overridden by the RUBRICRL_REQUEST_* variables that are set."""
+        default = cls()
+        timeout = _number(environ, TIMEOUT_VARIABLE, default.timeout, above=0.0)
+        deadline = _number(environ, DEADLINE_VARIABLE, default.deadline, above=0.0)
+        retries = _number(environ, RETRIES_VARIABLE, default.retries, above=-1.0)
+        if retries != int(retries):
+            raise InputError(f"{RETRIES_VARIABLE}={retries:g}: expected a whole number")
+        return cls(timeout=timeout, deadline=deadline, retries=int(retries))
+
+
+def _number(environ: Mapping[str, str], name: str, default: float, above: float) -> float:
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > above or value == float("inf"):
+        raise InputError(f"{name}={text!r}: expected a number above {above:g}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -31,37 +84,120 @@ class Backoff:
         return random.uniform(ceiling / 2, ceiling)  # jitter spreads out clients retrying together
 
 
-def classify(error: BaseException) -> Failure | None:
+def classify(error: BaseException | None) -> Failure | None:
     """Which kind of retryable failure `error` is, or None when retrying cannot help."""
     if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
         return "unreachable"
     if isinstance(error, httpx.HTTPStatusError):
         status = error.response.status_code
         return "transient" if status == 429 or status >= 500 else None
-    if isinstance(error, httpx.TimeoutException | httpx.TransportError):
+    if isinstance(error, httpx.TimeoutException | DeadlinePassed):
+        return "timeout"
+    if isinstance(error, httpx.TransportError | Garbled):
         return "transient"
     return None
 
 
+def retry_after(error: BaseException | None, now: float | None = None) -> float | None:
+    """The seconds a 429 or 503 reply asks us to wait (Retry-After in seconds or as an HTTP
+    date), or None when it asks nothing readable."""
+    if not isinstance(error, httpx.HTTPStatusError):
+        return None
+    value = error.response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class Exhausted(Exception):
+    """Retrying stopped: `last` is the final failure, after `tries` tries over `elapsed` s."""
+
+    def __init__(self, last: BaseException, tries: int, elapsed: float, why: str) -> None:
+        super().__init__(last, tries, elapsed, why)
+        self.last = last
+        self.tries = tries
+        self.elapsed = elapsed
+        self.why = why  # "tries", the deadline, or a wait that would pass it
+
+    def __str__(self) -> str:
+        return f"{self.last} ({self.summary})"
+
+    @property
+    def summary(self) -> str:
+        tries = f"{self.tries} {'try' if self.tries == 1 else 'tries'} over {self.elapsed:.1f} s"
+        return f"{tries}, {self.why}" if self.why != "tries" else tries
+
+
 @dataclass(frozen=True)
 class Retry:
-    """Calls an async function until it succeeds, a failure is not retryable, or tries run out."""
+    """Calls an async function until it succeeds, a failure is not retryable, tries run out, or
+    the deadline would pass; raises the unretryable error as it is, or Exhausted."""
 
-    transient: Backoff = Backoff(attempts=5, base=1.0, cap=30.0)
+    limits: Limits = Limits()
     unreachable: Backoff = Backoff(attempts=3, base=0.25, cap=1.0)
+    base: float = 1.0  # the first transient wait, doubling up to `cap`
+    cap: float = 30.0
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, compare=False)
+    clock: Callable[[], float] = field(default=time.monotonic, compare=False)
+
+    @property
+    def transient(self) -> Backoff:
+        return Backoff(attempts=self.limits.retries + 1, base=self.base, cap=self.cap)
 
     async def __call__(self, call: Callable[[], Awaitable[T]]) -> T:
-        retries: dict[Failure, int] = {"transient": 0, "unreachable": 0}
-        while True:  # bounded: every pass returns, raises, or spends one try of a budget
+        start = self.clock()
+        end = start + self.limits.deadline
+        why: list[str] = ["tries"]
+
+        async def attempt() -> T:
             try:
-                return await call()
-            except Exception as error:
-                kind = classify(error)
-                if kind is None:
-                    raise
-                policy = self.transient if kind == "transient" else self.unreachable
-                if retries[kind] + 1 >= policy.attempts:
-                    raise
-                await self.sleep(policy.delay(retries[kind]))
-                retries[kind] += 1
+                async with asyncio.timeout(max(end - self.clock(), 0.0)):
+                    return await call()
+            except TimeoutError:
+                raise DeadlinePassed(
+                    f"no reply before the {self.limits.deadline:g} s deadline"
+                ) from None
+
+        def wait(state: RetryCallState) -> float:
+            error = state.outcome.exception() if state.outcome else None
+            policy = self.unreachable if classify(error) == "unreachable" else self.transient
+            asked = retry_after(error)
+            return policy.delay(state.attempt_number - 1) if asked is None else asked
+
+        def stop(state: RetryCallState) -> bool:
+            error = state.outcome.exception() if state.outcome else None
+            policy = self.unreachable if classify(error) == "unreachable" else self.transient
+            if isinstance(error, DeadlinePassed) or self.clock() >= end:
+                why[0] = f"deadline {self.limits.deadline:g} s"
+                return True
+            if self.clock() + state.upcoming_sleep >= end:
+                why[0] = f"waiting {state.upcoming_sleep:.0f} s more would pass the deadline"
+                return True
+            return state.attempt_number >= policy.attempts
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(lambda error: classify(error) is not None),
+            wait=wait,
+            stop=stop,
+            sleep=self.sleep,
+            reraise=True,
+        )
+        tries = 0
+        try:
+            async for try_ in retrying:
+                with try_:
+                    tries += 1
+                    return await attempt()
+        except Exception as error:
+            if classify(error) is None:
+                raise
+            raise Exhausted(error, tries, self.clock() - start, why[0]) from error
+        raise AssertionError("tenacity neither returned nor raised")

@@ -3,24 +3,26 @@
 Providers only generate (a schema reaches them as a decoding constraint). Here each reply's
 last JSON object is validated against the schema and read by the caller's parse function; the
 conversations whose reply fails are asked again, each attempt with a fresh seed, and those that
-never succeed come back as `Unreadable` with the reason, so one bad reply never sinks a batch.
+never succeed come back as `Unreadable` with the reason, so one bad reply never sinks a batch;
+nor does a request the server refuses (a row-level BatchError), which is not asked again.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import jsonschema
 
 from rubricrl.backends.base import ChatBackend, Conversation, JsonSchema, Sampling
-from rubricrl.errors import ParseError
+from rubricrl.errors import BatchError, ParseError
 
 T = TypeVar("T")
 OBJECT_START = re.compile(r"\{\s*[\"}]")
+REFUSED = "request refused: "  # how an Unreadable reason starts when the server refused the row
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,23 @@ def parse_reply(text: str, schema: JsonSchema) -> Any:
     return value
 
 
+def refused_rows(call: Callable[[], Sequence[T]], count: int) -> list[T | Unreadable]:
+    """`call()`'s `count` results; when the server refused only some rows (a row-level
+    BatchError), the finished ones and an Unreadable with the reason for each refused one.
+    Any other failure propagates: it is the backend's, not a row's."""
+    try:
+        return list(call())
+    except BatchError as error:
+        if not error.row_level:
+            raise
+        return [
+            error.partial[i]
+            if i in error.partial
+            else Unreadable(f"{REFUSED}{error.failed.get(i, 'not finished')}")
+            for i in range(count)
+        ]
+
+
 def attempt_sampling(sampling: Sampling, attempt: int, retry_temperature: float | None) -> Sampling:
     """Sampling for attempt `attempt` (0 is the first): one reply, a fresh seed on every retry."""
     if attempt == 0:
@@ -96,9 +115,18 @@ def ask_structured(
         if not pending:
             break
         tries = attempt_sampling(sampling, attempt, retry_temperature)
-        completions = backend.batch([conversations[i] for i in pending], tries, schema)
+        asked = [conversations[i] for i in pending]
+        try:
+            completions = dict(enumerate(backend.batch(asked, tries, schema)))
+        except BatchError as error:
+            if not error.row_level:
+                raise
+            completions = error.partial
+            for k, reason in error.failed.items():  # refused by the server: asking again is futile
+                results[pending[k]] = Unreadable(f"{REFUSED}{reason}")
         still_pending = []
-        for index, completion in zip(pending, completions, strict=True):
+        for k, completion in completions.items():
+            index = pending[k]
             try:
                 results[index] = parse(parse_reply(completion.text, schema))
             except ParseError as error:

@@ -13,7 +13,7 @@ from rubricrl.backends.base import (
     Sampling,
     user,
 )
-from rubricrl.backends.structured import Unreadable, ask_structured
+from rubricrl.backends.structured import Unreadable, ask_structured, refused_rows
 from rubricrl.grading.grader import Verdicts
 from rubricrl.grading.probability import first_choice_probability
 from rubricrl.prompts import load_prompt
@@ -112,7 +112,9 @@ class Judge:
         orders = [(pair, a_first) for pair in pairs for a_first in (True, False)]
         if self.verdicts == "prob":
             conversations = [self.conversation(pair, a_first) for pair, a_first in orders]
-            found = self.backend.choice_probs(conversations, FIRST_SECOND)
+            found = refused_rows(
+                lambda: self.backend.choice_probs(conversations, FIRST_SECOND), len(orders)
+            )
             judgments = [
                 self._probability_judgment(probs, a_first)
                 for (_, a_first), probs in zip(orders, found, strict=True)
@@ -133,9 +135,11 @@ class Judge:
         ]
         return list(zip(judgments[0::2], judgments[1::2], strict=True))
 
-    def _probability_judgment(self, probs: ChoiceProbs, a_first: bool) -> Judgment:
+    def _probability_judgment(self, probs: ChoiceProbs | Unreadable, a_first: bool) -> Judgment:
         """One order's raw P(the plan shown first is better); its preference is that order's
         alone (the jury averages both orders, so position bias cancels)."""
+        if isinstance(probs, Unreadable):
+            return Judgment(judge=self.name, a_first=a_first, preferred=None, reason=probs.reason)
         p = first_choice_probability(probs, FIRST_SECOND, self.min_mass)
         if isinstance(p, str):
             return Judgment(judge=self.name, a_first=a_first, preferred=None, reason=p)

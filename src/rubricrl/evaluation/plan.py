@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from rubricrl.backends import ChatBackend, Sampling, load_backend
 from rubricrl.backends.registry import SPEC_HELP
-from rubricrl.errors import InputError
+from rubricrl.backends.structured import Unreadable, refused_rows
+from rubricrl.errors import BackendError, InputError
 from rubricrl.jsonl import JsonlWriter, load_records
 from rubricrl.progress import progress_bar
 from rubricrl.records import Plan, Sample
@@ -57,11 +59,14 @@ def write_plans(
     """Write `config.n` plans per sample to `output`, skipping plans already there; returns new rows.
 
     Goals go to the backend `batch_size` at a time, so a killed run loses at most one batch
-    (and the response cache gives that batch back for free on the re-run).
+    (and the response cache gives that batch back for free on the re-run). A goal the server
+    refuses (HTTP 400, say) gets no plan, so a re-run asks again; the others are all written,
+    then a BackendError says how many goals failed and why.
     """
     if config.n < 1 or config.batch_size < 1:
         raise InputError("plan: --n and --batch-size must be at least 1")
     written = 0
+    refused: list[tuple[Sample, str]] = []
     with JsonlWriter(config.output) as writer:
         pending = [
             sample
@@ -71,11 +76,20 @@ def write_plans(
         with progress_bar("plan", len(pending), enabled=progress) as bar:
             for start in range(0, len(pending), config.batch_size):
                 chunk = pending[start : start + config.batch_size]
-                completions = backend.batch(
-                    [plan_conversation(s.goal, config.word_limit) for s in chunk],
-                    config.sampling(),
-                )
+                conversations = [plan_conversation(s.goal, config.word_limit) for s in chunk]
+                try:
+                    completions = refused_rows(
+                        partial(backend.batch, conversations, config.sampling()), len(chunk)
+                    )
+                except BackendError as error:
+                    raise BackendError(
+                        f"{error}; {len(writer.ids)} plans kept in {config.output}, "
+                        "re-run to resume"
+                    ) from error
                 for sample, completion in zip(chunk, completions, strict=True):
+                    if isinstance(completion, Unreadable):
+                        refused.append((sample, completion.reason))
+                        continue
                     written += writer.write_all(
                         Plan(
                             id=plan_id(sample.id, index),
@@ -87,6 +101,12 @@ def write_plans(
                         for index, text in enumerate(completion.texts)
                     )
                 bar.advance(len(chunk))
+    if refused:
+        sample, reason = refused[0]
+        raise BackendError(
+            f"plan: {len(refused)} of {len(pending)} goals failed ({sample.id}: {reason}); "
+            f"{written} new plans written to {config.output}, re-run to retry the failed goals"
+        )
     return written
 
 

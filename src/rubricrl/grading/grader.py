@@ -10,7 +10,7 @@ from functools import partial
 from typing import Literal, Protocol
 
 from rubricrl.backends.base import ChatBackend, Conversation, Sampling, user
-from rubricrl.backends.structured import Unreadable, ask_structured
+from rubricrl.backends.structured import Unreadable, ask_structured, refused_rows
 from rubricrl.errors import InputError
 from rubricrl.grading.guidelines import GUIDELINES
 from rubricrl.grading.parse import extract_plan, parse_verdicts
@@ -275,9 +275,15 @@ class Grader:
         """One single-item verdict per request from P(Yes) vs P(No): one prefill each, one call."""
         if not requests:
             return []
-        found = self.backend.choice_probs([r.conversation for r in requests], YES_NO)
+        conversations = [r.conversation for r in requests]
+        found = refused_rows(
+            lambda: self.backend.choice_probs(conversations, YES_NO), len(requests)
+        )
         outcomes: list[list[Verdict] | str] = []
         for request, probs in zip(requests, found, strict=True):
+            if isinstance(probs, Unreadable):
+                outcomes.append(probs.reason)
+                continue
             p = first_choice_probability(probs, YES_NO, self.config.min_mass)
             if isinstance(p, str):
                 outcomes.append(p)

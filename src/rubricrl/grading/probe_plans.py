@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from rubricrl.backends.base import ChatBackend, Sampling, user
+from rubricrl.backends.structured import Unreadable, refused_rows
 from rubricrl.errors import InputError
 from rubricrl.grading.parse import count_words, extract_plan
 from rubricrl.prompts import load_prompt
@@ -132,9 +133,18 @@ def rewrite(
         user(template.render(goal=plans[k].sample.goal, plan=plans[k].text)) for k in targets
     ]
     sampling = Sampling(temperature=0.0, max_tokens=max_tokens, seed=seed)
-    replies = writer.batch(conversations, sampling) if conversations else []
+    replies = (
+        refused_rows(lambda: writer.batch(conversations, sampling), len(conversations))
+        if conversations
+        else []
+    )
     out = list(plans)
     for k, reply in zip(targets, replies, strict=True):
+        if isinstance(reply, Unreadable):  # the server refused this rewrite: test the plan as built
+            log.warning(
+                "probe: no rewrite of %s (%s), kept as built", plans[k].plan().id, reply.reason
+            )
+            continue
         text = extract_plan(reply.text)
         if not text:  # an empty rewrite would test the writer, not the grader
             log.warning("probe: empty rewrite of %s, kept as built", plans[k].plan().id)

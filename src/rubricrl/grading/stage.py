@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rubricrl.backends.registry import GRADER_SPEC_HELP
-from rubricrl.errors import InputError
+from rubricrl.errors import BackendError, InputError
 from rubricrl.grading.grader import GradingConfig, PlanGrader
 from rubricrl.grading.score import GradeSummary, summarize
 from rubricrl.jsonl import JsonlWriter, load_records, read_records
@@ -76,6 +76,13 @@ def grade_file(
             for start in range(0, len(todo), batch_size):
                 assert grader is not None
                 chunk = todo[start : start + batch_size]
-                writer.write_all(grader.grade_many([(samples[p.sample_id], p) for p in chunk]))
+                try:
+                    grades = grader.grade_many([(samples[p.sample_id], p) for p in chunk])
+                except BackendError as error:  # systemic: a refused row is graded unscored
+                    raise BackendError(
+                        f"{error}; {len(writer.ids)} of {len(plans)} grades kept in {output}, "
+                        "re-run to resume"
+                    ) from error
+                writer.write_all(grades)
                 bar.advance(len(chunk))
     return summarize(read_records(output, Grade))

@@ -13,7 +13,7 @@ import pytest
 from rubricrl.backends.base import Completion, Sampling, user
 from rubricrl.backends.cache import CachedBackend, ResponseCache
 from rubricrl.backends.openai_compat import OpenAIBackend
-from rubricrl.backends.retry import Backoff, Retry
+from rubricrl.backends.retry import Backoff, Limits, Retry
 from rubricrl.backends.structured import ask_structured
 from rubricrl.errors import BackendError
 
@@ -167,7 +167,7 @@ def test_max_retries_bounds_the_attempts(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(Backoff, "delay", lambda _self, _retry: 0.0)
     stub = Stub(lambda _body: httpx.Response(503, text="overloaded"))
     with pytest.raises(BackendError, match="HTTP 503: overloaded"):
-        stub.backend(max_retries=2, retry=None).batch([user("x")], Sampling())
+        stub.backend(limits=Limits(retries=2), retry=None).batch([user("x")], Sampling())
     assert len(stub.requests) == 3
 
 
@@ -185,6 +185,8 @@ def test_partial_results_survive_a_failed_request(tmp_path: Path) -> None:
     assert sorted(caught.value.partial) == [0, 1, 3]
     assert caught.value.partial[3].text == "D"
     assert "1 of 4 requests failed, 3 finished" in str(caught.value)
+    assert caught.value.row_level
+    assert list(caught.value.failed) == [2] and "bad prompt" in caught.value.failed[2]
     assert len(cache) == 3
 
     rerun = Stub()
@@ -204,8 +206,8 @@ def test_nothing_listening_names_the_refusal() -> None:
     backend = OpenAIBackend("http://127.0.0.1:9/v1", "m1")
     with pytest.raises(BackendError) as caught:
         backend.batch([user("x")], Sampling())
-    assert str(caught.value) == (
-        "openai backend: cannot connect to http://127.0.0.1:9/v1 (connection refused)"
+    assert str(caught.value).startswith(
+        "openai backend: cannot connect to http://127.0.0.1:9/v1 (connection refused) (3 tries"
     )
 
 
