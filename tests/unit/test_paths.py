@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from rubricrl.errors import InputError
 from rubricrl.paths import home
 
 
@@ -24,3 +25,13 @@ def test_home_defaults_under_the_user_cache(
     monkeypatch.setenv("HOME", str(tmp_path))
     assert home() == tmp_path / ".cache" / "rubricrl"
     assert home().is_dir()
+
+
+def test_a_home_that_cannot_be_made_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("RUBRICRL_HOME", str(blocker / "state"))
+    with pytest.raises(InputError, match=r"a-file/state: cannot create .* set RUBRICRL_HOME"):
+        home()

@@ -183,3 +183,26 @@ def test_a_killed_run_resumes_to_the_uninterrupted_file(stage: str, tmp_path: Pa
     assert len(resumed) == len(set(resumed)), "a row was written twice"
     assert sorted(resumed) == sorted(expected), "a row was lost"
     assert sorted(rows(killed / "out.jsonl"), key=str) == sorted(rows(whole / "out.jsonl"), key=str)
+
+
+def test_ctrl_c_says_what_was_kept_and_how_to_resume(tmp_path: Path) -> None:
+    with FaultServer(Fault("slow", hang=SLOW)) as server:
+        command = grade(tmp_path, server.spec)
+        process = subprocess.Popen(
+            [RUBRICRL, *command],
+            cwd=tmp_path,
+            env=environment(tmp_path),
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        output = tmp_path / "out.jsonl"
+        deadline = time.monotonic() + LIMIT_S
+        while time.monotonic() < deadline and not (output.exists() and output.stat().st_size):
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=LIMIT_S)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    kept = len(ids(output))
+    assert f"interrupted: out.jsonl keeps {kept} rows" in stderr
+    assert "run the same command again to resume" in stderr

@@ -7,7 +7,7 @@ import pytest
 
 from rubricrl.backends.base import Completion, Conversation, Sampling, user
 from rubricrl.backends.cache import CachedBackend, ResponseCache
-from rubricrl.errors import BackendError
+from rubricrl.errors import BackendError, InputError
 from tests.fakes import ScriptedBackend
 
 
@@ -78,3 +78,10 @@ def test_cache_works_from_another_thread(tmp_path: Path) -> None:
     worker.start()
     worker.join()
     assert results == ["X"]
+
+
+def test_a_corrupt_cache_file_is_one_line_with_the_way_out(tmp_path: Path) -> None:
+    path = tmp_path / "responses.sqlite"
+    path.write_bytes(b"this is no database " * 100)
+    with pytest.raises(InputError, match=r"responses\.sqlite: the response cache .*--no-cache"):
+        ResponseCache(path)
