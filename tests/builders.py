@@ -285,3 +285,34 @@ def probe_goal(n: int, items: int = 4) -> Sample:
         reference_solution="",
         provenance=Provenance(paper_id="p", creator="test"),
     )
+
+
+def study_inputs(root: Path, goals: int = 3, items: int = 3) -> dict[str, Path]:
+    """Goals (two domains), plans of models A and B for each, every text carrying `HOSTILE`."""
+    root.mkdir(parents=True, exist_ok=True)
+    samples = [
+        sample(
+            f"g{i}",
+            f"Goal {i}: find why models forget. {HOSTILE}",
+            {f"r{k}": f"Item {k} of goal {i} <img src=x onerror=alert(1)>" for k in range(items)},
+            reference=f"The paper's solution {i}. {HOSTILE}",
+            domain="ml" if i % 2 == 0 else "bio",
+        )
+        for i in range(goals)
+    ]
+    paths = {name: root / f"{name}.jsonl" for name in ("goals", "a", "b")}
+    write_records(paths["goals"], samples)
+    for side in ("a", "b"):
+        write_records(
+            paths[side],
+            [
+                plan(
+                    f"{side}{i}",
+                    f"g{i}",
+                    f"# Plan {side.upper()}{i}\n\n- step one {HOSTILE}",
+                    model=f"model-{side}",
+                )
+                for i in range(goals)
+            ],
+        )
+    return paths
