@@ -316,3 +316,21 @@ def study_inputs(root: Path, goals: int = 3, items: int = 3) -> dict[str, Path]:
             ],
         )
     return paths
+
+
+def study_file(
+    root: Path, names: Sequence[str] = ("ann", "bob"), goals: int = 3
+) -> tuple[Path, dict[str, str], str]:
+    """A study of `study_inputs` with every goal's rubric to approve and `names` invited:
+    (the file, each annotator's link path /a/TOKEN/, the admin path /admin/TOKEN)."""
+    from rubricrl.study.create import InviteConfig, StudyCreateConfig, create_study, invite
+
+    paths = study_inputs(root, goals)
+    output = root / "study.sqlite"
+    config = StudyCreateConfig(
+        goals=paths["goals"], plans_a=paths["a"], plans_b=paths["b"], rubrics=paths["goals"],
+        output=output,
+    )  # fmt: skip
+    _, _, admin = create_study(config)
+    links = {name: invite(InviteConfig(study=output, name=name, url=""))[0] for name in names}
+    return output, links, f"/admin/{admin}"
