@@ -113,7 +113,7 @@ def test_incomplete_forms_are_refused_with_one_line(served) -> None:  # type: ig
     client, study, links, _ = served
     for assignment in study.assignments(1):
         url = f"{links['ann']}task/{assignment.id}"
-        page, _, csrf = open_task(client, url)
+        _, _, csrf = open_task(client, url)
         response = client.post(url, data={"csrf": csrf, "choice": "9", "item-0": "reject"})
         assert response.status_code == 400 and "\n" not in response.text.strip()
     assert study.rows("SELECT COUNT(*) AS n FROM votes")[0]["n"] == 0

@@ -38,7 +38,7 @@ def test_export_writes_jury_records_and_a_summary(tmp_path: Path) -> None:
             model_b="model-a",
             judgments=[judgment(p, True, "llm"), judgment(p, False, "llm")],
             decision=p,
-        )  # fmt: skip
+        )
         for i, p in enumerate(["B", "A", "A"])
     ]
     write_records(tmp_path / "jury.jsonl", jury)

@@ -19,8 +19,8 @@ def test_a_second_server_on_the_same_file_is_refused_naming_the_pid(tmp_path: Pa
     study = tmp_path / "s.sqlite"
     with serving_lock(study):
         assert lock_path(study).read_text().strip() == str(os.getpid())
+        second = serving_lock(study)
         with pytest.raises(InputError, match=rf"already served by pid {os.getpid()} \(lock "):
-            with serving_lock(study):
-                pass
+            second.__enter__()
     with serving_lock(study):  # released when the first server stopped
         pass
