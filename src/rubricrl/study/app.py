@@ -114,13 +114,12 @@ def create_app(study_path: Path) -> FastAPI:
             raise _Refused(404, "not found")
         return found
 
-    def own(token: str, assignment_id: int) -> tuple[int, Assignment, list[Assignment]]:
+    def own(token: str, assignment_id: int) -> tuple[int, Assignment]:
         annotator_id, _ = annotator(token)
-        assignments = study.assignments(annotator_id)
-        for assignment in assignments:
-            if assignment.id == assignment_id:
-                return annotator_id, assignment, assignments
-        raise _Refused(404, "not found")
+        found = study.assignments(annotator_id, only=assignment_id)
+        if not found:
+            raise _Refused(404, "not found")
+        return annotator_id, found[0]
 
     @app.get("/a/{token}/")
     def queue(token: str, request: Request) -> Response:
@@ -135,7 +134,8 @@ def create_app(study_path: Path) -> FastAPI:
 
     @app.get("/a/{token}/task/{assignment_id}")
     def task(token: str, assignment_id: int, request: Request) -> Response:
-        _, assignment, assignments = own(token, assignment_id)
+        annotator_id, assignment = own(token, assignment_id)
+        assignments = study.assignments(annotator_id)
         csrf = _csrf_for(request)
         if assignment.voted:
             note = "You already answered this task; your vote stands."
@@ -147,7 +147,7 @@ def create_app(study_path: Path) -> FastAPI:
     @app.post("/a/{token}/task/{assignment_id}")
     async def vote(token: str, assignment_id: int, request: Request) -> Response:
         form = await request.form()
-        annotator_id, assignment, _ = await run_in_threadpool(own, token, assignment_id)
+        annotator_id, assignment = await run_in_threadpool(own, token, assignment_id)
         _check_post(request, form)
         try:
             if assignment.kind == "pairwise":
@@ -168,7 +168,7 @@ def create_app(study_path: Path) -> FastAPI:
     @app.post("/a/{token}/task/{assignment_id}/skip")
     async def skip(token: str, assignment_id: int, request: Request) -> Response:
         form = await request.form()
-        annotator_id, _, _ = await run_in_threadpool(own, token, assignment_id)
+        annotator_id, _ = await run_in_threadpool(own, token, assignment_id)
         _check_post(request, form)
         try:
             await run_in_threadpool(study.skip, annotator_id, assignment_id)

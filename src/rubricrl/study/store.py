@@ -202,16 +202,17 @@ class Study:
             rows = db.execute("SELECT id, name, token_hash FROM annotators").fetchall()
         return match_token(token, [((r["id"], r["name"]), r["token_hash"]) for r in rows])
 
-    def assignments(self, annotator_id: int) -> list[Assignment]:
+    def assignments(self, annotator_id: int, only: int | None = None) -> list[Assignment]:
         """The annotator's tasks in queue order: unanswered first, skipped ones after (oldest
-        skip first), answered last."""
+        skip first), answered last; with `only`, just that assignment when it is theirs."""
         with self.connection() as db:
             rows = db.execute(
                 "SELECT a.*, t.kind, t.sample_id, t.payload, v.assignment_id IS NOT NULL AS voted "
                 "FROM assignments a JOIN tasks t ON t.id = a.task_id "
                 "LEFT JOIN votes v ON v.assignment_id = a.id WHERE a.annotator_id = ? "
+                "AND (? IS NULL OR a.id = ?) "
                 "ORDER BY voted, a.skipped IS NOT NULL, a.skipped, a.position",
-                (annotator_id,),
+                (annotator_id, only, only),
             ).fetchall()
         return [
             Assignment(
