@@ -32,7 +32,7 @@ def load_study(root: Path) -> tuple[Path, list[str]]:
             plans_b=paths["b"],
             output=study,
             per_task=ANNOTATORS,
-        )  # fmt: skip
+        )
     )
     links = [invite(InviteConfig(study=study, name=f"n{i}", url=""))[0] for i in range(ANNOTATORS)]
     return study, links
