@@ -287,6 +287,9 @@ def probe_goal(n: int, items: int = 4) -> Sample:
     )
 
 
+STUDY_STEPS = {"a": "Train on the tasks in sequence", "b": "Fine-tune once on all tasks up to"}
+
+
 def study_inputs(root: Path, goals: int = 3, items: int = 3) -> dict[str, Path]:
     """Goals (two domains), plans of models A and B for each, every text carrying `HOSTILE`."""
     root.mkdir(parents=True, exist_ok=True)
@@ -309,7 +312,8 @@ def study_inputs(root: Path, goals: int = 3, items: int = 3) -> dict[str, Path]:
                 plan(
                     f"{side}{i}",
                     f"g{i}",
-                    f"# Plan {side.upper()}{i}\n\n- step one {HOSTILE}",
+                    f"## Approach\n\n1. {STUDY_STEPS[side]} {i}; measure **held-out** accuracy "
+                    f"after each.\n2. Ablate the replay buffer size.\n\nRisk: {HOSTILE}",
                     model=f"model-{side}",
                 )
                 for i in range(goals)

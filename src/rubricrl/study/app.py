@@ -35,7 +35,9 @@ HEADERS = {
     # Our own script and style only: even text that slipped through as HTML could not run.
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
     "img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-    "Referrer-Policy": "no-referrer",  # the token is in the path: never send it elsewhere
+    # The token is in the path: never send it to another site (same-origin keeps the Origin
+    # header on our own posts, which "no-referrer" would turn into "null").
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",

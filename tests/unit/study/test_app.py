@@ -96,7 +96,7 @@ def test_hostile_text_is_shown_as_text_under_a_strict_policy(served) -> None:  #
         ]
         policy = response.headers["content-security-policy"]
         assert "script-src 'self'" in policy and "default-src 'none'" in policy
-        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["referrer-policy"] == "same-origin"
 
 
 def test_a_second_vote_on_a_finished_task_is_refused_and_the_first_stands(served) -> None:  # type: ignore[no-untyped-def]
