@@ -60,6 +60,11 @@ class RunLayout:
     def report(self) -> Path:
         return self.root / "report.html"
 
+    @property
+    def study(self) -> Path:
+        """The human study of the base and trained plans (rubricrl study serve)."""
+        return self.root / "study.sqlite"
+
     def plans(self, policy: str) -> Path:
         return self.root / f"plans_{policy}.jsonl"
 
