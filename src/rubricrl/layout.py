@@ -61,6 +61,11 @@ class RunLayout:
         return self.root / "report.html"
 
     @property
+    def human_summary(self) -> Path:
+        """What `rubricrl study export -o RUN/human.jsonl` found (the report shows it)."""
+        return summary_path(self.root / "human.jsonl")
+
+    @property
     def study(self) -> Path:
         """The human study of the base and trained plans (rubricrl study serve)."""
         return self.root / "study.sqlite"
