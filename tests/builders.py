@@ -285,3 +285,56 @@ def probe_goal(n: int, items: int = 4) -> Sample:
         reference_solution="",
         provenance=Provenance(paper_id="p", creator="test"),
     )
+
+
+STUDY_STEPS = {"a": "Train on the tasks in sequence", "b": "Fine-tune once on all tasks up to"}
+
+
+def study_inputs(root: Path, goals: int = 3, items: int = 3) -> dict[str, Path]:
+    """Goals (two domains), plans of models A and B for each, every text carrying `HOSTILE`."""
+    root.mkdir(parents=True, exist_ok=True)
+    samples = [
+        sample(
+            f"g{i}",
+            f"Goal {i}: find why models forget. {HOSTILE}",
+            {f"r{k}": f"Item {k} of goal {i} <img src=x onerror=alert(1)>" for k in range(items)},
+            reference=f"The paper's solution {i}. {HOSTILE}",
+            domain="ml" if i % 2 == 0 else "bio",
+        )
+        for i in range(goals)
+    ]
+    paths = {name: root / f"{name}.jsonl" for name in ("goals", "a", "b")}
+    write_records(paths["goals"], samples)
+    for side in ("a", "b"):
+        write_records(
+            paths[side],
+            [
+                plan(
+                    f"{side}{i}",
+                    f"g{i}",
+                    f"## Approach\n\n1. {STUDY_STEPS[side]} {i}; measure **held-out** accuracy "
+                    f"after each.\n2. Ablate the replay buffer size.\n\nRisk: {HOSTILE}",
+                    model=f"model-{side}",
+                )
+                for i in range(goals)
+            ],
+        )
+    return paths
+
+
+def study_file(
+    root: Path, names: Sequence[str] = ("ann", "bob"), goals: int = 3
+) -> tuple[Path, dict[str, str], str]:
+    """A study of `study_inputs` with every goal's rubric to approve and `names` invited:
+    (the file, each annotator's link path /a/TOKEN/, the admin path /admin/TOKEN)."""
+    from rubricrl.study.create import InviteConfig, StudyCreateConfig, create_study, invite
+
+    paths = study_inputs(root, goals)
+    output = root / "study.sqlite"
+    config = StudyCreateConfig(
+        goals=paths["goals"], plans_a=paths["a"], plans_b=paths["b"], rubrics=paths["goals"],
+        output=output,
+    )  # fmt: skip
+    _, _, admin = create_study(config)
+    links = {name: invite(InviteConfig(study=output, name=name, url=""))[0] for name in names}
+    return output, links, f"/admin/{admin}"

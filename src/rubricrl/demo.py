@@ -37,6 +37,7 @@ from rubricrl.grading.score import FormatPenalty
 from rubricrl.jsonl import load_records, write_records
 from rubricrl.layout import RunLayout
 from rubricrl.records import ProbeResult, Sample
+from rubricrl.study.create import StudyCreateConfig, admin_link, create_study
 
 
 @dataclass(frozen=True)
@@ -257,4 +258,25 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
         console.print(render_summary(compare(comparison)))
     report = write_report(run.root, run.report)
     console.print(f"report: {report.resolve()}  ({stage.elapsed:.0f} s in all)")
+    _study(run, console)
     return report
+
+
+def _study(run: RunLayout, console: Console) -> None:
+    """A human study of the trained (A) and base (B) plans, and the command that serves it."""
+    if not run.study.exists():
+        study = StudyCreateConfig(
+            goals=run.test_samples,
+            plans_a=run.plans("trained"),
+            plans_b=run.plans("base"),
+            rubrics=run.test_samples,
+            output=run.study,
+        )
+        pairwise, approval, admin = create_study(study)
+        console.print(
+            f"human study: {pairwise} pairwise and {approval} approval tasks; admin "
+            f"{admin_link(study.url, admin)}"
+        )
+    console.print(
+        f"serve it: rubricrl study invite {run.study} NAME, then rubricrl study serve {run.study}"
+    )

@@ -60,6 +60,16 @@ class RunLayout:
     def report(self) -> Path:
         return self.root / "report.html"
 
+    @property
+    def human_summary(self) -> Path:
+        """What `rubricrl study export -o RUN/human.jsonl` found (the report shows it)."""
+        return summary_path(self.root / "human.jsonl")
+
+    @property
+    def study(self) -> Path:
+        """The human study of the base and trained plans (rubricrl study serve)."""
+        return self.root / "study.sqlite"
+
     def plans(self, policy: str) -> Path:
         return self.root / f"plans_{policy}.jsonl"
 

@@ -241,4 +241,74 @@ class ProbeResult(Record):
     mean_scores: dict[str, float | None] = Field(default_factory=dict)  # by probe plan kind
 
 
+class HumanVote(Record):
+    """One annotator's vote on one goal's pair: +2 (A much better) to -2 (B much better), the
+    order the plans were shown in, and the seconds from first view to the vote."""
+
+    id: str  # task id and annotator
+    task_id: str
+    sample_id: str
+    annotator: str
+    a_first: bool
+    preference: int = Field(ge=-2, le=2)
+    reason: str = ""
+    seconds: float | None = None
+    submitted: float  # unix time the vote was stored
+
+
+class ItemApproval(Record):
+    """One annotator's approval of one rubric item, with the reason when rejected."""
+
+    id: str  # task id, item id and annotator
+    sample_id: str
+    domain: str | None = None
+    item_id: str
+    text: str
+    annotator: str
+    approved: bool
+    reason: str | None = None
+
+
+class ItemReview(Record):
+    """The annotators' majority on one rubric item: rejected items feed extract's selection check."""
+
+    id: str  # sample_id/item_id
+    sample_id: str
+    item_id: str
+    text: str
+    approvals: int
+    rejections: int
+    rejected: bool  # more rejections than approvals
+    reasons: dict[str, int] = Field(default_factory=dict)
+
+
+class ApprovalRow(Record):
+    """How many item votes approved, the share, and the reasons given for rejections."""
+
+    votes: int
+    approved: int
+    rate: float | None
+    reasons: dict[str, int]
+
+
+class HumanStudySummary(Record):
+    """What `study export` found: the human win rate of A over B (majority per goal, and over
+    single votes), agreement between annotators and of each LLM judge with the human majority,
+    and the rubric approval rate overall and per domain."""
+
+    model_a: str
+    model_b: str
+    annotators: list[str]
+    convention: str
+    overall: WinRateRow  # the human majority per goal
+    by_vote: WinRateRow  # every vote on its own
+    kappa: list[JudgeAgreement]  # annotator pairs over the goals both voted on
+    alpha_preference: float | None  # Krippendorff's alpha, ordinal 5-point scale
+    alpha_approval: float | None  # Krippendorff's alpha, nominal approve/reject per item
+    judges: list[JudgeAgreement]  # [judge, "human majority"], the jury as "jury"
+    approval: ApprovalRow
+    approval_by_domain: dict[str, ApprovalRow]
+    filter_agreement: dict[str, int] = Field(default_factory=dict)  # selection rules vs people
+
+
 StepRow = TypeVar("StepRow", TrainingStep, HeldOutEval)  # a row of a per-step run log

@@ -21,6 +21,7 @@ from rubricrl.backends.base import Conversation, JsonSchema, Sampling
 from rubricrl.demo import DemoConfig, run_demo
 from rubricrl.errors import InputError
 from rubricrl.grading import coverage
+from rubricrl.study.store import Study
 from tests import EXAMPLES, REPO
 from tests.fakes import ScriptedBackend, random_text, schema_instance
 
@@ -91,12 +92,13 @@ def run_seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, name:
 
 
 def contents(run: Path) -> dict[str, Any]:
-    """Every file of a run folder but the clock's readings: the probe's rows lose their seconds
-    and items per second, and the report, which shows them, is left out."""
+    """Every file of a run folder but the clock's readings and secrets: the probe's rows lose
+    their seconds and items per second, and the report, which shows them, and the human study,
+    which holds a fresh admin token's hash, are left out."""
     found: dict[str, Any] = {
         path.relative_to(run).as_posix(): path.read_bytes()
         for path in sorted(run.rglob("*"))
-        if path.is_file() and path.name != "report.html"
+        if path.is_file() and path.name not in ("report.html", "study.sqlite")
     }
     rows = [json.loads(line) for line in (run / "probe.jsonl").read_text().splitlines()]
     found["probe.jsonl"] = [
@@ -131,3 +133,5 @@ def test_the_seed_reaches_every_sampling_stage_and_fixes_its_files(
     assert contents(again) == same
     for name in SEEDED:
         assert seeded[name] != same[name], f"{name} is the same for seeds 0 and 7"
+    tasks = Study(tmp_path / "seed0" / "study.sqlite").rows("SELECT kind FROM tasks")
+    assert {row["kind"] for row in tasks} == {"pairwise", "approval"}

@@ -45,6 +45,7 @@ def _register_commands() -> None:
         ingest,
         score,
         serve,
+        study,
         training,
     )
 
@@ -69,6 +70,7 @@ def _register_commands() -> None:
     for name, function in commands:
         # Every flag, --help included, goes to the command's config parser (rubricrl.config).
         app.command(name, context_settings=PASSTHROUGH, add_help_option=False)(function)
+    app.add_typer(study.app, name="study")
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from rubricrl.records import (
     ComparisonSummary,
     Grade,
     HeldOutEval,
+    HumanStudySummary,
     Plan,
     ProbeResult,
     Sample,
@@ -82,6 +83,7 @@ class RunFiles:
     plans: dict[str, list[Plan] | None]
     samples: list[Sample] | None
     probe: list[ProbeResult] | None
+    human: HumanStudySummary | None = None
 
     @classmethod
     def load(cls, run_dir: Path) -> RunFiles:
@@ -106,6 +108,7 @@ class RunFiles:
             plans={m: _load(optional(layout.plans(m)), Plan) for m in POLICIES},
             samples=_load(samples_path, Sample),
             probe=_load(optional(layout.probe), ProbeResult),
+            human=_read_human(p) if (p := optional(layout.human_summary)) else None,
         )
 
 
@@ -120,6 +123,15 @@ def _read_scores(path: Path | None) -> ScoreSummary | None:
         return ScoreSummary.model_validate_json(path.read_text(encoding="utf-8"))
     except ValidationError as error:
         raise InputError(f"{path}: not a score summary ({error.errors()[0]['msg']})") from None
+
+
+def _read_human(path: Path) -> HumanStudySummary:
+    try:
+        return HumanStudySummary.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValidationError as error:
+        raise InputError(
+            f"{path}: not a human study summary ({error.errors()[0]['msg']})"
+        ) from None
 
 
 def _read_summary(path: Path) -> ComparisonSummary:
@@ -312,6 +324,7 @@ def render_report(run_dir: Path) -> str:
         items_total=len(items),
         examples=examples(files),
         probe=files.probe or [],
+        human=files.human,
     )
 
 

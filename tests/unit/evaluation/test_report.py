@@ -36,3 +36,20 @@ def test_user_text_is_escaped(tmp_path: Path) -> None:
     page = render_report(report_run(tmp_path))
     assert "<script>" not in page
     assert "&lt;script&gt;" in page
+
+
+def test_a_human_study_exported_into_the_run_gets_a_section(tmp_path: Path) -> None:
+    from rubricrl.study.export import StudyExportConfig, export_study
+    from rubricrl.study.store import Study
+    from tests.builders import study_file
+
+    run = report_run(tmp_path / "run")
+    assert 'id="table-human"' not in render_report(run)
+    study, _, _ = study_file(tmp_path / "study", ("ann",))
+    for assignment in Study(study).assignments(1):
+        if assignment.kind == "pairwise":
+            Study(study).vote(1, assignment.id, preference=2, shown=1)
+    export_study(StudyExportConfig(study=study, output=run / "human.jsonl"))
+    page = render_report(run)
+    assert 'id="table-human"' in page and "win rate of model-a over model-b" in page
+    assert "1.000 [1.000, 1.000]" in page  # A won all three goals

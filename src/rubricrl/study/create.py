@@ -1,0 +1,131 @@
+"""Building a study: pairwise and rubric-approval tasks from goals and plans, then annotators
+invited into it, each with a personal link."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rubricrl.errors import InputError
+from rubricrl.jsonl import load_records
+from rubricrl.records import Plan, Sample
+from rubricrl.study.store import Kind, Study, create_file
+from rubricrl.study.tokens import hash_token, new_token
+
+DEFAULT_URL = "http://127.0.0.1:8765"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StudyCreateConfig:
+    """Create a study file: one blind pairwise task per goal, one approval task per rubric."""
+
+    goals: Path = field(metadata={"help": "Goals the plans answer (JSONL of Sample)."})
+    plans_a: Path = field(metadata={"help": "Plans of model A (JSONL of Plan)."})
+    plans_b: Path = field(metadata={"help": "Plans of model B (JSONL of Plan)."})
+    output: Path = field(metadata={"help": "Study file to create (SQLite).", "flags": ("-o",)})
+    rubrics: Path | None = field(
+        default=None,
+        metadata={"help": "Samples whose rubric items experts approve (JSONL of Sample)."},
+    )
+    per_task: int = field(
+        default=2, metadata={"help": "Annotators per task (2+ measures agreement).", "min": 1}
+    )
+    seed: int = field(default=0, metadata={"help": "Seed of each annotator's order and sides."})
+    url: str = field(default=DEFAULT_URL, metadata={"help": "Address the links will point to."})
+
+
+@dataclass(frozen=True, kw_only=True)
+class InviteConfig:
+    """Invite an annotator: prints their personal link (the token is stored only hashed)."""
+
+    study: Path = field(metadata={"help": "Study file.", "positional": True})
+    name: str = field(metadata={"help": "The annotator's name.", "positional": True})
+    tasks: int | None = field(
+        default=None,
+        metadata={"help": "Most tasks to give (default: every task still short of annotators)."},
+    )
+    url: str = field(default=DEFAULT_URL, metadata={"help": "Address the link points to."})
+
+
+def _plans_by_goal(path: Path, goals: Path, samples: dict[str, Sample]) -> dict[str, Plan]:
+    """One model's first plan (lowest index) per goal; every plan must answer a known goal."""
+    plans = load_records(path, Plan)
+    if not plans:
+        raise InputError(f"{path}: no plans")
+    models = sorted({plan.model for plan in plans})
+    if len(models) > 1:
+        raise InputError(f"{path}: plans of several models ({', '.join(models)}); keep one")
+    unknown = sorted({plan.sample_id for plan in plans} - samples.keys())
+    if unknown:
+        raise InputError(
+            f"{path}: {len(unknown)} plan goal(s) missing from {goals} (e.g. {unknown[0]!r})"
+        )
+    chosen: dict[str, Plan] = {}
+    for plan in sorted(plans, key=lambda p: p.index):
+        chosen.setdefault(plan.sample_id, plan)
+    return chosen
+
+
+def study_tasks(
+    config: StudyCreateConfig,
+) -> tuple[dict[str, str], list[tuple[str, Kind, str, str | None, dict[str, Any]]]]:
+    """The study's settings and its tasks, every input checked."""
+    samples = {s.id: s for s in load_records(config.goals, Sample)}
+    a = _plans_by_goal(config.plans_a, config.goals, samples)
+    b = _plans_by_goal(config.plans_b, config.goals, samples)
+    if a.keys() != b.keys():
+        raise InputError(
+            f"{config.plans_a} and {config.plans_b} cover different goals: "
+            f"{len(a.keys() & b.keys())} shared, {len(a.keys() - b.keys())} only in A, "
+            f"{len(b.keys() - a.keys())} only in B"
+        )
+    tasks: list[tuple[str, Kind, str, str | None, dict[str, Any]]] = [
+        (
+            f"pair:{s.id}",
+            "pairwise",
+            s.id,
+            s.provenance.domain,
+            {"goal": s.goal, "plan_a": a[s.id].model_dump(), "plan_b": b[s.id].model_dump()},
+        )
+        for s in samples.values()
+        if s.id in a
+    ]
+    if config.rubrics is not None:
+        rubrics = [s for s in load_records(config.rubrics, Sample) if s.rubric]
+        if not rubrics:
+            raise InputError(f"{config.rubrics}: no sample with rubric items")
+        tasks += [
+            (f"items:{s.id}", "approval", s.id, s.provenance.domain, {"sample": s.model_dump()})
+            for s in rubrics
+        ]
+    model_a, model_b = next(iter(a.values())).model, next(iter(b.values())).model
+    meta = {"model_a": model_a, "model_b": model_b, "per_task": str(config.per_task)}
+    meta |= {"seed": str(config.seed), "created": str(time.time()), "exported": "0"}
+    return meta, tasks
+
+
+def create_study(config: StudyCreateConfig) -> tuple[int, int, str]:
+    """Write the study file; returns (pairwise tasks, approval tasks, the admin token)."""
+    if config.output.exists():
+        raise InputError(f"{config.output}: already exists; remove it or choose another -o")
+    meta, tasks = study_tasks(config)
+    admin = new_token()
+    config.output.parent.mkdir(parents=True, exist_ok=True)
+    create_file(config.output, meta | {"admin_hash": hash_token(admin)}, tasks)
+    pairwise = sum(kind == "pairwise" for _, kind, *_ in tasks)
+    return pairwise, len(tasks) - pairwise, admin
+
+
+def invite(config: InviteConfig) -> tuple[str, int]:
+    """Add the annotator with a fresh token; returns (their link, tasks given)."""
+    if not config.name.strip():
+        raise InputError("an annotator needs a name")
+    token = new_token()
+    given = Study(config.study).add_annotator(config.name, hash_token(token), config.tasks)
+    return f"{config.url.rstrip('/')}/a/{token}/", given
+
+
+def admin_link(url: str, token: str) -> str:
+    return f"{url.rstrip('/')}/admin/{token}"

@@ -1,0 +1,322 @@
+"""Results of a study: votes as the jury's Comparison/Judgment records (judge `human:NAME`), item
+approvals, and a summary of win rate, agreement and approval; exporting reveals the models."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rubricrl.corpus.select import SelectionRules, item_problem
+from rubricrl.evaluation.jury import decide, verdicts_by_judge
+from rubricrl.jsonl import load_records, write_records
+from rubricrl.layout import summary_path
+from rubricrl.records import (
+    ApprovalRow,
+    Comparison,
+    HumanStudySummary,
+    HumanVote,
+    ItemApproval,
+    ItemReview,
+    JudgeAgreement,
+    Judgment,
+    Preference,
+    WinRateRow,
+)
+from rubricrl.stats import WIN_RATE_CONVENTION, win_rate
+from rubricrl.study.agreement import alpha, pair_agreement, rater_kappas
+from rubricrl.study.store import REJECT_REASONS, Study
+
+HUMAN_MAJORITY = "human majority"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StudyExportConfig:
+    """Export a study's votes as jury records with a summary; reveals the models to the admin."""
+
+    study: Path = field(metadata={"help": "Study file.", "positional": True})
+    output: Path = field(
+        metadata={
+            "help": "Comparisons JSONL (judges human:NAME); votes, approvals and the summary "
+            "go beside it.",
+            "flags": ("-o",),
+        }
+    )
+    jury: Path | None = field(
+        default=None,
+        metadata={"help": "LLM comparisons of the same plans, to measure against the people."},
+    )
+    rejected: Path | None = field(
+        default=None, metadata={"help": "Write the items most annotators rejected (ItemReview)."}
+    )
+    bootstrap: int = field(default=1000, metadata={"help": "Bootstrap resamples.", "min": 1})
+    seed: int = field(default=0, metadata={"help": "Seed of the bootstrap."})
+
+
+def preference_of(score: int) -> Preference:
+    return "A" if score > 0 else "B" if score < 0 else "tie"
+
+
+def human_votes(study: Study) -> list[HumanVote]:
+    rows = study.rows(
+        "SELECT a.task_id, t.sample_id, n.name, a.a_first, v.* FROM votes v "
+        "JOIN assignments a ON a.id = v.assignment_id JOIN tasks t ON t.id = a.task_id "
+        "JOIN annotators n ON n.id = a.annotator_id WHERE t.kind = 'pairwise' ORDER BY t.rowid, n.id"
+    )
+    return [
+        HumanVote(
+            id=f"{r['task_id']}~{r['name']}",
+            task_id=r["task_id"],
+            sample_id=r["sample_id"],
+            annotator=r["name"],
+            a_first=bool(r["a_first"]),
+            preference=r["preference"],
+            reason=r["reason"],
+            seconds=r["seconds"],
+            submitted=r["submitted"],
+        )
+        for r in rows
+    ]
+
+
+def item_approvals(study: Study) -> list[ItemApproval]:
+    rows = study.rows(
+        "SELECT a.task_id, t.sample_id, t.domain, t.payload, n.name, i.* FROM item_votes i "
+        "JOIN assignments a ON a.id = i.assignment_id JOIN tasks t ON t.id = a.task_id "
+        "JOIN annotators n ON n.id = a.annotator_id ORDER BY t.rowid, n.id, i.rowid"
+    )
+    texts = {}
+    for r in rows:
+        if r["task_id"] not in texts:
+            items = json.loads(r["payload"])["sample"]["rubric"]
+            texts[r["task_id"]] = {item["id"]: item["text"] for item in items}
+    return [
+        ItemApproval(
+            id=f"{r['task_id']}/{r['item_id']}~{r['name']}",
+            sample_id=r["sample_id"],
+            domain=r["domain"],
+            item_id=r["item_id"],
+            text=texts[r["task_id"]][r["item_id"]],
+            annotator=r["name"],
+            approved=bool(r["approved"]),
+            reason=REJECT_REASONS.get(r["reason"], r["reason"]),
+        )
+        for r in rows
+    ]
+
+
+def comparisons(study: Study, votes: Sequence[HumanVote]) -> list[Comparison]:
+    """One Comparison per voted goal: each annotator's one judgment, the majority as decision."""
+    meta = study.meta()
+    domains = {r["id"]: r["domain"] for r in study.rows("SELECT id, domain FROM tasks")}
+    by_task: dict[str, list[HumanVote]] = {}
+    for vote in votes:
+        by_task.setdefault(vote.task_id, []).append(vote)
+    return [
+        Comparison(
+            id=task,
+            sample_id=group[0].sample_id,
+            domain=domains[task],
+            model_a=meta["model_a"],
+            model_b=meta["model_b"],
+            judgments=[
+                Judgment(
+                    judge=f"human:{v.annotator}",
+                    a_first=v.a_first,
+                    preferred=preference_of(v.preference),
+                    rationale=v.reason,
+                )
+                for v in group
+            ],
+            decision=decide([preference_of(v.preference) for v in group]),
+        )
+        for task, group in by_task.items()
+    ]
+
+
+def _rate(decisions: Sequence[str | None], resamples: int, seed: int) -> WinRateRow:
+    scored = [d for d in decisions if d is not None]
+    if not scored:
+        return WinRateRow(
+            n=0,
+            win_rate=None,
+            ci_low=None,
+            ci_high=None,
+            wins=0,
+            losses=0,
+            ties=0,
+            unscored=len(decisions),
+        )
+    rate = win_rate(scored, resamples, seed)
+    return WinRateRow(
+        n=rate.rate.n, win_rate=rate.rate.value, ci_low=rate.rate.low, ci_high=rate.rate.high,
+        wins=rate.wins, losses=rate.losses, ties=rate.ties, unscored=len(decisions) - len(scored),
+    )  # fmt: skip
+
+
+def _approval(approvals: Sequence[ItemApproval]) -> ApprovalRow:
+    approved = sum(a.approved for a in approvals)
+    reasons = Counter(a.reason or "no reason" for a in approvals if not a.approved)
+    rate = approved / len(approvals) if approvals else None
+    return ApprovalRow(votes=len(approvals), approved=approved, rate=rate, reasons=dict(reasons))
+
+
+def item_reviews(approvals: Sequence[ItemApproval]) -> list[ItemReview]:
+    """Each voted item with its approvals, rejections and the majority's finding."""
+    grouped: dict[str, list[ItemApproval]] = {}
+    for approval in approvals:
+        grouped.setdefault(f"{approval.sample_id}/{approval.item_id}", []).append(approval)
+    reviews = []
+    for key, group in grouped.items():
+        approved = sum(a.approved for a in group)
+        rejected = len(group) - approved
+        reasons = Counter(a.reason or "no reason" for a in group if not a.approved)
+        reviews.append(
+            ItemReview(
+                id=key,
+                sample_id=group[0].sample_id,
+                item_id=group[0].item_id,
+                text=group[0].text,
+                approvals=approved,
+                rejections=rejected,
+                rejected=rejected > approved,
+                reasons=dict(reasons),
+            )
+        )
+    return reviews
+
+
+def _filter_agreement(reviews: Sequence[ItemReview]) -> dict[str, int]:
+    """How extract's item rules (corpus.select) agree with the people's majority."""
+    rules = SelectionRules()
+    counts: Counter[str] = Counter()
+    for review in reviews:
+        flagged = item_problem(review.text, rules) is not None
+        people = "people reject" if review.rejected else "people keep"
+        counts[f"{people}, rules {'reject' if flagged else 'keep'}"] += 1
+    return dict(sorted(counts.items()))
+
+
+def _jury_agreement(
+    jury: Sequence[Comparison], human: Sequence[Comparison], models: tuple[str, str]
+) -> list[JudgeAgreement]:
+    """Each LLM judge's verdict, and the jury's decision, against the human majority per goal."""
+    flip: dict[Preference | None, Preference | None] = {
+        "A": "B",
+        "B": "A",
+        "tie": "tie",
+        None: None,
+    }
+    majority = {c.sample_id: c.decision for c in human}
+    llm: dict[str, dict[str, Preference | None]] = {}
+    for comparison in jury:
+        swapped = (comparison.model_b, comparison.model_a) == models
+        if not swapped and (comparison.model_a, comparison.model_b) != models:
+            continue
+        verdicts = verdicts_by_judge(comparison.judgments) | {"jury": comparison.decision}
+        for name, verdict in verdicts.items():
+            llm.setdefault(name, {})[comparison.sample_id] = flip[verdict] if swapped else verdict
+    shared = {name: {s: v for s, v in got.items() if s in majority} for name, got in llm.items()}
+    return [pair_agreement((name, HUMAN_MAJORITY), got, majority) for name, got in shared.items()]
+
+
+def summarize_study(
+    study: Study, jury: Sequence[Comparison] = (), resamples: int = 1000, seed: int = 0
+) -> tuple[HumanStudySummary, list[Comparison], list[HumanVote], list[ItemApproval]]:
+    """The summary and the records it rests on."""
+    meta = study.meta()
+    votes, approvals = human_votes(study), item_approvals(study)
+    human = comparisons(study, votes)
+    preference: dict[str, dict[str, float]] = {}
+    labels: dict[str, dict[str, str]] = {}
+    for vote in votes:
+        preference.setdefault(vote.annotator, {})[vote.task_id] = vote.preference
+        labels.setdefault(vote.annotator, {})[vote.task_id] = preference_of(vote.preference)
+    approved: dict[str, dict[str, float]] = {}
+    for a in approvals:
+        approved.setdefault(a.annotator, {})[f"{a.sample_id}/{a.item_id}"] = float(a.approved)
+    domains: dict[str, list[ItemApproval]] = {}
+    for a in approvals:
+        domains.setdefault(a.domain or "unknown", []).append(a)
+    names = [r["name"] for r in study.rows("SELECT name FROM annotators ORDER BY id")]
+    summary = HumanStudySummary(
+        model_a=meta["model_a"],
+        model_b=meta["model_b"],
+        annotators=names,
+        convention=WIN_RATE_CONVENTION,
+        overall=_rate([c.decision for c in human], resamples, seed),
+        by_vote=_rate([preference_of(v.preference) for v in votes], resamples, seed),
+        kappa=rater_kappas(labels),
+        alpha_preference=alpha(preference, "ordinal"),
+        alpha_approval=alpha(approved, "nominal"),
+        judges=_jury_agreement(jury, human, (meta["model_a"], meta["model_b"])),
+        approval=_approval(approvals),
+        approval_by_domain={d: _approval(group) for d, group in sorted(domains.items())},
+        filter_agreement=_filter_agreement(item_reviews(approvals)),
+    )
+    return summary, human, votes, approvals
+
+
+def export_paths(output: Path) -> tuple[Path, Path, Path]:
+    """(votes, approvals, summary) beside the comparisons file."""
+    return (
+        output.with_name(f"{output.stem}.votes.jsonl"),
+        output.with_name(f"{output.stem}.approvals.jsonl"),
+        summary_path(output),
+    )
+
+
+def export_study(config: StudyExportConfig) -> HumanStudySummary:
+    """Write every record and the summary; from now on the dashboard names the models."""
+    study = Study(config.study)
+    jury = load_records(config.jury, Comparison) if config.jury is not None else []
+    summary, human, votes, approvals = summarize_study(study, jury, config.bootstrap, config.seed)
+    votes_path, approvals_path, summary_file = export_paths(config.output)
+    write_records(config.output, human)
+    write_records(votes_path, votes)
+    write_records(approvals_path, approvals)
+    if config.rejected is not None:
+        write_records(config.rejected, [r for r in item_reviews(approvals) if r.rejected])
+    summary_file.write_text(summary.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    study.set_meta("exported", "1")
+    return summary
+
+
+def render_study(summary: HumanStudySummary) -> str:
+    """A few lines for the terminal."""
+
+    def number(value: float | None, digits: int = 3) -> str:
+        return "n/a" if value is None else f"{value:.{digits}f}"
+
+    def rate(label: str, r: WinRateRow) -> str:
+        return (
+            f"{label}: {number(r.win_rate)} [{number(r.ci_low)}, {number(r.ci_high)}] "
+            f"(n={r.n}: {r.wins} wins, {r.losses} losses, {r.ties} ties)"
+        )
+
+    lines = [
+        f"{summary.model_a} vs {summary.model_b} by {len(summary.annotators)} annotators "
+        f"({summary.convention}, 95% bootstrap CI)",
+        rate("human majority per goal", summary.overall),
+        rate("single votes", summary.by_vote),
+        f"Krippendorff's alpha: preference {number(summary.alpha_preference, 2)} (ordinal), "
+        f"approval {number(summary.alpha_approval, 2)} (nominal)",
+        *(
+            f"kappa {k.judges[0]} ~ {k.judges[1]} over {k.n}: {number(k.kappa, 2)}"
+            for k in summary.kappa
+        ),
+        *(
+            f"{j.judges[0]} ~ human majority over {j.n} goals: agree {number(j.percent, 2)}, "
+            f"kappa {number(j.kappa, 2)}"
+            for j in summary.judges
+        ),
+        f"rubric items approved: {number(summary.approval.rate)} of {summary.approval.votes} votes",
+        *(
+            f"domain {d}: approved {number(r.rate)} of {r.votes}; rejected as "
+            + (", ".join(f"{why} {n}" for why, n in r.reasons.items()) or "-")
+            for d, r in summary.approval_by_domain.items()
+        ),
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,93 @@
+"""The study's server-rendered pages: jinja2 with autoescape, plans as Markdown with raw HTML
+escaped (markdown-it, html off), so text from goals and plans is shown, never run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jinja2
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from rubricrl.records import HumanStudySummary
+from rubricrl.study.store import REJECT_REASONS, Assignment
+
+SCALE = (
+    ("1", "Plan 1 much better"),
+    ("2", "Plan 1 better"),
+    ("3", "About the same"),
+    ("4", "Plan 2 better"),
+    ("5", "Plan 2 much better"),
+)
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("rubricrl.study", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def markdown(text: str) -> Markup:
+    """Markdown as HTML; any HTML in the text comes out escaped, and unsafe links are dropped."""
+    return Markup(_MARKDOWN.render(text))  # raw HTML was escaped (html off)
+
+
+def progress_of(assignments: Sequence[Assignment]) -> dict[str, int]:
+    return {"done": sum(a.voted for a in assignments), "total": len(assignments)}
+
+
+def task_page(
+    assignment: Assignment, action: str, csrf: str, assignments: Sequence[Assignment]
+) -> str:
+    """The pairwise or approval page of one assignment (plans on the sides it recorded)."""
+    context: dict[str, Any] = {
+        "action": action,
+        "csrf": csrf,
+        "progress": progress_of(assignments),
+    }
+    payload = assignment.payload
+    if assignment.kind == "pairwise":
+        first, second = payload["plan_a"], payload["plan_b"]
+        if not assignment.a_first:
+            first, second = second, first
+        return _TEMPLATES.get_template("pairwise.html.j2").render(
+            **context,
+            goal=payload["goal"],
+            left=markdown(first["text"]),
+            right=markdown(second["text"]),
+            scale=SCALE,
+        )
+    sample = payload["sample"]
+    return _TEMPLATES.get_template("approval.html.j2").render(
+        **context,
+        goal=sample["goal"],
+        reference=markdown(sample["reference_solution"]),
+        items=sample["rubric"],
+        reasons=list(REJECT_REASONS.items()),
+    )
+
+
+def message_page(
+    message: str, next_url: str | None = None, assignments: Sequence[Assignment] = ()
+) -> str:
+    progress = progress_of(assignments) if assignments else None
+    return _TEMPLATES.get_template("message.html.j2").render(
+        message=message, next=next_url, progress=progress
+    )
+
+
+def admin_page(progress: list[dict[str, Any]], summary: HumanStudySummary, exported: bool) -> str:
+    """Progress per annotator and agreement so far; model names only once exported."""
+
+    def number(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.2f}"
+
+    return _TEMPLATES.get_template("admin.html.j2").render(
+        progress=None,
+        rows=progress,
+        models=(summary.model_a, summary.model_b) if exported else None,
+        alpha_preference=number(summary.alpha_preference),
+        alpha_approval=number(summary.alpha_approval),
+        kappa=[{"judges": k.judges, "n": k.n, "kappa": number(k.kappa)} for k in summary.kappa],
+    )

@@ -1,0 +1,303 @@
+"""The study file: SQLite in WAL mode holding tasks, annotators, assignments and votes.
+
+Every vote is one `BEGIN IMMEDIATE` transaction with `synchronous=FULL`, so a vote the server
+acknowledged survives a killed server; the schema version sits in `PRAGMA user_version`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from rubricrl.errors import InputError
+from rubricrl.study.tokens import match_token
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x52524C53  # "RRLS": tells a study file from any other SQLite file
+Kind = Literal["pairwise", "approval"]
+REJECT_REASONS = {
+    "not-checkable": "not checkable",
+    "not-needed": "not needed for the goal",
+    "duplicate": "duplicate",
+    "gives-away": "gives away the solution",
+    "wrong": "wrong",
+}
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE tasks (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('pairwise', 'approval')),
+    sample_id TEXT NOT NULL, domain TEXT, payload TEXT NOT NULL);
+CREATE TABLE annotators (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, token_hash TEXT NOT NULL, invited REAL);
+CREATE TABLE assignments (
+    id INTEGER PRIMARY KEY, task_id TEXT NOT NULL REFERENCES tasks (id),
+    annotator_id INTEGER NOT NULL REFERENCES annotators (id), position INTEGER NOT NULL,
+    a_first INTEGER NOT NULL, first_shown REAL, skipped REAL, UNIQUE (task_id, annotator_id));
+CREATE TABLE votes (
+    assignment_id INTEGER PRIMARY KEY REFERENCES assignments (id), preference INTEGER,
+    shown INTEGER, reason TEXT NOT NULL DEFAULT '', seconds REAL, submitted REAL NOT NULL);
+CREATE TABLE item_votes (
+    assignment_id INTEGER NOT NULL REFERENCES votes (assignment_id), item_id TEXT NOT NULL,
+    approved INTEGER NOT NULL, reason TEXT, PRIMARY KEY (assignment_id, item_id));
+"""
+
+
+class NotAssigned(InputError):
+    """The task is not one of this annotator's."""
+
+
+class AlreadyAnswered(InputError):
+    """The annotator already voted on this task; the first vote stands."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One task as one annotator sees it: where it sits in their queue and which plan goes first."""
+
+    id: int
+    task_id: str
+    kind: Kind
+    sample_id: str
+    payload: dict[str, Any]
+    position: int
+    a_first: bool
+    voted: bool
+    skipped: bool
+
+
+@dataclass(frozen=True)
+class ItemVote:
+    item_id: str
+    approved: bool
+    reason: str | None  # a key of REJECT_REASONS when rejected
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, durable commits."""
+    db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA busy_timeout = 30000")
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute("PRAGMA foreign_keys = ON")
+    return db
+
+
+def create_file(
+    path: Path,
+    meta: dict[str, str],
+    tasks: Sequence[tuple[str, Kind, str, str | None, dict[str, Any]]],
+) -> None:
+    """Write a new study file atomically (built beside it, then renamed into place)."""
+    building = path.with_name(path.name + ".building")
+    building.unlink(missing_ok=True)
+    db = connect(building)
+    try:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.executescript(SCHEMA)
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        db.executemany(
+            "INSERT INTO tasks VALUES (?, ?, ?, ?, ?)",
+            [(i, kind, s, d, json.dumps(p)) for i, kind, s, d, p in tasks],
+        )
+        db.execute("COMMIT")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
+    building.replace(path)
+
+
+class Study:
+    """An open, checked study file; each method runs on a connection of its own (thread-safe)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise InputError(f"{self.path}: no such study file")
+        try:
+            with self.connection() as db:
+                app_id = db.execute("PRAGMA application_id").fetchone()[0]
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError:
+            raise InputError(f"{self.path}: not a study file (not SQLite)") from None
+        if app_id != APPLICATION_ID:
+            raise InputError(f"{self.path}: not a rubricrl study file")
+        if version != SCHEMA_VERSION:
+            raise InputError(
+                f"{self.path}: study file of schema version {version}; this rubricrl reads "
+                f"version {SCHEMA_VERSION} (use the rubricrl that created it)"
+            )
+
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        db = connect(self.path)
+        try:
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once so concurrent voters queue instead of failing."""
+        with self.connection() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def meta(self) -> dict[str, str]:
+        with self.connection() as db:
+            return {row["key"]: row["value"] for row in db.execute("SELECT * FROM meta")}
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def add_annotator(self, name: str, token_hash: str, limit: int | None) -> int:
+        """Invite `name`: they take the tasks that still lack `per_task` annotators, fewest
+        first (at most `limit`), in a seeded order of their own with a seeded side per plan.
+        Returns how many tasks they were given."""
+        with self.transaction() as db:
+            meta = {row["key"]: row["value"] for row in db.execute("SELECT * FROM meta")}
+            if db.execute("SELECT 1 FROM annotators WHERE name = ?", (name,)).fetchone():
+                raise InputError(f"{self.path}: annotator {name!r} is already invited")
+            cursor = db.execute(
+                "INSERT INTO annotators (name, token_hash, invited) VALUES (?, ?, ?)",
+                (name, token_hash, time.time()),
+            )
+            open_tasks = db.execute(
+                "SELECT t.id FROM tasks t LEFT JOIN assignments a ON a.task_id = t.id "
+                "GROUP BY t.id HAVING COUNT(a.id) < ? ORDER BY COUNT(a.id), t.rowid",
+                (int(meta["per_task"]),),
+            ).fetchall()
+            chosen = [row["id"] for row in open_tasks][:limit]
+            rng = random.Random(f"{meta['seed']}:{name}")
+            positions = list(range(len(chosen)))
+            rng.shuffle(positions)
+            db.executemany(
+                "INSERT INTO assignments (task_id, annotator_id, position, a_first) "
+                "VALUES (?, ?, ?, ?)",
+                [
+                    (task, cursor.lastrowid, position, int(rng.random() < 0.5))
+                    for task, position in zip(chosen, positions, strict=True)
+                ],
+            )
+            return len(chosen)
+
+    def annotator(self, token: str) -> tuple[int, str] | None:
+        """(id, name) of the annotator holding `token`, or None."""
+        with self.connection() as db:
+            rows = db.execute("SELECT id, name, token_hash FROM annotators").fetchall()
+        return match_token(token, [((r["id"], r["name"]), r["token_hash"]) for r in rows])
+
+    def assignments(self, annotator_id: int, only: int | None = None) -> list[Assignment]:
+        """The annotator's tasks in queue order: unanswered first, skipped ones after (oldest
+        skip first), answered last; with `only`, just that assignment when it is theirs."""
+        with self.connection() as db:
+            rows = db.execute(
+                "SELECT a.*, t.kind, t.sample_id, t.payload, v.assignment_id IS NOT NULL AS voted "
+                "FROM assignments a JOIN tasks t ON t.id = a.task_id "
+                "LEFT JOIN votes v ON v.assignment_id = a.id WHERE a.annotator_id = ? "
+                "AND (? IS NULL OR a.id = ?) "
+                "ORDER BY voted, a.skipped IS NOT NULL, a.skipped, a.position",
+                (annotator_id, only, only),
+            ).fetchall()
+        return [
+            Assignment(
+                id=r["id"],
+                task_id=r["task_id"],
+                kind=r["kind"],
+                sample_id=r["sample_id"],
+                payload=json.loads(r["payload"]),
+                position=r["position"],
+                a_first=bool(r["a_first"]),
+                voted=bool(r["voted"]),
+                skipped=r["skipped"] is not None,
+            )
+            for r in rows
+        ]
+
+    def mark_shown(self, assignment_id: int) -> None:
+        """Start the task's clock on its first view (a reload keeps the first time)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE assignments SET first_shown = ? WHERE id = ? AND first_shown IS NULL",
+                (time.time(), assignment_id),
+            )
+
+    def skip(self, annotator_id: int, assignment_id: int) -> None:
+        """Send an unanswered task to the back of the annotator's queue."""
+        with self.transaction() as db:
+            self._open_assignment(db, annotator_id, assignment_id)
+            db.execute(
+                "UPDATE assignments SET skipped = ? WHERE id = ?", (time.time(), assignment_id)
+            )
+
+    def vote(
+        self,
+        annotator_id: int,
+        assignment_id: int,
+        preference: int | None = None,
+        shown: int | None = None,
+        reason: str = "",
+        items: Sequence[ItemVote] = (),
+    ) -> None:
+        """Store one vote (a preference, or one approval per item) in one transaction."""
+        with self.transaction() as db:
+            first_shown = self._open_assignment(db, annotator_id, assignment_id)
+            now = time.time()
+            seconds = None if first_shown is None else max(now - first_shown, 0.0)
+            db.execute(
+                "INSERT INTO votes VALUES (?, ?, ?, ?, ?, ?)",
+                (assignment_id, preference, shown, reason, seconds, now),
+            )
+            db.executemany(
+                "INSERT INTO item_votes VALUES (?, ?, ?, ?)",
+                [(assignment_id, i.item_id, int(i.approved), i.reason) for i in items],
+            )
+
+    def _open_assignment(
+        self, db: sqlite3.Connection, annotator_id: int, assignment_id: int
+    ) -> float | None:
+        """The assignment's first-view time; refuses a task not the annotator's or answered."""
+        row = db.execute(
+            "SELECT a.first_shown, v.assignment_id IS NOT NULL AS voted FROM assignments a "
+            "LEFT JOIN votes v ON v.assignment_id = a.id WHERE a.id = ? AND a.annotator_id = ?",
+            (assignment_id, annotator_id),
+        ).fetchone()
+        if row is None:
+            raise NotAssigned(f"task {assignment_id} is not assigned to this link")
+        if row["voted"]:
+            raise AlreadyAnswered(
+                f"task {assignment_id} is already answered; the first vote stands"
+            )
+        return row["first_shown"]
+
+    def progress(self) -> list[dict[str, Any]]:
+        """Per annotator: name, tasks assigned, answered, skipped, and the last vote's time."""
+        with self.connection() as db:
+            rows = db.execute(
+                "SELECT n.name, COUNT(a.id) AS assigned, COUNT(v.assignment_id) AS answered, "
+                "SUM(a.skipped IS NOT NULL AND v.assignment_id IS NULL) AS skipped, "
+                "MAX(v.submitted) AS last FROM annotators n "
+                "LEFT JOIN assignments a ON a.annotator_id = n.id "
+                "LEFT JOIN votes v ON v.assignment_id = a.id GROUP BY n.id ORDER BY n.id"
+            ).fetchall()
+        return [dict(row) for row in rows]
+
+    def rows(self, query: str, *args: Any) -> list[sqlite3.Row]:
+        """Rows of a read-only query (for export and the dashboard)."""
+        with self.connection() as db:
+            return db.execute(query, args).fetchall()

@@ -1,0 +1,82 @@
+"""Creating a study: tasks from goals and plans, bad inputs refused in one line, invites."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rubricrl.errors import InputError
+from rubricrl.jsonl import write_records
+from rubricrl.study.create import InviteConfig, StudyCreateConfig, create_study, invite
+from rubricrl.study.store import Study
+from rubricrl.study.tokens import hash_token
+from tests.builders import plan, study_inputs
+
+
+def config(paths: dict[str, Path], output: Path, **extra: object) -> StudyCreateConfig:
+    return StudyCreateConfig(
+        goals=paths["goals"], plans_a=paths["a"], plans_b=paths["b"], output=output, **extra
+    )  # type: ignore[arg-type]
+
+
+def test_one_pairwise_task_per_goal_and_one_approval_task_per_rubric(tmp_path: Path) -> None:
+    paths = study_inputs(tmp_path, goals=4)
+    pairwise, approval, admin = create_study(
+        config(paths, tmp_path / "s.sqlite", rubrics=paths["goals"])
+    )
+    assert (pairwise, approval) == (4, 4)
+    study = Study(tmp_path / "s.sqlite")
+    meta = study.meta()
+    assert (meta["model_a"], meta["model_b"], meta["per_task"]) == ("model-a", "model-b", "2")
+    assert meta["admin_hash"] == hash_token(admin) and admin not in str(meta)
+    kinds = [r["kind"] for r in study.rows("SELECT kind FROM tasks ORDER BY rowid")]
+    assert kinds == ["pairwise"] * 4 + ["approval"] * 4
+
+
+def test_without_rubrics_there_are_only_pairwise_tasks(tmp_path: Path) -> None:
+    paths = study_inputs(tmp_path)
+    assert create_study(config(paths, tmp_path / "s.sqlite"))[:2] == (3, 0)
+
+
+def test_plans_without_a_matching_goal_are_refused(tmp_path: Path) -> None:
+    paths = study_inputs(tmp_path)
+    write_records(paths["b"], [plan("b9", "g9", model="model-b")])
+    with pytest.raises(
+        InputError, match=r"b.jsonl: 1 plan goal\(s\) missing from .*goals.jsonl \(e.g. 'g9'\)"
+    ):
+        create_study(config(paths, tmp_path / "s.sqlite"))
+    assert not (tmp_path / "s.sqlite").exists()
+
+
+def test_plan_files_covering_different_goals_are_refused(tmp_path: Path) -> None:
+    paths = study_inputs(tmp_path)
+    write_records(paths["b"], [plan("b0", "g0", model="model-b")])
+    with pytest.raises(InputError, match="cover different goals: 1 shared, 2 only in A"):
+        create_study(config(paths, tmp_path / "s.sqlite"))
+
+
+def test_an_existing_study_file_is_never_overwritten(tmp_path: Path) -> None:
+    paths = study_inputs(tmp_path)
+    output = tmp_path / "s.sqlite"
+    create_study(config(paths, output))
+    before = output.read_bytes()
+    with pytest.raises(InputError, match="already exists"):
+        create_study(config(paths, output))
+    assert output.read_bytes() == before
+
+
+def test_invite_prints_a_link_whose_token_is_stored_only_hashed(tmp_path: Path) -> None:
+    paths = study_inputs(tmp_path)
+    output = tmp_path / "s.sqlite"
+    create_study(config(paths, output, per_task=1))
+    link, given = invite(InviteConfig(study=output, name="ann", tasks=2, url="http://h:1/"))
+    token = link.removeprefix("http://h:1/a/").rstrip("/")
+    assert given == 2 and link.startswith("http://h:1/a/")
+    assert token.encode() not in output.read_bytes()
+    assert Study(output).annotator(token) == (1, "ann")
+    # per_task 1: the next annotator gets only the one task still unassigned
+    assert invite(InviteConfig(study=output, name="bob"))[1] == 1
+    assert invite(InviteConfig(study=output, name="cat"))[1] == 0
+    with pytest.raises(InputError, match="needs a name"):
+        invite(InviteConfig(study=output, name=" "))

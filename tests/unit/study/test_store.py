@@ -1,0 +1,93 @@
+"""The study file: WAL and version checks, seeded assignments, one vote per task, the queue."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from rubricrl.errors import InputError
+from rubricrl.study.store import AlreadyAnswered, ItemVote, NotAssigned, Study
+from tests.builders import study_file
+
+
+def test_the_file_is_wal_and_versioned(tmp_path: Path) -> None:
+    path, _, _ = study_file(tmp_path, ())
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_a_file_of_another_version_or_kind_is_one_clear_line(tmp_path: Path) -> None:
+    path, _, _ = study_file(tmp_path, ())
+    sqlite3.connect(path).execute("PRAGMA user_version = 7")
+    with pytest.raises(InputError, match=r"schema version 7; this rubricrl reads version 1"):
+        Study(path)
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)")
+    with pytest.raises(InputError, match="not a rubricrl study file"):
+        Study(other)
+    (tmp_path / "text.sqlite").write_text("hello " * 200)
+    with pytest.raises(InputError, match="not a study file"):
+        Study(tmp_path / "text.sqlite")
+    with pytest.raises(InputError, match="no such study file"):
+        Study(tmp_path / "absent.sqlite")
+
+
+def test_each_task_goes_to_per_task_annotators_in_a_seeded_order(tmp_path: Path) -> None:
+    path, _, _ = study_file(tmp_path, ("ann", "bob", "cat"))
+    study = Study(path)
+    rows = study.rows("SELECT task_id, COUNT(*) AS n FROM assignments GROUP BY task_id")
+    assert len(rows) == 6 and {r["n"] for r in rows} == {2}  # 3 pairwise + 3 approval, k=2
+    assert study.rows("SELECT COUNT(*) AS n FROM assignments WHERE annotator_id = 3")[0]["n"] == 0
+    again, _, _ = study_file(tmp_path / "again", ("ann", "bob", "cat"))
+    order = "SELECT task_id, position, a_first FROM assignments ORDER BY id"
+    assert [tuple(r) for r in study.rows(order)] == [tuple(r) for r in Study(again).rows(order)]
+
+
+def test_a_second_invite_of_a_name_is_refused(tmp_path: Path) -> None:
+    path, _, _ = study_file(tmp_path, ("ann",))
+    with pytest.raises(InputError, match="'ann' is already invited"):
+        Study(path).add_annotator("ann", "0" * 64, None)
+
+
+def test_one_vote_per_task_and_only_on_own_tasks(tmp_path: Path) -> None:
+    path, _, _ = study_file(tmp_path, ("ann", "bob"))
+    study = Study(path)
+    mine = study.assignments(1)
+    pair = next(a for a in mine if a.kind == "pairwise")
+    study.mark_shown(pair.id)
+    study.vote(1, pair.id, preference=2, shown=1, reason="clearer")
+    with pytest.raises(AlreadyAnswered, match="already answered"):
+        study.vote(1, pair.id, preference=-2, shown=5)
+    theirs = study.assignments(2)[0]
+    with pytest.raises(NotAssigned):
+        study.vote(1, theirs.id, preference=0, shown=3)
+    row = study.rows("SELECT * FROM votes")
+    assert len(row) == 1 and row[0]["preference"] == 2 and row[0]["seconds"] >= 0
+
+
+def test_an_approval_vote_stores_every_item_in_one_transaction(tmp_path: Path) -> None:
+    path, _, _ = study_file(tmp_path, ("ann",))
+    study = Study(path)
+    task = next(a for a in study.assignments(1) if a.kind == "approval")
+    items = [ItemVote("r0", True, None), ItemVote("r1", False, "wrong"), ItemVote("r1", True, None)]
+    with pytest.raises(sqlite3.IntegrityError):  # a repeated item rolls the whole vote back
+        study.vote(1, task.id, items=items)
+    assert study.rows("SELECT COUNT(*) AS n FROM votes")[0]["n"] == 0
+    study.vote(1, task.id, items=items[:2])
+    assert study.rows("SELECT COUNT(*) AS n FROM item_votes")[0]["n"] == 2
+
+
+def test_the_queue_resumes_at_the_first_open_task_and_puts_skips_last(tmp_path: Path) -> None:
+    path, _, _ = study_file(tmp_path, ("ann",))
+    study = Study(path)
+    first, second, *_ = study.assignments(1)
+    study.skip(1, first.id)
+    queue = study.assignments(1)
+    assert queue[0].id == second.id and queue[-1].id == first.id and queue[-1].skipped
+    study.vote(1, second.id, preference=0, shown=3, items=())
+    assert study.assignments(1)[-1].id == second.id  # answered tasks sink to the end
+    progress = study.progress()[0]
+    assert (progress["assigned"], progress["answered"], progress["skipped"]) == (6, 1, 1)
