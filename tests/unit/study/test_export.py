@@ -82,4 +82,4 @@ def test_an_empty_study_exports_unscored_rates(tmp_path: Path) -> None:
     summary = export_study(StudyExportConfig(study=path, output=tmp_path / "h.jsonl"))
     assert summary.overall.n == 0 and summary.overall.win_rate is None
     assert summary.alpha_preference is None and summary.approval.rate is None
-    assert load_records(tmp_path / "h.jsonl", Comparison) == []
+    assert load_records(tmp_path / "h.jsonl", Comparison, allow_empty=True) == []
