@@ -21,13 +21,20 @@ DEFAULT_URL = "http://127.0.0.1:8765"
 class StudyCreateConfig:
     """Create a study file: one blind pairwise task per goal, one approval task per rubric."""
 
-    goals: Path = field(metadata={"help": "Goals the plans answer (JSONL of Sample)."})
-    plans_a: Path = field(metadata={"help": "Plans of model A (JSONL of Plan)."})
-    plans_b: Path = field(metadata={"help": "Plans of model B (JSONL of Plan)."})
-    output: Path = field(metadata={"help": "Study file to create (SQLite).", "flags": ("-o",)})
+    goals: Path = field(
+        metadata={"help": "Goals the plans answer (JSONL of Sample).", "input": "file"}
+    )
+    plans_a: Path = field(metadata={"help": "Plans of model A (JSONL of Plan).", "input": "file"})
+    plans_b: Path = field(metadata={"help": "Plans of model B (JSONL of Plan).", "input": "file"})
+    output: Path = field(
+        metadata={"help": "Study file to create (SQLite).", "flags": ("-o",), "output": "file"}
+    )
     rubrics: Path | None = field(
         default=None,
-        metadata={"help": "Samples whose rubric items experts approve (JSONL of Sample)."},
+        metadata={
+            "help": "Samples whose rubric items experts approve (JSONL of Sample).",
+            "input": "file",
+        },
     )
     per_task: int = field(
         default=2, metadata={"help": "Annotators per task (2+ measures agreement).", "min": 1}
@@ -40,7 +47,7 @@ class StudyCreateConfig:
 class InviteConfig:
     """Invite an annotator: prints their personal link (the token is stored only hashed)."""
 
-    study: Path = field(metadata={"help": "Study file.", "positional": True})
+    study: Path = field(metadata={"help": "Study file.", "positional": True, "input": "file"})
     name: str = field(metadata={"help": "The annotator's name.", "positional": True})
     tasks: int | None = field(
         default=None,

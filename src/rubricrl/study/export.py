@@ -36,20 +36,28 @@ HUMAN_MAJORITY = "human majority"
 class StudyExportConfig:
     """Export a study's votes as jury records with a summary; reveals the models to the admin."""
 
-    study: Path = field(metadata={"help": "Study file.", "positional": True})
+    study: Path = field(metadata={"help": "Study file.", "positional": True, "input": "file"})
     output: Path = field(
         metadata={
             "help": "Comparisons JSONL (judges human:NAME); votes, approvals and the summary "
             "go beside it.",
             "flags": ("-o",),
+            "output": "file",
         }
     )
     jury: Path | None = field(
         default=None,
-        metadata={"help": "LLM comparisons of the same plans, to measure against the people."},
+        metadata={
+            "help": "LLM comparisons of the same plans, to measure against the people.",
+            "input": "file",
+        },
     )
     rejected: Path | None = field(
-        default=None, metadata={"help": "Write the items most annotators rejected (ItemReview)."}
+        default=None,
+        metadata={
+            "help": "Write the items most annotators rejected (ItemReview).",
+            "output": "file",
+        },
     )
     bootstrap: int = field(default=1000, metadata={"help": "Bootstrap resamples.", "min": 1})
     seed: int = field(default=0, metadata={"help": "Seed of the bootstrap."})

@@ -19,7 +19,7 @@ from rubricrl.errors import InputError
 class StudyServeConfig:
     """Serve a study to its annotators (personal links) and its admin (the dashboard)."""
 
-    study: Path = field(metadata={"help": "Study file.", "positional": True})
+    study: Path = field(metadata={"help": "Study file.", "positional": True, "input": "file"})
     host: str = field(
         default="127.0.0.1",
         metadata={"help": "Address to bind; 0.0.0.0 opens it to the network."},

@@ -93,6 +93,22 @@ COMMANDS = [
     Command("plan", ("plan", "{samples}", "-o", "{out}"), ("samples",)),
     Command("score", ("score", "{samples}", "{plans}", "-o", "{out}"), ("samples", "plans")),
     Command(
+        "study create",
+        (
+            "study",
+            "create",
+            "--goals",
+            "{samples}",
+            "--plans-a",
+            "{plans}",
+            "--plans-b",
+            "{plans_b}",
+            "-o",
+            "{out}",
+        ),
+        ("samples", "plans", "plans_b"),
+    ),
+    Command(
         "compare",
         (
             "compare",
@@ -256,6 +272,10 @@ OTHER = [
     (("demo", "--test-fraction", "2"), "--test-fraction 2.0: must be at most 1.0"),
     (("import", "{missing}", "-o", "{out}"), "no such file"),
     (("grade-eval", "{grades}", "{missing}"), "no such file or folder (REFERENCE)"),
+    (("study", "serve", "{missing}"), "no such file or folder (STUDY)"),
+    (("study", "export", "{samples}", "-o", "{out}"), "not a study"),
+    (("study", "export", "{missing}", "-o", "{out}"), "no such file or folder (STUDY)"),
+    (("study", "invite", "{samples}", "ann"), "not a study"),
 ]
 
 
