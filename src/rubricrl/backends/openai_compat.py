@@ -366,12 +366,16 @@ class OpenAIBackend:
 
     def _explain(self, error: BaseException) -> str:
         """A one-line message a user can act on (not yet redacted)."""
-        if isinstance(error, Exhausted):
-            message = f"{self._explain(error.last)} ({error.summary})"
-            if classify(error.last) == "timeout":
-                message += f"; set {TIMEOUT_VARIABLE} or {DEADLINE_VARIABLE} (seconds)"
-            return message
         where = f"openai backend: {self.base_url}"
+        if isinstance(error, Exhausted) and classify(error.last) == "timeout":
+            limits = self.retry.limits
+            return (
+                f"{where} sent no reply within {limits.timeout:g} s on {error.tries} "
+                f"{'try' if error.tries == 1 else 'tries'} over {error.elapsed:.1f} s (deadline "
+                f"{limits.deadline:g} s); set {TIMEOUT_VARIABLE} or {DEADLINE_VARIABLE} (seconds)"
+            )
+        if isinstance(error, Exhausted):
+            return f"{self._explain(error.last)} ({error.summary})"
         if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
             return f"openai backend: cannot connect to {self.base_url} ({_connect_reason(error)})"
         if isinstance(error, httpx.TimeoutException):
