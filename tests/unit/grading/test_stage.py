@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rubricrl.backends.base import Conversation
-from rubricrl.errors import InputError
+from rubricrl.errors import BackendError, InputError
 from rubricrl.grading.grader import Grader
 from rubricrl.grading.stage import grade_file
 from rubricrl.jsonl import load_records, write_records
@@ -53,3 +53,13 @@ def test_plans_of_unknown_samples_are_an_input_error(
         grade_file(
             samples, tmp_path / "odd.jsonl", tmp_path / "g.jsonl", Grader(ScriptedBackend([]))
         )
+
+
+def test_a_backend_failure_says_how_many_grades_were_kept(
+    samples_and_plans: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "grades.jsonl"
+    backend = ScriptedBackend(first_item_only, fail_on=2)
+    with pytest.raises(BackendError, match=r"; 4 of 6 grades kept in .*, re-run to resume$"):
+        grade_file(*samples_and_plans, out, Grader(backend), batch_size=4, progress=False)
+    assert len(load_records(out, Grade)) == 4
