@@ -20,7 +20,7 @@ from rubricrl.backends.retry import (
 
 API_KEY_VARIABLES = ("RUBRICRL_API_KEY", "OPENAI_API_KEY")
 ROW_STATUSES = (400, 413, 422)  # the request itself is refused (too long, malformed): that row only
-REDACTED = "[redacted]"
+REDACTED = "<redacted>"  # no brackets: rich would read [redacted] as markup and drop it
 KEY_HINT = "; set RUBRICRL_API_KEY or OPENAI_API_KEY"
 
 

@@ -85,6 +85,8 @@ class Run:
         assert "Traceback" not in self.stderr + self.stdout, f"{where}: {self.stderr}"
         assert KEY not in self.stdout + self.stderr + self.files_text(), f"{where}: key leaked"
         assert KEY[:12] not in self.stdout + self.stderr, f"{where}: part of the key leaked"
+        if self.mode == "401":  # the server echoed the key: the line shows where it was blanked
+            assert "<redacted>" in self.stderr, f"{where}: {self.stderr}"
         assert self.seconds < LIMIT_S, f"{where}: took {self.seconds:.1f} s"
         if self.returncode != 0:
             assert self.returncode == 2, f"{where}: exit {self.returncode}: {self.stderr}"
