@@ -6,6 +6,7 @@ fails on cue, the way a provider fails (a typed BackendError keeping the finishe
     backend = ScriptedBackend(["first", "second"])                     # replies in turn
     backend = ScriptedBackend(fail_on=2)                               # the 2nd call raises
     backend = ScriptedBackend(fail_when=lambda c: "poison" in c[-1]["content"])
+    backend = ScriptedBackend(refuse_when=lambda c: "poison" in c[-1]["content"])  # HTTP 400
 
 A token, for this backend, is a whitespace-separated word: replies are cut to `max_tokens`
 words (finish reason "length") and at the first stop string, and usage counts words.
@@ -170,7 +171,9 @@ class ScriptedBackend:
     Failing on cue: `fail_on` names calls (counted from 1 over both methods) that raise, as a
     number, several numbers or a predicate of the number; `fail_when` picks conversations whose
     requests fail while the others finish. Either raises `error` when given, else a BackendError
-    whose `partial` holds the finished results by index.
+    whose `partial` holds the finished results by index. `refuse_when` picks conversations the
+    server refuses for their own content (an HTTP 400): the BackendError is row-level, its
+    `failed` giving each refused index a reason.
     """
 
     def __init__(
@@ -181,6 +184,7 @@ class ScriptedBackend:
         probs: ProbScript | None = None,
         fail_on: CallCue = (),
         fail_when: Callable[[Conversation], bool] | None = None,
+        refuse_when: Callable[[Conversation], bool] | None = None,
         error: BaseException | None = None,
     ) -> None:
         self.spec = spec
@@ -189,6 +193,7 @@ class ScriptedBackend:
         self._probs = probs
         self._fail_on = fail_on
         self._fail_when = fail_when
+        self._refuse_when = refuse_when
         self._error = error
         self._lock = threading.Lock()
 
@@ -305,10 +310,25 @@ class ScriptedBackend:
             for index, conversation in enumerate(conversations)
             if self._fail_when is not None and self._fail_when(conversation)
         }
-        results = {i: answer(c) for i, c in enumerate(conversations) if i not in failing}
-        if failing:
+        refused = {
+            index: f"{self.spec}: HTTP 400: request refused (scripted)"
+            for index, conversation in enumerate(conversations)
+            if self._refuse_when is not None and self._refuse_when(conversation)
+        }
+        failing -= refused.keys()
+        results = {
+            i: answer(c) for i, c in enumerate(conversations) if i not in failing | refused.keys()
+        }
+        if refused and not failing:
+            raise BackendError(
+                f"{self.spec}: {len(refused)} of {len(conversations)} requests refused "
+                f"(scripted), {len(results)} finished",
+                partial=results,
+                failed=refused,
+            )
+        if failing:  # with a systemic failure among them, refused rows are not told apart
             raise self._error or BackendError(
-                f"{self.spec}: {len(failing)} of {len(conversations)} requests failed "
+                f"{self.spec}: {len(failing) + len(refused)} of {len(conversations)} requests failed "
                 f"(scripted), {len(results)} finished",
                 partial=results,
             )

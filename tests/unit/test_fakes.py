@@ -202,3 +202,26 @@ def test_a_schema_it_cannot_honour_fails_the_test() -> None:
         schema_instance({"type": "string", "pattern": "^a+$"})
     with pytest.raises(AssertionError, match="type 'null'"):
         schema_instance({"type": "null"})
+
+
+def test_refused_conversations_fail_row_level_with_a_reason_each() -> None:
+    backend = ScriptedBackend(refuse_when=lambda c: "poison" in c[-1]["content"])
+    conversations = [user("a"), user("poison"), user("c")]
+    for call in (
+        lambda: backend.batch(conversations, GREEDY),
+        lambda: backend.choice_probs(conversations, ("yes", "no")),
+    ):
+        with pytest.raises(BackendError, match="1 of 3 requests refused") as caught:
+            call()
+        assert caught.value.row_level and sorted(caught.value.partial) == [0, 2]
+        assert list(caught.value.failed) == [1] and "HTTP 400" in caught.value.failed[1]
+
+
+def test_a_systemic_failure_among_refusals_is_not_row_level() -> None:
+    backend = ScriptedBackend(
+        fail_when=lambda c: c[-1]["content"] == "down",
+        refuse_when=lambda c: c[-1]["content"] == "poison",
+    )
+    with pytest.raises(BackendError, match="2 of 3 requests failed") as caught:
+        backend.batch([user("a"), user("poison"), user("down")], GREEDY)
+    assert not caught.value.row_level and sorted(caught.value.partial) == [0]

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
-import re
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -22,42 +20,13 @@ import httpx
 from tqdm import tqdm
 
 from rubricrl.backends.base import ChoiceProbs, Completion, Conversation, JsonSchema, Sampling
-from rubricrl.backends.retry import (
-    DEADLINE_VARIABLE,
-    TIMEOUT_VARIABLE,
-    DeadlinePassed,
-    Exhausted,
-    Garbled,
-    Limits,
-    Retry,
-    classify,
-)
+from rubricrl.backends.failures import api_key, explain, one_line, redact, row_level
+from rubricrl.backends.retry import Exhausted, Garbled, Limits, Retry
 from rubricrl.errors import BackendError, BatchError, InputError
 
 T = TypeVar("T")
 SchemaStyle = Literal["json_schema", "json_object"]
-API_KEY_VARIABLES = ("RUBRICRL_API_KEY", "OPENAI_API_KEY")
 TOP_LOGPROBS = 20  # the most OpenAI accepts; enough to hold every choice a grader asks about
-ROW_STATUSES = (400, 413, 422)  # the request itself is refused (too long, malformed): that row only
-REDACTED = "[redacted]"
-
-
-def api_key() -> str | None:
-    """The API key from the environment (never from a spec, which ends up in output rows)."""
-    return next((os.environ[name] for name in API_KEY_VARIABLES if os.environ.get(name)), None)
-
-
-def redact(text: str, key: str | None = None) -> str:
-    """`text` with the API key (`key`, by default the configured one) and any bearer token
-    blanked out, and any word sharing 8 characters in a row with the key (a server's echo of
-    it, perhaps masked in the middle)."""
-    text = re.sub(r"(?i)\bBearer\s+\S+", f"Bearer {REDACTED}", text)
-    key = api_key() if key is None else key
-    if not key:
-        return text
-    text = text.replace(key, REDACTED)
-    pieces = {key[i : i + 8] for i in range(max(len(key) - 7, 0))} if len(key) >= 8 else set()
-    return re.sub(r"\S+", lambda m: REDACTED if any(p in m[0] for p in pieces) else m[0], text)
 
 
 class _RowFailed(BackendError):
@@ -121,36 +90,6 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coroutine)
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
-
-
-def _one_line(text: str, limit: int = 200) -> str:
-    flat = re.sub(r"\s+", " ", text).strip()
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
-
-
-def _row_level(error: BaseException) -> bool:
-    """Whether the server refused this request for its own content, not for being the server."""
-    return isinstance(error, httpx.HTTPStatusError) and error.response.status_code in ROW_STATUSES
-
-
-def _connect_reason(error: BaseException) -> str:
-    """Why a connection failed; anyio hides the refusal under a generic OSError, so walk causes."""
-    cause: BaseException | None = error
-    while cause is not None:
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused"
-        cause = cause.__cause__ or cause.__context__
-    return _one_line(str(error) or type(error).__name__)
-
-
-def _error_detail(response: httpx.Response) -> str:
-    """The server's own error message when it sent one, else the start of the body."""
-    try:
-        error = response.json().get("error")
-        detail = error.get("message") if isinstance(error, dict) else error
-    except (ValueError, AttributeError):
-        detail = None
-    return _one_line(str(detail or response.text or response.reason_phrase))
 
 
 class _JsonSchemaRefused(Exception):
@@ -240,8 +179,9 @@ class OpenAIBackend:
                     try:
                         result = await request(client, conversation)
                     except (httpx.HTTPError, Exhausted) as error:
-                        message = redact(self._explain(error))
-                        if _row_level(error):
+                        limits = self.retry.limits
+                        message = redact(explain(error, self.base_url, self.model, limits))
+                        if row_level(error):
                             raise _RowFailed(message) from None
                         gone.append(message)  # queued requests stop early: they would fail too
                         raise BackendError(message) from None
@@ -361,34 +301,8 @@ class OpenAIBackend:
         except ValueError:
             reply = None
         if not isinstance(reply, dict):
-            raise Garbled(_one_line(response.text, 80) or "an empty body")
+            raise Garbled(one_line(response.text, 80) or "an empty body")
         return reply
-
-    def _explain(self, error: BaseException) -> str:
-        """A one-line message a user can act on (not yet redacted)."""
-        if isinstance(error, Exhausted):
-            message = f"{self._explain(error.last)} ({error.summary})"
-            if classify(error.last) == "timeout":
-                message += f"; set {TIMEOUT_VARIABLE} or {DEADLINE_VARIABLE} (seconds)"
-            return message
-        where = f"openai backend: {self.base_url}"
-        if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
-            return f"openai backend: cannot connect to {self.base_url} ({_connect_reason(error)})"
-        if isinstance(error, httpx.TimeoutException):
-            return f"{where} sent no reply within {self.retry.limits.timeout:g} s"
-        if isinstance(error, DeadlinePassed):
-            return f"{where} sent no reply before the {self.retry.limits.deadline:g} s deadline"
-        if isinstance(error, Garbled):
-            return f"{where} answered HTTP 200 with something not JSON: {error}"
-        if isinstance(error, httpx.HTTPStatusError):
-            status = error.response.status_code
-            hint = {
-                401: "; set RUBRICRL_API_KEY or OPENAI_API_KEY",
-                403: "; set RUBRICRL_API_KEY or OPENAI_API_KEY",
-                404: f"; check the base URL (usually ends in /v1) and the model name {self.model!r}",
-            }.get(status, "")
-            return f"{where} answered HTTP {status}: {_error_detail(error.response)}{hint}"
-        return f"{where}: connection failed ({type(error).__name__}: {_one_line(str(error))})"
 
     def _batch_error(
         self, failures: dict[int, BaseException], finished: dict[int, Any], total: int

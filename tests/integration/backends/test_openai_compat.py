@@ -15,6 +15,7 @@ from rubricrl.backends.base import Sampling, user
 from rubricrl.backends.cache import CachedBackend, ResponseCache, cache_key
 from rubricrl.backends.llama_server import LlamaServer, free_port
 from rubricrl.backends.openai_compat import OpenAIBackend
+from rubricrl.backends.retry import Limits
 from rubricrl.backends.structured import Unreadable, ask_structured
 from rubricrl.errors import BackendError
 
@@ -73,7 +74,12 @@ def test_killed_server_gives_backend_error_and_keeps_finished_replies(
 ) -> None:
     conversations = [user(f"Tell a long story about a dragon named D{i}.") for i in range(16)]
     sampling = Sampling(max_tokens=40, temperature=0.8, seed=7)
-    provider = backend_for(doomed_llama_server, concurrency=2, max_retries=2)
+    provider = OpenAIBackend(
+        doomed_llama_server.base_url,
+        doomed_llama_server.alias,
+        concurrency=2,
+        limits=Limits(retries=2),
+    )
     database = tmp_path / "responses.sqlite"
     log = doomed_llama_server.log
     assert log is not None and doomed_llama_server.process is not None

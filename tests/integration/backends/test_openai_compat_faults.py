@@ -10,7 +10,8 @@ import time
 import pytest
 
 from rubricrl.backends.base import Sampling, user
-from rubricrl.backends.openai_compat import REDACTED, OpenAIBackend
+from rubricrl.backends.failures import REDACTED
+from rubricrl.backends.openai_compat import OpenAIBackend
 from rubricrl.backends.retry import Limits, Retry
 from rubricrl.backends.structured import Unreadable, ask_structured
 from rubricrl.errors import BackendError

@@ -49,6 +49,16 @@ def test_finished_results_survive_a_failed_batch(tmp_path: Path) -> None:
     assert [c.text for c in replay.batch([user("0"), user("2")], Sampling())] == ["ok", "ok"]
 
 
+def test_a_failure_indexes_the_callers_batch_with_cached_rows_finished(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    CachedBackend(ScriptedBackend("ok", spec="s"), cache).batch([user("a")], Sampling())
+    refusing = ScriptedBackend("new", spec="s", refuse_when=lambda c: c[-1]["content"] == "bad")
+    with pytest.raises(BackendError) as caught:
+        CachedBackend(refusing, cache).batch([user("b"), user("a"), user("bad")], Sampling())
+    assert caught.value.row_level and list(caught.value.failed) == [2]
+    assert {i: c.text for i, c in caught.value.partial.items()} == {0: "new", 1: "ok"}
+
+
 def _write_many(path: str, worker: int) -> None:
     cache = ResponseCache(path)
     for i in range(50):

@@ -5,8 +5,15 @@ import json
 import pytest
 
 from rubricrl.backends.base import Conversation, Sampling, user
-from rubricrl.backends.structured import Unreadable, ask_structured, last_json_object, parse_reply
-from rubricrl.errors import ParseError
+from rubricrl.backends.structured import (
+    REFUSED,
+    Unreadable,
+    ask_structured,
+    last_json_object,
+    parse_reply,
+    refused_rows,
+)
+from rubricrl.errors import BackendError, ParseError
 from tests.fakes import ScriptedBackend
 
 SCHEMA = {"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]}
@@ -84,3 +91,25 @@ def test_a_parse_function_can_refuse_a_schema_valid_reply() -> None:
     [reply] = ask_structured(backend, [user("p")], Sampling(), SCHEMA, positive, attempts=2)
     assert reply == Unreadable("unreadable after 2 attempt(s): x must be positive")
     assert len(asked(backend)) == 2
+
+
+def test_a_refused_request_is_unreadable_at_once_and_the_rest_are_read() -> None:
+    backend = ScriptedBackend('{"x": 1}', refuse_when=lambda c: c[-1]["content"] == "poison")
+    schema = {"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]}
+    answers = ask_structured(backend, [user("a"), user("poison")], Sampling(), schema, dict)
+    assert answers[0] == {"x": 1}
+    assert isinstance(answers[1], Unreadable) and answers[1].reason.startswith(REFUSED)
+    assert len(backend.batches) == 1  # asking a refused request again is futile
+
+
+def test_refused_rows_keep_the_finished_and_name_the_refused() -> None:
+    backend = ScriptedBackend("ok", refuse_when=lambda c: c[-1]["content"] == "poison")
+    found = refused_rows(lambda: backend.batch([user("poison"), user("b")], Sampling()), 2)
+    assert isinstance(found[0], Unreadable) and "HTTP 400" in found[0].reason
+    assert not isinstance(found[1], Unreadable) and found[1].text == "ok"
+
+
+def test_refused_rows_let_a_systemic_failure_through() -> None:
+    backend = ScriptedBackend("ok", fail_when=lambda c: c[-1]["content"] == "down")
+    with pytest.raises(BackendError):
+        refused_rows(lambda: backend.batch([user("down"), user("b")], Sampling()), 2)

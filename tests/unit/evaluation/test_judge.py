@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rubricrl.backends.base import Conversation
 from rubricrl.evaluation.judge import PREFERENCE_SCHEMA, Judge, plan_for_position, position_of
 from rubricrl.records import Judgment
 from tests.builders import judge_pair
@@ -88,3 +89,18 @@ def test_probability_judge_with_little_mass_is_unscored() -> None:
     first, second = Judge(backend, verdicts="prob").judge(judge_pair())
     assert first.preferred is None and second.preferred is None
     assert first.reason is not None and "only 0.100" in first.reason
+
+
+@pytest.mark.parametrize("verdicts", ["generated", "prob"])
+def test_a_refused_order_is_unscored_with_the_reason(verdicts: str) -> None:
+    def refuse_b_first(conversation: Conversation) -> bool:  # plan B (BETA) shown first
+        text = conversation[-1]["content"]
+        return text.index("BETA") < text.index("ALPHA")
+
+    backend = ScriptedBackend(
+        judge_reply("1"), probs={"1": 0.7, "2": 0.2}, refuse_when=refuse_b_first
+    )
+    a_first, b_first = Judge(backend, verdicts=verdicts).judge(judge_pair())  # type: ignore[arg-type]
+    assert a_first.preferred == "A" and a_first.reason is None
+    assert b_first.preferred is None and b_first.reason is not None
+    assert b_first.reason.startswith("request refused: ") and "HTTP 400" in b_first.reason

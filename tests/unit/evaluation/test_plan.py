@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rubricrl.backends.base import Conversation
-from rubricrl.errors import InputError
+from rubricrl.errors import BackendError, InputError
 from rubricrl.evaluation.plan import PlanConfig, write_plans
 from rubricrl.jsonl import load_records
 from rubricrl.records import Plan
@@ -37,3 +37,28 @@ def test_rejects_a_zero_count(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="--n"):
         config = PlanConfig(samples=tmp_path / "s.jsonl", output=tmp_path / "p.jsonl", n=0)
         write_plans([widget_goal(1)], ScriptedBackend(echo_goal), config)
+
+
+def test_a_refused_goal_gets_no_plan_the_others_do_and_a_rerun_fills_it(tmp_path: Path) -> None:
+    output = tmp_path / "plans.jsonl"
+    samples = [widget_goal(i) for i in range(3)]
+    refusing = ScriptedBackend(echo_goal, spec="fake:m", refuse_when=lambda c: "widget 1" in str(c))
+    config = PlanConfig(samples=tmp_path / "unused", output=output, batch_size=2)
+    with pytest.raises(BackendError) as caught:
+        write_plans(samples, refusing, config, progress=False)
+    message = str(caught.value)
+    assert message.startswith("plan: 1 of 3 goals failed (s1: request refused: ")
+    assert "2 new plans written" in message and "re-run to retry the failed goals" in message
+    assert sorted(p.sample_id for p in load_records(output, Plan)) == ["s0", "s2"]
+    healthy = ScriptedBackend(echo_goal, spec="fake:m")
+    assert write_plans(samples, healthy, config, progress=False) == 1
+    assert sorted(p.sample_id for p in load_records(output, Plan)) == ["s0", "s1", "s2"]
+
+
+def test_a_systemic_failure_says_how_many_plans_were_kept(tmp_path: Path) -> None:
+    output = tmp_path / "plans.jsonl"
+    samples = [widget_goal(i) for i in range(3)]
+    backend = ScriptedBackend(echo_goal, spec="fake:m", fail_on=2)
+    config = PlanConfig(samples=tmp_path / "unused", output=output, batch_size=2)
+    with pytest.raises(BackendError, match=r"; 2 plans kept in .*, re-run to resume$"):
+        write_plans(samples, backend, config, progress=False)

@@ -282,3 +282,21 @@ def test_an_empty_plan_fails_every_item_with_probability_zero_without_asking() -
     (grade,) = grader.grade_many([(sample("g", ["alpha", "beta"]), plan("p", "g", ""))])
     assert backend.calls == [] and grade.score == 0.0
     assert [v.probability for v in grade.verdicts] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("verdicts", ["generated", "prob"])
+def test_a_plan_the_server_refuses_is_unscored_and_the_others_graded(verdicts: str) -> None:
+    backend = ScriptedBackend(
+        keyword_verdicts,
+        probs=yes_when_mentioned,
+        refuse_when=lambda c: "POISON" in c[-1]["content"],
+    )
+    grader = Grader(backend, GradingConfig(verdicts=verdicts, retries=2))  # type: ignore[arg-type]
+    goal = sample("g", ["alpha"])
+    good, refused = grader.grade_many(
+        [(goal, plan("p1", "g", "alpha")), (goal, plan("p2", "g", "alpha POISON"))]
+    )
+    assert good.score == 1.0
+    assert refused.score is None and refused.reason is not None
+    assert "request refused: " in refused.reason and "HTTP 400" in refused.reason
+    assert len(backend.calls) == 1  # a refusal is not asked again

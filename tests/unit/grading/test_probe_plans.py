@@ -83,3 +83,15 @@ def test_rewrites_go_in_one_batch_and_keep_the_labels() -> None:
     assert count_words(by["g0", "padded"].text) >= count_words(by["g0", "full"].text)
     assert by["g1", "off_topic"].text == by["g0", "full"].text
     assert by["g0", "empty"].text == ""
+
+
+def test_a_refused_rewrite_keeps_the_plan_as_built() -> None:
+    writer = ScriptedBackend(
+        lambda c: "<solution>REWRITTEN</solution>",
+        refuse_when=lambda c: "aspect 1 of problem 1" in c[-1]["content"],
+    )
+    built = build_plans([goal(0), goal(1)])
+    plans = rewrite(built, writer)
+    kept = [p for p, b in zip(plans, built, strict=True) if p.text == b.text and p.kind == "full"]
+    assert len(kept) == 1 and kept[0].sample.id == "g1"
+    assert any(p.text == "REWRITTEN" for p in plans)

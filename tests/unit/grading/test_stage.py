@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rubricrl.backends.base import Conversation
-from rubricrl.errors import InputError
+from rubricrl.errors import BackendError, InputError
 from rubricrl.grading.grader import Grader
 from rubricrl.grading.stage import grade_file
 from rubricrl.jsonl import load_records, write_records
@@ -73,3 +73,13 @@ def test_unscored_grades_are_graded_again_and_the_grader_loads_only_for_work(
     assert len(backend.conversations) == first.grades  # only the unscored rows were asked again
     done = grade_file(*samples_and_plans, out, pytest.fail, progress=False)  # nothing left to do
     assert done == again
+
+
+def test_a_backend_failure_says_how_many_grades_were_kept(
+    samples_and_plans: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "grades.jsonl"
+    backend = ScriptedBackend(first_item_only, fail_on=2)
+    with pytest.raises(BackendError, match=r"; 4 of 6 grades kept in .*, re-run to resume$"):
+        grade_file(*samples_and_plans, out, lambda: Grader(backend), batch_size=4, progress=False)
+    assert len(load_records(out, Grade)) == 4
