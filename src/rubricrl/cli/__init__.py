@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from rubricrl.backends.failures import redact
 from rubricrl.errors import RubricRLError
 
 app = typer.Typer(
@@ -88,7 +89,7 @@ def main() -> None:
     except (RubricRLError, OSError) as error:
         if os.environ.get("RUBRICRL_DEBUG"):
             raise
-        console.print(f"[red]error:[/red] {escape(_one_line(error))}", highlight=False)
+        console.print(f"[red]error:[/red] {escape(redact(_one_line(error)))}", highlight=False)
         sys.exit(2)
 
 

@@ -28,6 +28,10 @@ def _print_summary(summary: GradeSummary, limit: int = 20) -> None:
         f"grades: {summary.grades}  unscored: {summary.unscored}  "
         f"mean score: {_number(summary.mean_score)}"
     )
+    for reason, count in list(summary.unscored_reasons.items())[:3]:
+        out.print(f"  unscored x{count}: {reason}", markup=False, highlight=False)
+    if summary.unscored:
+        out.print("  (a rerun grades unscored plans again)", markup=False, highlight=False)
     table = Table("item", "satisfied share")
     items = sorted(summary.item_satisfaction.items())
     for item, share in items[:limit]:

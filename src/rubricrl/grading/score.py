@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -90,17 +90,20 @@ class GradeSummary:
     unscored: int
     mean_score: float | None
     item_satisfaction: dict[str, float]
+    unscored_reasons: dict[str, int] = field(default_factory=dict)
 
 
 def summarize(grades: Iterable[Grade]) -> GradeSummary:
     """Summarise grades; unscored grades are counted but add nothing to the means."""
     count = unscored = 0
+    reasons: Counter[str] = Counter()
     scores: list[float] = []
     met: dict[str, list[bool]] = defaultdict(list)
     for grade in grades:
         count += 1
         if grade.score is None:
             unscored += 1
+            reasons[grade.reason or "no reason recorded"] += 1
             continue
         scores.append(grade.score)
         for verdict in grade.verdicts:
@@ -110,4 +113,5 @@ def summarize(grades: Iterable[Grade]) -> GradeSummary:
         unscored=unscored,
         mean_score=sum(scores) / len(scores) if scores else None,
         item_satisfaction={item: sum(flags) / len(flags) for item, flags in sorted(met.items())},
+        unscored_reasons=dict(reasons.most_common()),
     )

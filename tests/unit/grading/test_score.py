@@ -65,3 +65,18 @@ def test_summary_counts_unscored_and_keys_items_by_goal() -> None:
     assert (summary.grades, summary.unscored) == (3, 1)
     assert summary.mean_score == pytest.approx(0.75)
     assert summary.item_satisfaction == {"s/a": 1.0, "s/b": 0.5}
+
+
+def test_summary_counts_unscored_reasons_most_common_first() -> None:
+    grades = [
+        grade("a", None, reason="request refused: HTTP 400"),
+        grade("b", None, reason="unreadable reply"),
+        grade("c", None, reason="request refused: HTTP 400"),
+        grade("d", 1.0),
+    ]
+    summary = summarize(grades)
+    assert summary.unscored == 3
+    assert list(summary.unscored_reasons.items()) == [
+        ("request refused: HTTP 400", 2),
+        ("unreadable reply", 1),
+    ]
