@@ -183,8 +183,10 @@ class JsonlWriter:
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         self.close()
         if kind is KeyboardInterrupt:
+            # counted on disk: the signal may land between a row's write and its bookkeeping
+            rows = self.path.read_bytes().count(b"\n")
             sys.stderr.write(
-                f"interrupted: {self.path} keeps {len(self.ids)} rows ({self.tally()});"
+                f"interrupted: {self.path} keeps {rows} rows ({rows - self.kept} new);"
                 " run the same command again to resume\n"
             )
         elif kind is None:
