@@ -8,8 +8,6 @@ its reason; each paper's cut (if any) is recorded in the report beside the outpu
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,16 +15,24 @@ from typing import Any
 from rubricrl.backends.base import ChatBackend, Sampling, user
 from rubricrl.backends.registry import SPEC_HELP, load_backend
 from rubricrl.backends.structured import Unreadable, ask_structured
+from rubricrl.corpus.creator_defaults import CreatorSettings, resolve_settings
 from rubricrl.corpus.excerpt import Excerpt, paper_excerpt
+from rubricrl.corpus.extract_report import ExtractReport, load_report, report_path
 from rubricrl.corpus.select import SelectionRules, drop_near_duplicates, item_problem, leakage
 from rubricrl.jsonl import JsonlWriter, load_records
-from rubricrl.progress import progress_bar
+from rubricrl.progress import ProgressBar, progress_bar
 from rubricrl.prompts import load_prompt
 from rubricrl.records import Paper, Provenance, RubricItem, Sample
+
+PER_MODEL = "default: the creator's, see corpus/creator_defaults.py"
 
 
 def _setting(default: Any, help_text: str, minimum: float | None = None) -> Any:
     return field(default=default, metadata={"help": help_text, "min": minimum})
+
+
+def _per_model(help_text: str, minimum: float | None = None) -> Any:
+    return _setting(None, f"{help_text} ({PER_MODEL}).", minimum)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,35 +44,25 @@ class ExtractConfig:
     )
     output: Path = field(metadata={"help": "Samples JSONL to append to.", "flags": ("-o",)})
     creator: str = _setting("embedded", f"Model spec of the sample creator: {SPEC_HELP}.")
-    insights: int = _setting(3, "Insights to ask for per paper.", 1)
-    draft_items: int = _setting(15, "Rubric items drafted per goal.", 1)
-    max_paper_chars: int = _setting(12000, "Paper text budget (cut rule in the docs).", 1)
-    max_goal_chars: int = _setting(900, "Longest goal accepted.", 1)
-    max_item_chars: int = _setting(200, "Longest rubric item accepted.", 1)
-    max_reference_chars: int = _setting(4000, "Longest reference solution accepted.", 1)
-    max_tokens: int = _setting(2048, "Token budget of each creator reply.", 1)
-    temperature: float = _setting(0.3, "Creator sampling temperature.", 0.0)
-    frequency_penalty: float = _setting(0.0, "Creator frequency penalty (OpenAI's meaning).")
+    insights: int | None = _per_model("Insights to ask for per paper", 1)
+    draft_items: int | None = _per_model("Rubric items drafted per goal", 1)
+    max_paper_chars: int | None = _per_model("Paper text budget (cut rule in the docs)", 1)
+    max_goal_chars: int | None = _per_model("Longest goal accepted", 1)
+    max_item_chars: int | None = _per_model("Longest rubric item accepted", 1)
+    max_reference_chars: int | None = _per_model("Longest reference solution accepted", 1)
+    max_tokens: int | None = _per_model("Token budget of each creator reply", 1)
+    temperature: float | None = _per_model("Creator sampling temperature", 0.0)
+    frequency_penalty: float | None = _per_model("Creator frequency penalty (OpenAI's meaning)")
     seed: int = _setting(0, "Sampling seed of the creator.")
     attempts: int = _setting(3, "Attempts per creator reply before it is dropped.", 1)
     papers_per_batch: int = _setting(4, "Papers per creator batch (saved per batch).", 1)
-    rules: SelectionRules = field(default_factory=SelectionRules)
+    # A rules section replaces the creator's rules; keys it leaves out take SelectionRules'
+    # own defaults.
+    rules: SelectionRules | None = None
 
-
-@dataclass
-class ExtractReport:
-    """Counts of what was kept and dropped, and why; written as JSON beside the samples."""
-
-    papers: int = 0
-    papers_skipped: int = 0
-    insights: int = 0
-    samples_kept: int = 0
-    dropped_samples: Counter[str] = field(default_factory=Counter)
-    dropped_items: Counter[str] = field(default_factory=Counter)
-    cut_papers: dict[str, str] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        return json.dumps(vars(self), indent=2)
+    def settings(self) -> CreatorSettings:
+        """The per-model settings this run uses: the flags given, the creator's defaults else."""
+        return resolve_settings(self.creator, vars(self))
 
 
 def _string(max_length: int, min_length: int = 1) -> dict[str, Any]:
@@ -83,11 +79,12 @@ class Extractor:
     def __init__(self, creator: ChatBackend, config: ExtractConfig) -> None:
         self.creator = creator
         self.config = config
+        self.settings = config.settings()
         self.sampling = Sampling(
-            temperature=config.temperature,
-            max_tokens=config.max_tokens,
+            temperature=self.settings.temperature,
+            max_tokens=self.settings.max_tokens,
             seed=config.seed,
-            frequency_penalty=config.frequency_penalty,
+            frequency_penalty=self.settings.frequency_penalty,
         )
 
     def _ask(self, prompts: list[str], schema: dict[str, Any]) -> list[Any | None]:
@@ -105,17 +102,19 @@ class Extractor:
                     "type": "array",
                     "items": _string(300, min_length=40),
                     "minItems": 1,
-                    "maxItems": self.config.insights,
+                    "maxItems": self.settings.insights,
                 }
             },
             "required": ["insights"],
         }
         template = load_prompt("extract_insights")
-        prompts = [template.render(paper_text=e.text, count=self.config.insights) for e in excerpts]
+        prompts = [
+            template.render(paper_text=e.text, count=self.settings.insights) for e in excerpts
+        ]
         return [None if r is None else r["insights"] for r in self._ask(prompts, schema)]
 
     def draft_samples(self, jobs: list[tuple[Excerpt, str]]) -> list[dict[str, Any] | None]:
-        config = self.config
+        config = self.settings
         schema = {
             "type": "object",
             "properties": {
@@ -138,7 +137,7 @@ class Extractor:
         return self._ask(prompts, schema)
 
     def rank_items(self, drafts: list[tuple[str, list[str]]]) -> list[list[int] | None]:
-        keep = self.config.rules.keep_items
+        keep = self.settings.rules.keep_items
         template = load_prompt("select_items")
         prompts = [template.render(goal=goal, items=items, keep=keep) for goal, items in drafts]
         schemas = {
@@ -202,7 +201,7 @@ def _select(
     jobs: list[tuple[Paper, int, dict[str, Any] | None]],
     report: ExtractReport,
 ) -> list[Sample]:
-    rules = extractor.config.rules
+    rules = extractor.settings.rules
     survivors: list[tuple[Paper, int, dict[str, Any], list[int]]] = []
     for paper, number, draft in jobs:
         if draft is None:
@@ -219,6 +218,7 @@ def _select(
                 survivors.append((paper, number, draft, kept))
                 continue
         report.dropped_samples[reason] += 1
+        report.dropped_drafts[f"{paper.id}:{number}"] = reason
     needs_ranking = [s for s in survivors if len(s[3]) > rules.keep_items]
     rankings = extractor.rank_items(
         [(d["goal"], [d["rubric"][i] for i in kept]) for _, _, d, kept in needs_ranking]
@@ -232,54 +232,84 @@ def _select(
     return samples
 
 
+def _record_cuts(chunk: list[Paper], excerpts: list[Excerpt], report: ExtractReport) -> None:
+    for paper, excerpt in zip(chunk, excerpts, strict=True):
+        if excerpt.cut:
+            report.cut_papers[paper.id] = (
+                f"kept {excerpt.kept_chars} of {excerpt.total_chars} characters, "
+                f"{excerpt.sections_kept} of {excerpt.sections_total} whole sections"
+            )
+
+
+def _insight_jobs(
+    chunk: list[Paper],
+    excerpts: list[Excerpt],
+    insights: list[list[str] | None],
+    threshold: float,
+    report: ExtractReport,
+) -> list[tuple[Paper, int, Excerpt, str]]:
+    """One drafting job per distinct insight, numbered per paper (the sample ids' suffix)."""
+    jobs: list[tuple[Paper, int, Excerpt, str]] = []
+    for paper, excerpt, found in zip(chunk, excerpts, insights, strict=True):
+        if found is None:
+            reason = "creator found no insights (invalid JSON)"
+            report.dropped_samples[reason] += 1
+            report.dropped_drafts[paper.id] = reason
+            continue
+        distinct = drop_near_duplicates(found, threshold)
+        for index in sorted(set(range(len(found))) - set(distinct)):
+            report.dropped_samples["insight repeats another"] += 1
+            report.dropped_drafts[f"{paper.id} insight {index + 1}"] = "insight repeats another"
+        for number, index in enumerate(distinct, start=1):
+            jobs.append((paper, number, excerpt, found[index]))
+    return jobs
+
+
+def _run_batch(
+    extractor: Extractor, chunk: list[Paper], report: ExtractReport, bar: ProgressBar
+) -> list[Sample]:
+    """One batch of papers through insights, drafts and selection; counts go to `report`."""
+    settings = extractor.settings
+    excerpts = [paper_excerpt(p, settings.max_paper_chars) for p in chunk]
+    _record_cuts(chunk, excerpts, report)
+    bar.note(f"insights of {len(chunk)} papers")
+    insights = extractor.find_insights(excerpts)
+    jobs = _insight_jobs(chunk, excerpts, insights, settings.rules.duplicate_threshold, report)
+    report.insights += len(jobs)
+    bar.note(f"{len(jobs)} drafts")
+    drafts = extractor.draft_samples([(e, insight) for _, _, e, insight in jobs])
+    bar.note("selection")
+    return _select(
+        extractor, [(p, n, d) for (p, n, _, _), d in zip(jobs, drafts, strict=True)], report
+    )
+
+
 def extract(config: ExtractConfig, creator: ChatBackend | None = None) -> ExtractReport:
-    """Extract samples for every paper not yet in `config.output`; returns (and writes) the
-    report. The creator is `config.creator` unless given."""
+    """Extract samples for every paper not yet finished in `config.output`; returns (and
+    writes, after every batch) the report accumulated over all runs on that output. The
+    creator is `config.creator` unless given."""
     out_path = config.output
     papers = load_records(config.papers, Paper)
     creator = creator or load_backend(config.creator)
     extractor = Extractor(creator, config)
-    report = ExtractReport(papers=len(papers))
-    with JsonlWriter(out_path) as writer:
-        done = {sample_id.rsplit(":", 1)[0] for sample_id in writer.ids}
-        todo = [p for p in papers if p.id not in done]
-        report.papers_skipped = len(papers) - len(todo)
-        with progress_bar("extract", total=len(todo)) as bar:
-            for start in range(0, len(todo), config.papers_per_batch):
-                chunk = todo[start : start + config.papers_per_batch]
-                excerpts = [paper_excerpt(p, config.max_paper_chars) for p in chunk]
-                for paper, excerpt in zip(chunk, excerpts, strict=True):
-                    if excerpt.cut:
-                        report.cut_papers[paper.id] = (
-                            f"kept {excerpt.kept_chars} of {excerpt.total_chars} characters, "
-                            f"{excerpt.sections_kept} of {excerpt.sections_total} whole sections"
-                        )
-                insights = extractor.find_insights(excerpts)
-                jobs: list[tuple[Paper, int, Excerpt, str]] = []
-                for paper, excerpt, found in zip(chunk, excerpts, insights, strict=True):
-                    if found is None:
-                        report.dropped_samples["creator found no insights (invalid JSON)"] += 1
-                        continue
-                    distinct = drop_near_duplicates(found, config.rules.duplicate_threshold)
-                    if len(distinct) < len(found):
-                        report.dropped_samples["insight repeats another"] += len(found) - len(
-                            distinct
-                        )
-                    for number, index in enumerate(distinct, start=1):
-                        jobs.append((paper, number, excerpt, found[index]))
-                report.insights += len(jobs)
-                drafts = extractor.draft_samples([(e, insight) for _, _, e, insight in jobs])
-                selected = _select(
-                    extractor,
-                    [(p, n, d) for (p, n, _, _), d in zip(jobs, drafts, strict=True)],
-                    report,
-                )
-                report.samples_kept += writer.write_all(selected)
-                bar.advance(len(chunk), status=f"{chunk[-1].id}: {len(selected)} samples")
-    report_path(out_path).write_text(report.to_json(), encoding="utf-8")
+    where = report_path(out_path)
+    report = load_report(where)
+    report.papers = len(papers)
+    finished = set(report.papers_done)
+    todo = [p for p in papers if p.id not in finished]
+    earlier = len(papers) - len(todo)
+    with JsonlWriter(out_path) as writer, progress_bar("extract", len(papers), earlier) as bar:
+        bar.log(
+            f"{len(todo)} of {len(papers)} papers to do, creator {creator.spec}, "
+            f"{extractor.settings}"
+        )
+        for start in range(0, len(todo), config.papers_per_batch):
+            chunk = todo[start : start + config.papers_per_batch]
+            selected = _run_batch(extractor, chunk, report, bar)
+            writer.write_all(selected)  # a rerun after a kill skips the ids written before it
+            report.samples_kept += len(selected)
+            report.papers_done.extend(paper.id for paper in chunk)
+            report.save(where)
+            bar.advance(len(chunk), status=f"{len(selected)} samples from {len(chunk)} papers")
+    report.save(where)
     return report
-
-
-def report_path(out_path: Path) -> Path:
-    """Where the extraction report of `out_path` goes: samples.jsonl -> samples.report.json."""
-    return out_path.with_suffix(".report.json")
