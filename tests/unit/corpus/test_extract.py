@@ -183,3 +183,20 @@ def test_repeated_insights_yield_one_sample(tmp_path: Path) -> None:
     report = extract(config(papers, tmp_path / "s.jsonl"), ScriptedBackend(creator))
     assert report.dropped_samples == {"insight repeats another": 1}
     assert report.samples_kept == 1
+
+
+def test_a_papers_prompts_start_with_the_same_paper_text(tmp_path: Path) -> None:
+    """Byte-identical openings, so the local backend and servers prefill the paper once."""
+    papers = tmp_path / "papers.jsonl"
+    write_records(papers, [make_paper("Good paper")])
+    backend = ScriptedBackend(creator)
+    extract(config(papers, tmp_path / "s.jsonl"), backend)
+    prompts = [c.conversations[0][-1]["content"] for c in backend.calls[:2]]
+    assert len(backend.calls[1].conversations) == 2  # the two insights' drafts
+    opening = prompts[0][: prompts[0].index("</paper>") + len("</paper>")]
+    assert opening.startswith("<paper>\nTitle: Good paper")
+    assert all(
+        c[-1]["content"].startswith(opening)
+        for call in backend.calls[:2]
+        for c in call.conversations
+    )
