@@ -5,7 +5,8 @@ By default the two longest papers of ../shared/corpus go through `extract` with 
 (creator `embedded`); `--demo` runs the demo's papers with the demo's settings instead. Replies
 are never served from the response cache. Per phase (prefill, then the insight, sample and
 selection replies, whose seconds exclude their prefill) it prints seconds, tokens generated
-against the budget, replies that hit the budget, and retries (a conversation asked again).
+against the budget, replies that hit the budget, and retries (a conversation asked again);
+the prefill row counts the prompt tokens the model ran against all prompt tokens.
 With `--limit-s`, a run still going then stops and prints what it has. Numbers depend on
 what else runs on the machine's cores: the load average is printed beside them.
 """
@@ -51,6 +52,7 @@ PHASES = {"insights": "insights", "goal": "samples", "keep": "selection"}
 class Phase:
     seconds: float = 0.0
     prefill_seconds: float = 0.0
+    prefilled: int = 0  # prompt tokens the model ran (the rest came from stored prefixes)
     prompt_tokens: int = 0
     replies: int = 0
     tokens: int = 0
@@ -68,6 +70,7 @@ class PhaseMeter:
         self.spec = inner.spec
         self.phases = {name: Phase() for name in PHASES.values()}
         self.current = "insights"
+        self.in_prefill = False
 
     def batch(
         self,
@@ -102,12 +105,19 @@ class PhaseMeter:
 
         def timed(*args: Any, **kwargs: Any) -> Any:
             start = time.perf_counter()
+            self.in_prefill = True
             try:
                 return method(*args, **kwargs)
             finally:
+                self.in_prefill = False
                 self.phases[self.current].prefill_seconds += time.perf_counter() - start
 
         return timed
+
+    def count_prefilled(self, module: Any, args: Any, kwargs: dict[str, Any]) -> None:
+        """A forward pre-hook: adds the tokens a prefill forward runs to the current phase."""
+        if self.in_prefill:
+            self.phases[self.current].prefilled += kwargs["input_ids"].numel()
 
 
 def two_longest(folder: Path) -> Path:
@@ -131,7 +141,8 @@ def print_table(meter: PhaseMeter, total: float) -> None:
     )
     prefill = sum(p.prefill_seconds for p in meter.phases.values())
     prompt = sum(p.prompt_tokens for p in meter.phases.values())
-    print(f"{'prefill':10} {prefill:>8.1f} {'':>7} {f'{prompt} prompt':>15}")
+    run = sum(p.prefilled for p in meter.phases.values())
+    print(f"{'prefill':10} {prefill:>8.1f} {'':>7} {f'{run}/{prompt}':>15}   (prompt tokens run)")
     for name, p in meter.phases.items():
         spent = f"{p.tokens}/{p.budget}"
         print(
@@ -166,9 +177,8 @@ def main() -> None:
     inner = load_backend(config.creator, cache=False)
     meter = PhaseMeter(inner)
     if isinstance(inner, LocalBackend):
-        for name in ("_prefill", "_prefill_prefix"):
-            if hasattr(inner, name):
-                setattr(inner, name, meter.timed_prefill(getattr(inner, name)))
+        inner._prefill = meter.timed_prefill(inner._prefill)
+        inner.model.register_forward_pre_hook(meter.count_prefilled, with_kwargs=True)
     print(f"config: {config}")
     print(f"load average before: {os.getloadavg()}")
     signal.signal(signal.SIGALRM, stop)
