@@ -7,8 +7,10 @@ are never served from the response cache. Per phase (prefill, then the insight, 
 selection replies, whose seconds exclude their prefill) it prints seconds, tokens generated
 against the budget, replies that hit the budget, and retries (a conversation asked again);
 the prefill row counts the prompt tokens the model ran against all prompt tokens.
-With `--limit-s`, a run still going then stops and prints what it has. Numbers depend on
-what else runs on the machine's cores: the load average is printed beside them.
+With `--limit-s`, a run still going then stops and prints what it has. With an `openai:`
+creator it also prints the requests in flight; `--settings-of embedded` gives it the embedded
+creator's budgets, so the two compare on the same work. Numbers depend on what else runs on
+the machine's cores: the load average is printed beside them.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import signal
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -35,7 +37,9 @@ from rubricrl.backends.base import (
     Sampling,
 )
 from rubricrl.backends.local import LocalBackend
+from rubricrl.backends.openai_compat import OpenAIBackend
 from rubricrl.backends.registry import load_backend
+from rubricrl.corpus.creator_defaults import creator_defaults
 from rubricrl.corpus.extract import ExtractConfig, extract
 from rubricrl.corpus.ingest import ingest
 from rubricrl.demo import DemoConfig, _extract_config
@@ -152,6 +156,40 @@ def print_table(meter: PhaseMeter, total: float) -> None:
     print(f"{'total':10} {total:>8.1f}   (wall time of extract, model loading excluded)")
 
 
+class InFlight:
+    """Counts an OpenAIBackend's HTTP requests in flight: the most at once, and the mean over
+    the time any was."""
+
+    def __init__(self) -> None:
+        self.now = self.most = 0
+        self.weighted = self.busy = 0.0
+        self._since = time.perf_counter()
+
+    def _tick(self) -> None:
+        moment = time.perf_counter()
+        if self.now:
+            self.weighted += self.now * (moment - self._since)
+            self.busy += moment - self._since
+        self._since = moment
+
+    def wrap(self, post: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            self._tick()
+            self.now += 1
+            self.most = max(self.most, self.now)
+            try:
+                return await post(*args, **kwargs)
+            finally:
+                self._tick()
+                self.now -= 1
+
+        return counted
+
+    def summary(self) -> str:
+        mean = self.weighted / self.busy if self.busy else 0.0
+        return f"requests in flight: at most {self.most}, mean {mean:.1f} while any was"
+
+
 class TimeUp(Exception):
     """The run passed --limit-s."""
 
@@ -164,6 +202,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--demo", action="store_true", help="the demo's papers and settings")
     parser.add_argument("--creator", default="embedded", help="model spec of the creator")
+    parser.add_argument(
+        "--settings-of", default=None, help="use this spec's creator defaults (compare creators)"
+    )
     parser.add_argument("--limit-s", type=int, default=0, help="stop after this many seconds")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="extract-bench-"))
@@ -174,11 +215,17 @@ def main() -> None:
     else:
         config = ExtractConfig(papers=two_longest(folder), output=folder / "samples.jsonl")
         config = replace(config, creator=args.creator)
+    if args.settings_of:
+        chosen = creator_defaults(args.settings_of)
+        config = replace(config, **{f.name: getattr(chosen, f.name) for f in fields(chosen)})
     inner = load_backend(config.creator, cache=False)
     meter = PhaseMeter(inner)
     if isinstance(inner, LocalBackend):
         inner._prefill = meter.timed_prefill(inner._prefill)
         inner.model.register_forward_pre_hook(meter.count_prefilled, with_kwargs=True)
+    in_flight = InFlight()
+    if isinstance(inner, OpenAIBackend):
+        inner._post = in_flight.wrap(inner._post)
     print(f"config: {config}")
     print(f"load average before: {os.getloadavg()}")
     signal.signal(signal.SIGALRM, stop)
@@ -192,6 +239,8 @@ def main() -> None:
     total = time.perf_counter() - start
     print(f"load average after: {os.getloadavg()}")
     print_table(meter, total)
+    if isinstance(inner, OpenAIBackend):
+        print(in_flight.summary())
 
 
 if __name__ == "__main__":
