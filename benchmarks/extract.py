@@ -206,6 +206,9 @@ def main() -> None:
         "--settings-of", default=None, help="use this spec's creator defaults (compare creators)"
     )
     parser.add_argument("--limit-s", type=int, default=0, help="stop after this many seconds")
+    parser.add_argument(
+        "--no-reuse", action="store_true", help="local backend: prefill every prompt whole"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="extract-bench-"))
     if args.demo:
@@ -221,6 +224,7 @@ def main() -> None:
     inner = load_backend(config.creator, cache=False)
     meter = PhaseMeter(inner)
     if isinstance(inner, LocalBackend):
+        inner.reuse_prefixes = not args.no_reuse
         inner._prefill = meter.timed_prefill(inner._prefill)
         inner.model.register_forward_pre_hook(meter.count_prefilled, with_kwargs=True)
     in_flight = InFlight()

@@ -175,7 +175,9 @@ class LocalBackend:
         if sampling.seed is not None:
             generator = torch.Generator(self.device).manual_seed(sampling.seed)
         try:
-            for chunk in tqdm(chunks, desc=self.spec, leave=False, disable=len(chunks) < 2):
+            # A bar's redraws garble a log; the stage around this call prints plain lines there.
+            quiet = len(chunks) < 2 or not sys.stderr.isatty()
+            for chunk in tqdm(chunks, desc=self.spec, leave=False, disable=quiet):
                 self._generate([rows[i] for i in chunk], sampling, schema, generator)
         except RuntimeError as error:
             done = self._completions(prompts, rows, sampling.n, finished_only=True)
