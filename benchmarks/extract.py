@@ -23,7 +23,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -39,7 +39,7 @@ from rubricrl.backends.base import (
 from rubricrl.backends.local import LocalBackend
 from rubricrl.backends.openai_compat import OpenAIBackend
 from rubricrl.backends.registry import load_backend
-from rubricrl.corpus.creator_defaults import creator_defaults
+from rubricrl.corpus.creator_defaults import RulesGiven, creator_defaults
 from rubricrl.corpus.extract import ExtractConfig, extract
 from rubricrl.corpus.ingest import ingest
 from rubricrl.demo import DemoConfig, _extract_config
@@ -220,7 +220,7 @@ def main() -> None:
         config = replace(config, creator=args.creator)
     if args.settings_of:
         chosen = creator_defaults(args.settings_of)
-        config = replace(config, **{f.name: getattr(chosen, f.name) for f in fields(chosen)})
+        config = replace(config, **vars(chosen) | {"rules": RulesGiven(**vars(chosen.rules))})
     inner = load_backend(config.creator, cache=False)
     meter = PhaseMeter(inner)
     if isinstance(inner, LocalBackend):

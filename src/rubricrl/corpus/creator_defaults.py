@@ -9,7 +9,7 @@ repeating itself into the quality filters. A server (`openai:`) keeps paper-scal
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from rubricrl.backends.registry import ModelSpec
@@ -58,14 +58,56 @@ SERVER = CreatorSettings(
 )
 
 
+def _unset(text: str, local: object, server: object) -> str:
+    return f"{text.rstrip('.')}; unset: {local} for a local creator, {server} for a server."
+
+
+def _rule(name: str) -> Any:
+    """A field of RulesGiven: unset by default, with SelectionRules' help and bound."""
+    base = next(f for f in fields(SelectionRules) if f.name == name)
+    local, server = getattr(SMALL_LOCAL.rules, name), getattr(SERVER.rules, name)
+    return field(
+        default=None,
+        metadata={**base.metadata, "help": _unset(base.metadata["help"], local, server)},
+    )
+
+
+@dataclass(frozen=True)
+class RulesGiven:
+    """Selection rules given by flag or file; each one left unset is the creator's
+    (SelectionRules' fields, one for one)."""
+
+    keep_items: int | None = _rule("keep_items")
+    min_items: int | None = _rule("min_items")
+    min_item_words: int | None = _rule("min_item_words")
+    max_item_words: int | None = _rule("max_item_words")
+    duplicate_threshold: float | None = _rule("duplicate_threshold")
+    leakage_threshold: float | None = _rule("leakage_threshold")
+    min_goal_words: int | None = _rule("min_goal_words")
+
+
+def per_model_help(name: str, text: str) -> str:
+    """`text` and what the setting `name` is when unset, for each kind of creator."""
+    return _unset(text, getattr(SMALL_LOCAL, name), getattr(SERVER, name))
+
+
 def creator_defaults(spec: str) -> CreatorSettings:
     """The defaults for the creator named by `spec`: a server's, else a small local model's."""
     return SERVER if ModelSpec.parse(spec).provider == "openai" else SMALL_LOCAL
 
 
+def _given(values: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
+    return {name: values[name] for name in names if values.get(name) is not None}
+
+
 def resolve_settings(spec: str, given: Mapping[str, Any]) -> CreatorSettings:
-    """The settings a run on `spec` uses: each one `given` (not None) wins over the default."""
-    chosen = {
-        f.name: given[f.name] for f in fields(CreatorSettings) if given.get(f.name) is not None
-    }
-    return replace(creator_defaults(spec), **chosen)
+    """The settings a run on `spec` uses: each one `given` (not None) wins over the default;
+    `given["rules"]`, a RulesGiven, overrides the default rules one by one."""
+    defaults = creator_defaults(spec)
+    chosen = _given(given, [f.name for f in fields(CreatorSettings) if f.name != "rules"])
+    rules = given.get("rules")
+    if rules is not None:
+        chosen["rules"] = replace(
+            defaults.rules, **_given(vars(rules), [f.name for f in fields(RulesGiven)])
+        )
+    return replace(defaults, **chosen)

@@ -15,7 +15,12 @@ from typing import Any
 from rubricrl.backends.base import ChatBackend, Sampling, user
 from rubricrl.backends.registry import SPEC_HELP, load_backend
 from rubricrl.backends.structured import Unreadable, ask_structured
-from rubricrl.corpus.creator_defaults import CreatorSettings, resolve_settings
+from rubricrl.corpus.creator_defaults import (
+    CreatorSettings,
+    RulesGiven,
+    per_model_help,
+    resolve_settings,
+)
 from rubricrl.corpus.excerpt import Excerpt, paper_excerpt
 from rubricrl.corpus.extract_report import ExtractReport, load_report, report_path
 from rubricrl.corpus.select import SelectionRules, drop_near_duplicates, item_problem, leakage
@@ -24,15 +29,13 @@ from rubricrl.progress import ProgressBar, progress_bar
 from rubricrl.prompts import load_prompt
 from rubricrl.records import Paper, Provenance, RubricItem, Sample
 
-PER_MODEL = "default: the creator's, see corpus/creator_defaults.py"
-
 
 def _setting(default: Any, help_text: str, minimum: float | None = None) -> Any:
     return field(default=default, metadata={"help": help_text, "min": minimum})
 
 
-def _per_model(help_text: str, minimum: float | None = None) -> Any:
-    return _setting(None, f"{help_text} ({PER_MODEL}).", minimum)
+def _per_model(name: str, help_text: str, minimum: float | None = None) -> Any:
+    return _setting(None, per_model_help(name, help_text), minimum)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,21 +47,25 @@ class ExtractConfig:
     )
     output: Path = field(metadata={"help": "Samples JSONL to append to.", "flags": ("-o",)})
     creator: str = _setting("embedded", f"Model spec of the sample creator: {SPEC_HELP}.")
-    insights: int | None = _per_model("Insights to ask for per paper", 1)
-    draft_items: int | None = _per_model("Rubric items drafted per goal", 1)
-    max_paper_chars: int | None = _per_model("Paper text budget (cut rule in the docs)", 1)
-    max_goal_chars: int | None = _per_model("Longest goal accepted", 1)
-    max_item_chars: int | None = _per_model("Longest rubric item accepted", 1)
-    max_reference_chars: int | None = _per_model("Longest reference solution accepted", 1)
-    max_tokens: int | None = _per_model("Token budget of each creator reply", 1)
-    temperature: float | None = _per_model("Creator sampling temperature", 0.0)
-    frequency_penalty: float | None = _per_model("Creator frequency penalty (OpenAI's meaning)")
+    insights: int | None = _per_model("insights", "Insights to ask for per paper", 1)
+    draft_items: int | None = _per_model("draft_items", "Rubric items drafted per goal", 1)
+    max_paper_chars: int | None = _per_model(
+        "max_paper_chars", "Paper text budget (cut rule in the docs)", 1
+    )
+    max_goal_chars: int | None = _per_model("max_goal_chars", "Longest goal accepted", 1)
+    max_item_chars: int | None = _per_model("max_item_chars", "Longest rubric item accepted", 1)
+    max_reference_chars: int | None = _per_model(
+        "max_reference_chars", "Longest reference solution accepted", 1
+    )
+    max_tokens: int | None = _per_model("max_tokens", "Token budget of each creator reply", 1)
+    temperature: float | None = _per_model("temperature", "Creator sampling temperature", 0.0)
+    frequency_penalty: float | None = _per_model(
+        "frequency_penalty", "Creator frequency penalty (OpenAI's meaning)"
+    )
     seed: int = _setting(0, "Sampling seed of the creator.")
     attempts: int = _setting(3, "Attempts per creator reply before it is dropped.", 1)
     papers_per_batch: int = _setting(4, "Papers per creator batch (saved per batch).", 1)
-    # A rules section replaces the creator's rules; keys it leaves out take SelectionRules'
-    # own defaults.
-    rules: SelectionRules | None = None
+    rules: RulesGiven = field(default_factory=RulesGiven)
 
     def settings(self) -> CreatorSettings:
         """The per-model settings this run uses: the flags given, the creator's defaults else."""

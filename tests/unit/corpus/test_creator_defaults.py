@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from rubricrl.corpus.creator_defaults import SERVER, SMALL_LOCAL, creator_defaults, resolve_settings
+from dataclasses import fields
+
+from rubricrl.corpus.creator_defaults import (
+    SERVER,
+    SMALL_LOCAL,
+    RulesGiven,
+    creator_defaults,
+    resolve_settings,
+)
+from rubricrl.corpus.select import SelectionRules
 
 
 def test_local_models_get_the_small_budgets_and_servers_the_paper_scale_ones() -> None:
@@ -19,3 +28,15 @@ def test_a_given_setting_wins_and_none_means_the_default() -> None:
     assert settings.max_tokens == 300
     assert settings.insights == SMALL_LOCAL.insights
     assert settings.rules == SMALL_LOCAL.rules
+
+
+def test_a_given_rule_overrides_only_itself() -> None:
+    given = {"rules": RulesGiven(keep_items=4)}
+    rules = resolve_settings("embedded", given).rules
+    assert rules.keep_items == 4
+    assert rules.min_items == SMALL_LOCAL.rules.min_items != SelectionRules().min_items
+    assert resolve_settings("openai:http://h/v1#m", given).rules.min_items == SERVER.rules.min_items
+
+
+def test_every_selection_rule_can_be_given() -> None:
+    assert [f.name for f in fields(RulesGiven)] == [f.name for f in fields(SelectionRules)]

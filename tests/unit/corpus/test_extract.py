@@ -7,10 +7,9 @@ import pytest
 from pydantic import BaseModel
 
 from rubricrl.backends.base import Conversation
-from rubricrl.corpus.creator_defaults import SMALL_LOCAL
+from rubricrl.corpus.creator_defaults import SMALL_LOCAL, RulesGiven
 from rubricrl.corpus.extract import ExtractConfig, extract
 from rubricrl.corpus.extract_report import report_path
-from rubricrl.corpus.select import SelectionRules
 from rubricrl.jsonl import JsonlWriter, load_records, write_records
 from rubricrl.records import Paper, Sample
 from tests import builders
@@ -72,7 +71,7 @@ def config(papers: Path, output: Path) -> ExtractConfig:
         output=output,
         insights=2,
         draft_items=7,
-        rules=SelectionRules(keep_items=3, min_items=3),
+        rules=RulesGiven(keep_items=3, min_items=3, min_item_words=4),
     )
 
 
@@ -200,3 +199,11 @@ def test_a_papers_prompts_start_with_the_same_paper_text(tmp_path: Path) -> None
         for call in backend.calls[:2]
         for c in call.conversations
     )
+
+
+def test_flags_win_one_by_one_over_the_creators_defaults() -> None:
+    argv = ["p.jsonl", "-o", "s.jsonl", "--max-tokens", "300", "--rules.keep-items", "4"]
+    settings = parse(ExtractConfig, argv, "rubricrl extract").settings()
+    assert settings.max_tokens == 300 and settings.rules.keep_items == 4
+    assert settings.insights == SMALL_LOCAL.insights
+    assert settings.rules.min_items == SMALL_LOCAL.rules.min_items
