@@ -7,6 +7,7 @@ import pytest
 from pydantic import BaseModel
 
 from rubricrl.backends.base import Conversation
+from rubricrl.config import parse
 from rubricrl.corpus.creator_defaults import SMALL_LOCAL, RulesGiven
 from rubricrl.corpus.extract import ExtractConfig, extract
 from rubricrl.corpus.extract_report import report_path
