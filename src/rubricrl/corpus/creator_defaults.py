@@ -29,6 +29,7 @@ class CreatorSettings:
     max_tokens: int
     temperature: float
     frequency_penalty: float
+    papers_per_batch: int
     rules: SelectionRules
 
 
@@ -42,6 +43,9 @@ SMALL_LOCAL = CreatorSettings(
     max_tokens=800,
     temperature=0.5,
     frequency_penalty=0.5,
+    # 8 papers' 16 drafts fill one micro-batch: a CPU decode step costs about as much for 16 rows
+    # as for 8, so the drafts of two batches of 4 would take twice as long.
+    papers_per_batch=8,
     rules=SelectionRules(keep_items=5, min_items=3, min_item_words=3),
 )
 SERVER = CreatorSettings(
@@ -54,6 +58,7 @@ SERVER = CreatorSettings(
     max_tokens=2048,
     temperature=0.3,
     frequency_penalty=0.0,
+    papers_per_batch=8,  # 24 requests, 8 in flight at a time (OpenAIBackend's concurrency)
     rules=SelectionRules(),
 )
 

@@ -64,7 +64,9 @@ class ExtractConfig:
     )
     seed: int = _setting(0, "Sampling seed of the creator.")
     attempts: int = _setting(3, "Attempts per creator reply before it is dropped.", 1)
-    papers_per_batch: int = _setting(4, "Papers per creator batch (saved per batch).", 1)
+    papers_per_batch: int | None = _per_model(
+        "papers_per_batch", "Papers per creator batch (saved per batch)", 1
+    )
     rules: RulesGiven = field(default_factory=RulesGiven)
 
     def settings(self) -> CreatorSettings:
@@ -310,8 +312,9 @@ def extract(config: ExtractConfig, creator: ChatBackend | None = None) -> Extrac
             f"{len(todo)} of {len(papers)} papers to do, creator {creator.spec}, "
             f"{extractor.settings}"
         )
-        for start in range(0, len(todo), config.papers_per_batch):
-            chunk = todo[start : start + config.papers_per_batch]
+        size = extractor.settings.papers_per_batch
+        for start in range(0, len(todo), size):
+            chunk = todo[start : start + size]
             selected = _run_batch(extractor, chunk, report, bar)
             writer.write_all(selected)  # a rerun after a kill skips the ids written before it
             report.samples_kept += len(selected)
