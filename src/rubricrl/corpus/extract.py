@@ -2,8 +2,9 @@
 
 Per paper the creator names up to `insights` insights; per insight it writes a goal, `draft_items`
 rubric items and a reference solution. Selection drops unusable items and samples by the rules in
-`corpus.select`, then asks the creator to keep the best `keep_items`. Every drop is counted with
-its reason; each paper's cut (if any) is recorded in the report beside the output.
+`corpus.select`, then asks the creator to keep the best `keep_items`. Settings left unset are the
+creator's (`corpus.creator_defaults`); the report beside the output says which papers are done,
+what was dropped and why, and where papers were cut (`corpus.extract_report`).
 """
 
 from __future__ import annotations
@@ -241,15 +242,6 @@ def _select(
     return samples
 
 
-def _record_cuts(chunk: list[Paper], excerpts: list[Excerpt], report: ExtractReport) -> None:
-    for paper, excerpt in zip(chunk, excerpts, strict=True):
-        if excerpt.cut:
-            report.cut_papers[paper.id] = (
-                f"kept {excerpt.kept_chars} of {excerpt.total_chars} characters, "
-                f"{excerpt.sections_kept} of {excerpt.sections_total} whole sections"
-            )
-
-
 def _insight_jobs(
     chunk: list[Paper],
     excerpts: list[Excerpt],
@@ -280,7 +272,8 @@ def _run_batch(
     """One batch of papers through insights, drafts and selection; counts go to `report`."""
     settings = extractor.settings
     excerpts = [paper_excerpt(p, settings.max_paper_chars) for p in chunk]
-    _record_cuts(chunk, excerpts, report)
+    for paper, excerpt in zip(chunk, excerpts, strict=True):
+        report.record_cut(paper.id, excerpt)
     bar.note(f"insights of {len(chunk)} papers")
     insights = extractor.find_insights(excerpts)
     jobs = _insight_jobs(chunk, excerpts, insights, settings.rules.duplicate_threshold, report)
@@ -302,7 +295,8 @@ def extract(config: ExtractConfig, creator: ChatBackend | None = None) -> Extrac
     creator = creator or load_backend(config.creator)
     extractor = Extractor(creator, config)
     where = report_path(out_path)
-    report = load_report(where)
+    # Without its samples, a report's finished papers are not finished: start over.
+    report = load_report(where) if out_path.exists() else ExtractReport()
     report.papers = len(papers)
     finished = set(report.papers_done)
     todo = [p for p in papers if p.id not in finished]

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rubricrl.corpus.excerpt import Excerpt
 from rubricrl.errors import InputError
 
 
@@ -28,6 +29,14 @@ class ExtractReport:
     dropped_items: Counter[str] = field(default_factory=Counter)
     dropped_drafts: dict[str, str] = field(default_factory=dict)
     cut_papers: dict[str, str] = field(default_factory=dict)
+
+    def record_cut(self, paper_id: str, excerpt: Excerpt) -> None:
+        """Note where the paper was cut to fit the creator's budget, if it was."""
+        if excerpt.cut:
+            self.cut_papers[paper_id] = (
+                f"kept {excerpt.kept_chars} of {excerpt.total_chars} characters, "
+                f"{excerpt.sections_kept} of {excerpt.sections_total} whole sections"
+            )
 
     def to_json(self) -> str:
         return json.dumps(vars(self), indent=2)

@@ -145,6 +145,16 @@ def test_a_kill_between_two_sample_writes_loses_nothing(
     assert report.samples_kept == 4
 
 
+def test_deleting_the_samples_starts_over(tmp_path: Path) -> None:
+    papers = tmp_path / "papers.jsonl"
+    out = tmp_path / "samples.jsonl"
+    write_records(papers, [make_paper("Good paper")])
+    extract(config(papers, out), ScriptedBackend(creator))
+    out.unlink()
+    report = extract(config(papers, out), ScriptedBackend(creator))
+    assert report.samples_kept == 2 and len(load_records(out, Sample)) == 2
+
+
 def test_the_report_accumulates_over_resumed_runs(tmp_path: Path) -> None:
     papers = tmp_path / "papers.jsonl"
     out = tmp_path / "samples.jsonl"
