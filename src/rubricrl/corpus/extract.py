@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rubricrl.backends.base import ChatBackend, Sampling, user
+from rubricrl.backends.base import ChatBackend
 from rubricrl.backends.registry import SPEC_HELP, load_backend
-from rubricrl.backends.structured import Unreadable, ask_structured
+from rubricrl.corpus.creator import Extractor
 from rubricrl.corpus.creator_defaults import (
     CreatorSettings,
     RulesGiven,
@@ -27,7 +27,6 @@ from rubricrl.corpus.extract_report import ExtractReport, load_report, report_pa
 from rubricrl.corpus.select import SelectionRules, drop_near_duplicates, item_problem, leakage
 from rubricrl.jsonl import JsonlWriter, load_records
 from rubricrl.progress import ProgressBar, progress_bar
-from rubricrl.prompts import load_prompt
 from rubricrl.records import Paper, Provenance, RubricItem, Sample
 
 
@@ -75,105 +74,6 @@ class ExtractConfig:
         return resolve_settings(self.creator, vars(self))
 
 
-def _string(max_length: int, min_length: int = 1) -> dict[str, Any]:
-    return {"type": "string", "minLength": min_length, "maxLength": max_length}
-
-
-def _as_is(value: Any) -> Any:
-    return value
-
-
-class Extractor:
-    """Runs the creator model over papers, batch by batch."""
-
-    def __init__(self, creator: ChatBackend, config: ExtractConfig) -> None:
-        self.creator = creator
-        self.config = config
-        self.settings = config.settings()
-        self.sampling = Sampling(
-            temperature=self.settings.temperature,
-            max_tokens=self.settings.max_tokens,
-            seed=config.seed,
-            frequency_penalty=self.settings.frequency_penalty,
-        )
-
-    def _ask(self, prompts: list[str], schema: dict[str, Any]) -> list[Any | None]:
-        conversations = [user(prompt) for prompt in prompts]
-        replies = ask_structured(
-            self.creator, conversations, self.sampling, schema, _as_is, self.config.attempts
-        )
-        return [None if isinstance(reply, Unreadable) else reply for reply in replies]
-
-    def find_insights(self, excerpts: list[Excerpt]) -> list[list[str] | None]:
-        schema = {
-            "type": "object",
-            "properties": {
-                "insights": {
-                    "type": "array",
-                    "items": _string(300, min_length=40),
-                    "minItems": 1,
-                    "maxItems": self.settings.insights,
-                }
-            },
-            "required": ["insights"],
-        }
-        template = load_prompt("extract_insights")
-        prompts = [
-            template.render(paper_text=e.text, count=self.settings.insights) for e in excerpts
-        ]
-        return [None if r is None else r["insights"] for r in self._ask(prompts, schema)]
-
-    def draft_samples(self, jobs: list[tuple[Excerpt, str]]) -> list[dict[str, Any] | None]:
-        config = self.settings
-        schema = {
-            "type": "object",
-            "properties": {
-                "goal": _string(config.max_goal_chars, min_length=200),
-                "rubric": {
-                    "type": "array",
-                    "items": _string(config.max_item_chars, min_length=20),
-                    "minItems": config.draft_items,
-                    "maxItems": config.draft_items,
-                },
-                "reference_solution": _string(config.max_reference_chars, min_length=150),
-            },
-            "required": ["goal", "rubric", "reference_solution"],
-        }
-        template = load_prompt("extract_sample")
-        prompts = [
-            template.render(paper_text=e.text, insight=insight, items=config.draft_items)
-            for e, insight in jobs
-        ]
-        return self._ask(prompts, schema)
-
-    def rank_items(self, drafts: list[tuple[str, list[str]]]) -> list[list[int] | None]:
-        keep = self.settings.rules.keep_items
-        template = load_prompt("select_items")
-        prompts = [template.render(goal=goal, items=items, keep=keep) for goal, items in drafts]
-        schemas = {
-            len(items): {
-                "type": "object",
-                "properties": {
-                    "keep": {
-                        "type": "array",
-                        "items": {"type": "integer", "minimum": 0, "maximum": len(items) - 1},
-                        "minItems": keep,
-                        "maxItems": keep,
-                    }
-                },
-                "required": ["keep"],
-            }
-            for _, items in drafts
-        }
-        ranked: list[list[int] | None] = [None] * len(drafts)
-        for size, schema in schemas.items():  # one batch per candidate count (the schema differs)
-            chosen = [i for i, (_, items) in enumerate(drafts) if len(items) == size]
-            replies = self._ask([prompts[i] for i in chosen], schema)
-            for index, reply in zip(chosen, replies, strict=True):
-                ranked[index] = None if reply is None else reply["keep"]
-        return ranked
-
-
 def _filter_items(texts: list[str], rules: SelectionRules, report: ExtractReport) -> list[int]:
     """Indices of checkable, distinct items; counts each dropped item's reason."""
     checkable = []
@@ -215,7 +115,7 @@ def _select(
     survivors: list[tuple[Paper, int, dict[str, Any], list[int]]] = []
     for paper, number, draft in jobs:
         if draft is None:
-            reason = f"creator gave no valid JSON in {extractor.config.attempts} attempts"
+            reason = f"creator gave no valid JSON in {extractor.attempts} attempts"
         elif len(draft["goal"].split()) < rules.min_goal_words:
             reason = "goal too short"
         elif leakage(draft["goal"], draft["reference_solution"]) >= rules.leakage_threshold:
@@ -293,7 +193,7 @@ def extract(config: ExtractConfig, creator: ChatBackend | None = None) -> Extrac
     out_path = config.output
     papers = load_records(config.papers, Paper)
     creator = creator or load_backend(config.creator)
-    extractor = Extractor(creator, config)
+    extractor = Extractor(creator, config.settings(), config.seed, config.attempts)
     where = report_path(out_path)
     # Without its samples, a report's finished papers are not finished: start over.
     report = load_report(where) if out_path.exists() else ExtractReport()
