@@ -18,13 +18,8 @@ import torch
 
 from rubricrl.backends.base import ChoiceProbs, Conversation, user
 from rubricrl.backends.embedded import embedded_model_dir
-from rubricrl.backends.local import (
-    DTYPES,
-    MIN_SHARED_PREFIX,
-    LocalBackend,
-    PrefixGroup,
-    plan_prefix_groups,
-)
+from rubricrl.backends.local import DTYPES, MIN_SHARED_PREFIX, LocalBackend
+from rubricrl.backends.prefixes import PrefixGroup, plan_prefix_groups
 from rubricrl.grading.guidelines import GUIDELINES
 
 REPO = Path(__file__).resolve().parents[1]

@@ -17,7 +17,6 @@ from rich.console import Console
 from rubricrl.corpus.extract import ExtractConfig, extract
 from rubricrl.corpus.ingest import ingest
 from rubricrl.corpus.research_plan_gen import import_samples
-from rubricrl.corpus.select import SelectionRules
 from rubricrl.corpus.split import split_by_paper, write_split
 from rubricrl.errors import InputError
 from rubricrl.evaluation.compare import CompareConfig, compare, render_summary
@@ -72,21 +71,9 @@ class DemoConfig:
 
 
 def _extract_config(config: DemoConfig, run: RunLayout) -> ExtractConfig:
+    # Budgets, sampling and rules are the creator's defaults (corpus/creator_defaults.py).
     return ExtractConfig(
-        papers=run.papers,
-        output=run.samples,
-        creator=config.model,
-        seed=config.seed,
-        insights=2,
-        draft_items=6,
-        max_paper_chars=3000,
-        max_goal_chars=600,
-        max_item_chars=140,
-        max_reference_chars=700,
-        max_tokens=800,
-        temperature=0.5,
-        frequency_penalty=0.5,  # the 135M creator otherwise repeats itself into the filters
-        rules=SelectionRules(keep_items=5, min_items=3, min_item_words=3),
+        papers=run.papers, output=run.samples, creator=config.model, seed=config.seed
     )
 
 

@@ -1,4 +1,4 @@
-"""The progress bar: counts from work an earlier run did, advances, and can be switched off."""
+"""Progress: a bar on a terminal, one plain line per unit of work in a log, nothing when off."""
 
 from __future__ import annotations
 
@@ -7,14 +7,33 @@ import pytest
 from rubricrl.progress import progress_bar
 
 
-def test_the_bar_counts_done_and_advanced_work(capsys: pytest.CaptureFixture[str]) -> None:
-    with progress_bar("grade", total=5, done=2) as bar:
+def test_a_terminal_gets_the_bar(capsys: pytest.CaptureFixture[str]) -> None:
+    with progress_bar("grade", total=5, done=2, terminal=True) as bar:
         bar.advance(2, status="p7 scored")
     shown = capsys.readouterr().err
-    assert "grade" in shown and "4/5" in shown
+    assert "grade" in shown and "4/5" in shown and "━" in shown
 
 
-def test_a_disabled_bar_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
-    with progress_bar("grade", total=3, enabled=False) as bar:
+def test_a_log_gets_one_plain_line_per_unit_of_work(capsys: pytest.CaptureFixture[str]) -> None:
+    with progress_bar("extract", total=3, done=1) as bar:  # capsys: stderr is no terminal
+        bar.log("2 of 3 papers to do")
+        bar.note("insights of 2 papers")
+        bar.advance(1, status="2 samples")
+        bar.advance(1)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        "extract: 2 of 3 papers to do",
+        "extract: insights of 2 papers (0 s)",
+        "extract: 2/3 (2 samples, 0 s)",
+        "extract: 3/3 (0 s)",
+    ]
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_a_disabled_display_prints_nothing(
+    terminal: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with progress_bar("grade", total=3, enabled=False, terminal=terminal) as bar:
         bar.advance()
+        bar.note("busy")
     assert capsys.readouterr().err == ""

@@ -99,6 +99,7 @@ class WayOut:
         self.closing = [single[c.encode()] for c in CLOSING_CHARS if c.encode() in single]
         self.fillers = [single[c.encode()] for c in FILLER_CHARS if c.encode() in single]
         self.quote = [single[b'"']]
+        self.stop_ids = frozenset(info.stop_token_ids)
         self.bitmask = xgr.allocate_token_bitmask(1, info.vocab_size)
 
     def tokens(self, matcher: xgr.GrammarMatcher, lexeme: Lexeme) -> list[int]:
@@ -161,7 +162,8 @@ class GrammarRows:
         """Advance `row` by `token`, or by its way out when `token` leaves too little budget.
 
         `budget` counts the tokens the row may still add, this one included. Returns the token
-        taken and whether the row's JSON is complete and its stop token accepted.
+        taken and whether the row is finished: its JSON complete, with nothing but a stop token
+        allowed next (the row ends right there, not one forward pass later on that stop token).
         """
         matcher, before = self.matchers[row], self.lexemes[row]
         if not matcher.accept_token(token):
@@ -173,7 +175,15 @@ class GrammarRows:
             matcher.accept_token(token)
             after = before.after(self.way_out.texts[token])
         self.lexemes[row] = after
-        return token, bool(matcher.is_terminated())
+        return token, bool(matcher.is_terminated()) or self._only_stop_next(matcher)
+
+    def _only_stop_next(self, matcher: xgr.GrammarMatcher) -> bool:
+        if not matcher.is_completed():  # cheap, and false on every token but the last ones
+            return False
+        mask = self.way_out.bitmask
+        matcher.fill_next_token_bitmask(mask, 0)
+        bits = np.unpackbits(mask[0].numpy().view(np.uint8), bitorder="little")
+        return set(np.flatnonzero(bits).tolist()) <= self.way_out.stop_ids
 
 
 class SchemaCompiler:

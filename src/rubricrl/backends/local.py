@@ -2,7 +2,9 @@
 
 The loop calls the model directly (no `generate`): one forward per token for the whole
 micro-batch, finished rows dropped from the cache, and a token prefix shared by every row
-prefilled once. Choice probabilities are a prefill only, over a trie of shared prefixes. On
+prefilled once. Long prompts are prefilled one by one on the cache of the stored earlier prompt
+they share most with (a paper's text, say), so a shared prefix runs once across batches too.
+Choice probabilities are a prefill only, over a trie of shared prefixes. On
 CPUs with bf16 instructions the weights run in bf16, which halves the memory traffic that
 bounds decoding speed.
 """
@@ -15,7 +17,6 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 
 import torch
@@ -32,11 +33,24 @@ from transformers import (
 from rubricrl.backends.base import ChoiceProbs, Completion, Conversation, JsonSchema, Sampling
 from rubricrl.backends.constrained import GrammarRows, SchemaCompiler
 from rubricrl.backends.embedded import embedded_model_dir
+from rubricrl.backends.prefixes import (
+    PrefixGroup,
+    PrefixStore,
+    cropped,
+    plan_prefix_groups,
+    shared_prefix_length,
+    stack_left_padded,
+)
 from rubricrl.backends.registry import ModelSpec
 from rubricrl.errors import BackendError, InputError
 
 DEFAULT_MICRO_BATCH = 16
 MIN_SHARED_PREFIX = 16  # tokens: a shorter shared prefix does not repay its separate prefill
+# Prompts this long are prefilled one by one and kept (a batched prefill of them gains little on
+# a CPU); a stored prefix is reused from MIN_REUSED tokens. The store's bound is in bytes.
+LONG_PROMPT = 512
+MIN_REUSED = 64
+PREFIX_STORE_BYTES = 1 << 30
 HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
 DTYPE_VARIABLE = "RUBRICRL_DTYPE"
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -72,60 +86,6 @@ def resolve_model_path(path: str) -> str:
     return path
 
 
-def shared_prefix_length(prompts: list[list[int]]) -> int:
-    """Tokens every prompt starts with, leaving each at least one token of its own to prefill."""
-    shortest = min(len(p) for p in prompts)
-    length = 0
-    while length < shortest - 1 and all(p[length] == prompts[0][length] for p in prompts):
-        length += 1
-    return length
-
-
-@dataclass(frozen=True)
-class PrefixGroup:
-    """Prompts (indices into a list) sharing their first `length` tokens, prefilled once.
-
-    Each subgroup shares a longer prefix and extends this one's cache; the `own` prompts run
-    the rest of their tokens straight from it.
-    """
-
-    length: int
-    members: tuple[int, ...]
-    groups: tuple[PrefixGroup, ...] = ()
-    own: tuple[int, ...] = ()
-
-
-def plan_prefix_groups(prompts: list[list[int]], min_shared: int) -> PrefixGroup:
-    """A trie over the sorted prompts: a subgroup wherever several prompts share `min_shared`
-    more tokens than their parent group (the root shares nothing if all share fewer)."""
-    order = sorted(range(len(prompts)), key=prompts.__getitem__)
-    return _prefix_group(prompts, order, 0, min_shared)
-
-
-def _prefix_group(
-    prompts: list[list[int]], members: list[int], start: int, min_shared: int
-) -> PrefixGroup:
-    length = shared_prefix_length([prompts[i] for i in members]) if len(members) > 1 else start
-    if length - start < min_shared:
-        length = start
-    groups: list[PrefixGroup] = []
-    own: list[int] = []
-    # Sorted prompts sharing a prefix are adjacent, and a run's common prefix is the least
-    # common prefix of its neighbours, so one pass over neighbours finds the subgroups.
-    runs = [[members[0]]]
-    for before, after in pairwise(members):
-        if shared_prefix_length([prompts[before], prompts[after]]) >= length + min_shared:
-            runs[-1].append(after)
-        else:
-            runs.append([after])
-    for run in runs:
-        if len(run) > 1:
-            groups.append(_prefix_group(prompts, run, length, min_shared))
-        else:
-            own.extend(run)
-    return PrefixGroup(length, tuple(members), tuple(groups), tuple(own))
-
-
 @dataclass
 class Row:
     """One generated sequence: its prompt, the tokens so far, and how it ended."""
@@ -155,7 +115,8 @@ class LocalBackend:
         eos = model.generation_config.eos_token_id
         ids = eos if isinstance(eos, list) else [eos]
         self.stop_ids = {i for i in [*ids, tokenizer.eos_token_id] if i is not None}
-        self.reuse_prefixes = True  # False runs every choice_probs prompt whole (for comparison)
+        self.reuse_prefixes = True  # False runs every prompt whole (for comparison)
+        self.prefixes = PrefixStore(PREFIX_STORE_BYTES)
         # `logits_to_keep` for the last position, as an index tensor rather than `1`: transformers
         # slices `1` as a strided view that torch's matmul cannot fold, so the output embedding
         # is copied once per row (0.67 s vs 4 ms for 10 rows of SmolLM2 on one CPU core).
@@ -214,7 +175,9 @@ class LocalBackend:
         if sampling.seed is not None:
             generator = torch.Generator(self.device).manual_seed(sampling.seed)
         try:
-            for chunk in tqdm(chunks, desc=self.spec, leave=False, disable=len(chunks) < 2):
+            # A bar's redraws garble a log; the stage around this call prints plain lines there.
+            quiet = len(chunks) < 2 or not sys.stderr.isatty()
+            for chunk in tqdm(chunks, desc=self.spec, leave=False, disable=quiet):
                 self._generate([rows[i] for i in chunk], sampling, schema, generator)
         except RuntimeError as error:
             done = self._completions(prompts, rows, sampling.n, finished_only=True)
@@ -407,6 +370,8 @@ class LocalBackend:
         self, prompts: list[list[int]]
     ) -> tuple[DynamicCache, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Run the prompts; return the cache, last logits, attention mask and last positions."""
+        if self.reuse_prefixes and max(len(p) for p in prompts) >= LONG_PROMPT:
+            return self._prefill_each(prompts)
         cache = DynamicCache(config=self.model.config)
         shared = shared_prefix_length(prompts) if len(prompts) > 1 else 0
         if shared >= MIN_SHARED_PREFIX:
@@ -419,6 +384,30 @@ class LocalBackend:
             shared = 0
         logits, mask, positions = self._extend(cache, shared, [p[shared:] for p in prompts])
         return cache, logits, mask, positions
+
+    def _prefill_each(
+        self, prompts: list[list[int]]
+    ) -> tuple[DynamicCache, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """`_prefill` one prompt at a time, each from the stored prompt it shares most with;
+        prompts that found none worth reusing are stored for later ones."""
+        caches, logits = [], []
+        for prompt in prompts:
+            reused, stored = self.prefixes.longest(prompt)
+            if stored is None or reused < MIN_REUSED:
+                reused, cache = 0, DynamicCache(config=self.model.config)
+            else:
+                cache = cropped(stored, reused, self.model.config)
+            ids = torch.tensor([prompt[reused:]], device=self.device)
+            output = self.model(
+                input_ids=ids, cache=cache, use_cache=True, logits_to_keep=self.last_position
+            )
+            if reused == 0 and len(prompt) >= LONG_PROMPT:
+                self.prefixes.put(prompt, cache)  # stacking below copies it, so it stays whole
+            caches.append(cache)
+            logits.append(output.logits[:, -1].float())
+        cache, mask = stack_left_padded(caches, self.model.config)
+        positions = torch.tensor([len(p) - 1 for p in prompts], device=self.device)
+        return cache, torch.cat(logits), mask.to(self.device), positions
 
     def _extend(
         self, cache: DynamicCache, shared: int, suffixes: list[list[int]]

@@ -8,7 +8,8 @@ from rich.table import Table
 from rubricrl.cli import console
 from rubricrl.cli import out as results
 from rubricrl.config import parse
-from rubricrl.corpus.extract import ExtractConfig, extract, report_path
+from rubricrl.corpus.extract import ExtractConfig, extract
+from rubricrl.corpus.extract_report import report_path
 from rubricrl.corpus.research_plan_gen import (
     ExportConfig,
     ImportConfig,
@@ -25,7 +26,7 @@ def extract_command(ctx: typer.Context) -> None:
     config = parse(ExtractConfig, ctx.args, "rubricrl extract")
     report = extract(config)
     table = Table("count", "value", title=f"extract -> {config.output}")
-    table.add_row("papers (already done)", f"{report.papers} ({report.papers_skipped})")
+    table.add_row("papers (finished)", f"{report.papers} ({len(report.papers_done)})")
     table.add_row("insights", str(report.insights))
     table.add_row("samples kept", str(report.samples_kept))
     for reason, count in report.dropped_samples.items():

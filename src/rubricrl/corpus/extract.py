@@ -2,26 +2,31 @@
 
 Per paper the creator names up to `insights` insights; per insight it writes a goal, `draft_items`
 rubric items and a reference solution. Selection drops unusable items and samples by the rules in
-`corpus.select`, then asks the creator to keep the best `keep_items`. Every drop is counted with
-its reason; each paper's cut (if any) is recorded in the report beside the output.
+`corpus.select`, then asks the creator to keep the best `keep_items`. Settings left unset are the
+creator's (`corpus.creator_defaults`); the report beside the output says which papers are done,
+what was dropped and why, and where papers were cut (`corpus.extract_report`).
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rubricrl.backends.base import ChatBackend, Sampling, user
+from rubricrl.backends.base import ChatBackend
 from rubricrl.backends.registry import SPEC_HELP, load_backend
-from rubricrl.backends.structured import Unreadable, ask_structured
+from rubricrl.corpus.creator import Extractor
+from rubricrl.corpus.creator_defaults import (
+    CreatorSettings,
+    RulesGiven,
+    per_model_help,
+    resolve_settings,
+)
 from rubricrl.corpus.excerpt import Excerpt, paper_excerpt
+from rubricrl.corpus.extract_report import ExtractReport, load_report, report_path
 from rubricrl.corpus.select import SelectionRules, drop_near_duplicates, item_problem, leakage
 from rubricrl.jsonl import JsonlWriter, load_records
-from rubricrl.progress import progress_bar
-from rubricrl.prompts import load_prompt
+from rubricrl.progress import ProgressBar, progress_bar
 from rubricrl.records import Paper, Provenance, RubricItem, Sample
 
 
@@ -29,6 +34,12 @@ def _setting(
     default: Any, help_text: str, minimum: float | None = None, maximum: float | None = None
 ) -> Any:
     return field(default=default, metadata={"help": help_text, "min": minimum, "max": maximum})
+
+
+def _per_model(
+    name: str, help_text: str, minimum: float | None = None, maximum: float | None = None
+) -> Any:
+    return _setting(None, per_model_help(name, help_text), minimum, maximum)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,133 +57,31 @@ class ExtractConfig:
         metadata={"help": "Samples JSONL to append to.", "flags": ("-o",), "output": "file"}
     )
     creator: str = _setting("embedded", f"Model spec of the sample creator: {SPEC_HELP}.")
-    insights: int = _setting(3, "Insights to ask for per paper.", 1)
-    draft_items: int = _setting(15, "Rubric items drafted per goal.", 1)
-    max_paper_chars: int = _setting(12000, "Paper text budget (cut rule in the docs).", 1)
-    max_goal_chars: int = _setting(900, "Longest goal accepted.", 1)
-    max_item_chars: int = _setting(200, "Longest rubric item accepted.", 1)
-    max_reference_chars: int = _setting(4000, "Longest reference solution accepted.", 1)
-    max_tokens: int = _setting(2048, "Token budget of each creator reply.", 1)
-    temperature: float = _setting(0.3, "Creator sampling temperature.", 0.0)
-    frequency_penalty: float = _setting(
-        0.0, "Creator frequency penalty (OpenAI's meaning).", -2.0, 2.0
+    insights: int | None = _per_model("insights", "Insights to ask for per paper", 1)
+    draft_items: int | None = _per_model("draft_items", "Rubric items drafted per goal", 1)
+    max_paper_chars: int | None = _per_model(
+        "max_paper_chars", "Paper text budget (cut rule in the docs)", 1
+    )
+    max_goal_chars: int | None = _per_model("max_goal_chars", "Longest goal accepted", 1)
+    max_item_chars: int | None = _per_model("max_item_chars", "Longest rubric item accepted", 1)
+    max_reference_chars: int | None = _per_model(
+        "max_reference_chars", "Longest reference solution accepted", 1
+    )
+    max_tokens: int | None = _per_model("max_tokens", "Token budget of each creator reply", 1)
+    temperature: float | None = _per_model("temperature", "Creator sampling temperature", 0.0)
+    frequency_penalty: float | None = _per_model(
+        "frequency_penalty", "Creator frequency penalty (OpenAI's meaning)", -2.0, 2.0
     )
     seed: int = _setting(0, "Sampling seed of the creator.")
     attempts: int = _setting(3, "Attempts per creator reply before it is dropped.", 1)
-    papers_per_batch: int = _setting(4, "Papers per creator batch (saved per batch).", 1)
-    rules: SelectionRules = field(default_factory=SelectionRules)
+    papers_per_batch: int | None = _per_model(
+        "papers_per_batch", "Papers per creator batch (saved per batch)", 1
+    )
+    rules: RulesGiven = field(default_factory=RulesGiven)
 
-
-@dataclass
-class ExtractReport:
-    """Counts of what was kept and dropped, and why; written as JSON beside the samples."""
-
-    papers: int = 0
-    papers_skipped: int = 0
-    insights: int = 0
-    samples_kept: int = 0
-    dropped_samples: Counter[str] = field(default_factory=Counter)
-    dropped_items: Counter[str] = field(default_factory=Counter)
-    cut_papers: dict[str, str] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        return json.dumps(vars(self), indent=2)
-
-
-def _string(max_length: int, min_length: int = 1) -> dict[str, Any]:
-    return {"type": "string", "minLength": min_length, "maxLength": max_length}
-
-
-def _as_is(value: Any) -> Any:
-    return value
-
-
-class Extractor:
-    """Runs the creator model over papers, batch by batch."""
-
-    def __init__(self, creator: ChatBackend, config: ExtractConfig) -> None:
-        self.creator = creator
-        self.config = config
-        self.sampling = Sampling(
-            temperature=config.temperature,
-            max_tokens=config.max_tokens,
-            seed=config.seed,
-            frequency_penalty=config.frequency_penalty,
-        )
-
-    def _ask(self, prompts: list[str], schema: dict[str, Any]) -> list[Any | None]:
-        conversations = [user(prompt) for prompt in prompts]
-        replies = ask_structured(
-            self.creator, conversations, self.sampling, schema, _as_is, self.config.attempts
-        )
-        return [None if isinstance(reply, Unreadable) else reply for reply in replies]
-
-    def find_insights(self, excerpts: list[Excerpt]) -> list[list[str] | None]:
-        schema = {
-            "type": "object",
-            "properties": {
-                "insights": {
-                    "type": "array",
-                    "items": _string(300, min_length=40),
-                    "minItems": 1,
-                    "maxItems": self.config.insights,
-                }
-            },
-            "required": ["insights"],
-        }
-        template = load_prompt("extract_insights")
-        prompts = [template.render(paper_text=e.text, count=self.config.insights) for e in excerpts]
-        return [None if r is None else r["insights"] for r in self._ask(prompts, schema)]
-
-    def draft_samples(self, jobs: list[tuple[Excerpt, str]]) -> list[dict[str, Any] | None]:
-        config = self.config
-        schema = {
-            "type": "object",
-            "properties": {
-                "goal": _string(config.max_goal_chars, min_length=200),
-                "rubric": {
-                    "type": "array",
-                    "items": _string(config.max_item_chars, min_length=20),
-                    "minItems": config.draft_items,
-                    "maxItems": config.draft_items,
-                },
-                "reference_solution": _string(config.max_reference_chars, min_length=150),
-            },
-            "required": ["goal", "rubric", "reference_solution"],
-        }
-        template = load_prompt("extract_sample")
-        prompts = [
-            template.render(paper_text=e.text, insight=insight, items=config.draft_items)
-            for e, insight in jobs
-        ]
-        return self._ask(prompts, schema)
-
-    def rank_items(self, drafts: list[tuple[str, list[str]]]) -> list[list[int] | None]:
-        keep = self.config.rules.keep_items
-        template = load_prompt("select_items")
-        prompts = [template.render(goal=goal, items=items, keep=keep) for goal, items in drafts]
-        schemas = {
-            len(items): {
-                "type": "object",
-                "properties": {
-                    "keep": {
-                        "type": "array",
-                        "items": {"type": "integer", "minimum": 0, "maximum": len(items) - 1},
-                        "minItems": keep,
-                        "maxItems": keep,
-                    }
-                },
-                "required": ["keep"],
-            }
-            for _, items in drafts
-        }
-        ranked: list[list[int] | None] = [None] * len(drafts)
-        for size, schema in schemas.items():  # one batch per candidate count (the schema differs)
-            chosen = [i for i, (_, items) in enumerate(drafts) if len(items) == size]
-            replies = self._ask([prompts[i] for i in chosen], schema)
-            for index, reply in zip(chosen, replies, strict=True):
-                ranked[index] = None if reply is None else reply["keep"]
-        return ranked
+    def settings(self) -> CreatorSettings:
+        """The per-model settings this run uses: the flags given, the creator's defaults else."""
+        return resolve_settings(self.creator, vars(self))
 
 
 def _filter_items(texts: list[str], rules: SelectionRules, report: ExtractReport) -> list[int]:
@@ -212,11 +121,11 @@ def _select(
     jobs: list[tuple[Paper, int, dict[str, Any] | None]],
     report: ExtractReport,
 ) -> list[Sample]:
-    rules = extractor.config.rules
+    rules = extractor.settings.rules
     survivors: list[tuple[Paper, int, dict[str, Any], list[int]]] = []
     for paper, number, draft in jobs:
         if draft is None:
-            reason = f"creator gave no valid JSON in {extractor.config.attempts} attempts"
+            reason = f"creator gave no valid JSON in {extractor.attempts} attempts"
         elif len(draft["goal"].split()) < rules.min_goal_words:
             reason = "goal too short"
         elif leakage(draft["goal"], draft["reference_solution"]) >= rules.leakage_threshold:
@@ -229,6 +138,7 @@ def _select(
                 survivors.append((paper, number, draft, kept))
                 continue
         report.dropped_samples[reason] += 1
+        report.dropped_drafts[f"{paper.id}:{number}"] = reason
     needs_ranking = [s for s in survivors if len(s[3]) > rules.keep_items]
     rankings = extractor.rank_items(
         [(d["goal"], [d["rubric"][i] for i in kept]) for _, _, d, kept in needs_ranking]
@@ -242,54 +152,78 @@ def _select(
     return samples
 
 
+def _insight_jobs(
+    chunk: list[Paper],
+    excerpts: list[Excerpt],
+    insights: list[list[str] | None],
+    threshold: float,
+    report: ExtractReport,
+) -> list[tuple[Paper, int, Excerpt, str]]:
+    """One drafting job per distinct insight, numbered per paper (the sample ids' suffix)."""
+    jobs: list[tuple[Paper, int, Excerpt, str]] = []
+    for paper, excerpt, found in zip(chunk, excerpts, insights, strict=True):
+        if found is None:
+            reason = "creator found no insights (invalid JSON)"
+            report.dropped_samples[reason] += 1
+            report.dropped_drafts[paper.id] = reason
+            continue
+        distinct = drop_near_duplicates(found, threshold)
+        for index in sorted(set(range(len(found))) - set(distinct)):
+            report.dropped_samples["insight repeats another"] += 1
+            report.dropped_drafts[f"{paper.id} insight {index + 1}"] = "insight repeats another"
+        for number, index in enumerate(distinct, start=1):
+            jobs.append((paper, number, excerpt, found[index]))
+    return jobs
+
+
+def _run_batch(
+    extractor: Extractor, chunk: list[Paper], report: ExtractReport, bar: ProgressBar
+) -> list[Sample]:
+    """One batch of papers through insights, drafts and selection; counts go to `report`."""
+    settings = extractor.settings
+    excerpts = [paper_excerpt(p, settings.max_paper_chars) for p in chunk]
+    for paper, excerpt in zip(chunk, excerpts, strict=True):
+        report.record_cut(paper.id, excerpt)
+    bar.note(f"insights of {len(chunk)} papers")
+    insights = extractor.find_insights(excerpts)
+    jobs = _insight_jobs(chunk, excerpts, insights, settings.rules.duplicate_threshold, report)
+    report.insights += len(jobs)
+    bar.note(f"{len(jobs)} drafts")
+    drafts = extractor.draft_samples([(e, insight) for _, _, e, insight in jobs])
+    bar.note("selection")
+    return _select(
+        extractor, [(p, n, d) for (p, n, _, _), d in zip(jobs, drafts, strict=True)], report
+    )
+
+
 def extract(config: ExtractConfig, creator: ChatBackend | None = None) -> ExtractReport:
-    """Extract samples for every paper not yet in `config.output`; returns (and writes) the
-    report. The creator is `config.creator` unless given."""
+    """Extract samples for every paper not yet finished in `config.output`; returns (and
+    writes, after every batch) the report accumulated over all runs on that output. The
+    creator is `config.creator` unless given."""
     out_path = config.output
     papers = load_records(config.papers, Paper)
     creator = creator or load_backend(config.creator)
-    extractor = Extractor(creator, config)
-    report = ExtractReport(papers=len(papers))
-    with JsonlWriter(out_path) as writer:
-        done = {sample_id.rsplit(":", 1)[0] for sample_id in writer.ids}
-        todo = [p for p in papers if p.id not in done]
-        report.papers_skipped = len(papers) - len(todo)
-        with progress_bar("extract", total=len(todo)) as bar:
-            for start in range(0, len(todo), config.papers_per_batch):
-                chunk = todo[start : start + config.papers_per_batch]
-                excerpts = [paper_excerpt(p, config.max_paper_chars) for p in chunk]
-                for paper, excerpt in zip(chunk, excerpts, strict=True):
-                    if excerpt.cut:
-                        report.cut_papers[paper.id] = (
-                            f"kept {excerpt.kept_chars} of {excerpt.total_chars} characters, "
-                            f"{excerpt.sections_kept} of {excerpt.sections_total} whole sections"
-                        )
-                insights = extractor.find_insights(excerpts)
-                jobs: list[tuple[Paper, int, Excerpt, str]] = []
-                for paper, excerpt, found in zip(chunk, excerpts, insights, strict=True):
-                    if found is None:
-                        report.dropped_samples["creator found no insights (invalid JSON)"] += 1
-                        continue
-                    distinct = drop_near_duplicates(found, config.rules.duplicate_threshold)
-                    if len(distinct) < len(found):
-                        report.dropped_samples["insight repeats another"] += len(found) - len(
-                            distinct
-                        )
-                    for number, index in enumerate(distinct, start=1):
-                        jobs.append((paper, number, excerpt, found[index]))
-                report.insights += len(jobs)
-                drafts = extractor.draft_samples([(e, insight) for _, _, e, insight in jobs])
-                selected = _select(
-                    extractor,
-                    [(p, n, d) for (p, n, _, _), d in zip(jobs, drafts, strict=True)],
-                    report,
-                )
-                report.samples_kept += writer.write_all(selected)
-                bar.advance(len(chunk), status=f"{chunk[-1].id}: {len(selected)} samples")
-    report_path(out_path).write_text(report.to_json(), encoding="utf-8")
+    extractor = Extractor(creator, config.settings(), config.seed, config.attempts)
+    where = report_path(out_path)
+    # Without its samples, a report's finished papers are not finished: start over.
+    report = load_report(where) if out_path.exists() else ExtractReport()
+    report.papers = len(papers)
+    finished = set(report.papers_done)
+    todo = [p for p in papers if p.id not in finished]
+    earlier = len(papers) - len(todo)
+    with JsonlWriter(out_path) as writer, progress_bar("extract", len(papers), earlier) as bar:
+        bar.log(
+            f"{len(todo)} of {len(papers)} papers to do, creator {creator.spec}, "
+            f"{extractor.settings}"
+        )
+        size = extractor.settings.papers_per_batch
+        for start in range(0, len(todo), size):
+            chunk = todo[start : start + size]
+            selected = _run_batch(extractor, chunk, report, bar)
+            writer.write_all(selected)  # a rerun after a kill skips the ids written before it
+            report.samples_kept += len(selected)
+            report.papers_done.extend(paper.id for paper in chunk)
+            report.save(where)
+            bar.advance(len(chunk), status=f"{len(selected)} samples from {len(chunk)} papers")
+    report.save(where)
     return report
-
-
-def report_path(out_path: Path) -> Path:
-    """Where the extraction report of `out_path` goes: samples.jsonl -> samples.report.json."""
-    return out_path.with_suffix(".report.json")

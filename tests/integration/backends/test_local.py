@@ -128,3 +128,13 @@ def test_dtype_setting_forces_the_numerics(
     monkeypatch.setenv("RUBRICRL_DTYPE", "fp8")
     with pytest.raises(InputError, match="RUBRICRL_DTYPE='fp8': not one of auto, float32"):
         LocalBackend.from_pretrained(model_dir)
+
+
+def test_a_constrained_reply_stops_at_the_end_of_its_json(embedded: LocalBackend) -> None:
+    """A short schema under a 512-token budget: the row ends at its closing brace."""
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
+    conversation = user('Reply with a JSON object whose key "a" is the number 7.')
+    completion = embedded.batch([conversation], Sampling(temperature=0, max_tokens=512), schema)[0]
+    assert isinstance(json.loads(completion.text)["a"], int)
+    assert completion.finish_reasons == ["stop"]
+    assert completion.completion_tokens < 16  # well under the budget

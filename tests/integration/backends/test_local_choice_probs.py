@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from rubricrl.backends.base import Conversation, user
-from rubricrl.backends.local import MIN_SHARED_PREFIX, LocalBackend, plan_prefix_groups
+from rubricrl.backends.local import MIN_SHARED_PREFIX, LocalBackend
+from rubricrl.backends.prefixes import plan_prefix_groups
 from rubricrl.errors import InputError
 
 pytestmark = pytest.mark.model

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from rubricrl.backends.base import ChatBackend
+from rubricrl.corpus.creator_defaults import RulesGiven
 from rubricrl.corpus.extract import ExtractConfig, extract
 from rubricrl.corpus.ingest import ingest
-from rubricrl.corpus.select import SelectionRules
 from rubricrl.jsonl import load_records
 from rubricrl.records import Sample
 from tests import REPO
@@ -33,7 +33,7 @@ def test_extract_three_real_papers(embedded: ChatBackend, tmp_path: Path) -> Non
         max_item_chars=120,
         max_reference_chars=500,
         max_tokens=700,
-        rules=SelectionRules(keep_items=4, min_items=2, min_item_words=3),
+        rules=RulesGiven(keep_items=4, min_items=2, min_item_words=3),
     )
     report = extract(config, embedded)
     print(report.to_json())  # the selection counts and drop reasons, shown with -s

@@ -121,3 +121,14 @@ def test_way_out_of_an_empty_reply_spells_forced_text_in_long_tokens(
 def test_lexeme_tracks_strings_and_escapes(text: bytes, expected: Lexeme) -> None:
     assert Lexeme().after(text) == expected
     assert Lexeme().after(text[:3]).after(text[3:]) == expected
+
+
+def test_a_row_ends_at_its_closing_brace_without_waiting_for_the_stop(
+    compiler: SchemaCompiler,
+) -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
+    rows = compiler.rows(schema, 1, 64)
+    reply = [VOCAB.index(piece) for piece in (b'{"', b"a", b'"', b":", b" ", b"1", b"2")]
+    for token in reply:  # a number may go on, so no token of it ends the row
+        assert rows.accept(0, token, 64) == (token, False)
+    assert rows.accept(0, VOCAB.index(b"}"), 64) == (VOCAB.index(b"}"), True)

@@ -1,12 +1,17 @@
-"""The sample creator with a scripted creator: selection, drop reasons, resumption."""
+"""The sample creator with a scripted creator: selection, drop reasons, defaults, resumption."""
 
 import json
 from pathlib import Path
 
+import pytest
+from pydantic import BaseModel
+
 from rubricrl.backends.base import Conversation
+from rubricrl.config import parse
+from rubricrl.corpus.creator_defaults import SMALL_LOCAL, RulesGiven
 from rubricrl.corpus.extract import ExtractConfig, extract
-from rubricrl.corpus.select import SelectionRules
-from rubricrl.jsonl import load_records, write_records
+from rubricrl.corpus.extract_report import report_path
+from rubricrl.jsonl import JsonlWriter, load_records, write_records
 from rubricrl.records import Paper, Sample
 from tests import builders
 from tests.fakes import ScriptedBackend
@@ -67,7 +72,7 @@ def config(papers: Path, output: Path) -> ExtractConfig:
         output=output,
         insights=2,
         draft_items=7,
-        rules=SelectionRules(keep_items=3, min_items=3),
+        rules=RulesGiven(keep_items=3, min_items=3, min_item_words=4),
     )
 
 
@@ -104,9 +109,82 @@ def test_rerun_skips_finished_papers(tmp_path: Path) -> None:
     extract(config(papers, out), ScriptedBackend(creator))
     backend = ScriptedBackend(creator)
     report = extract(config(papers, out), backend)
-    assert report.papers_skipped == 1
+    assert report.papers_done == ["good"]
     assert backend.calls == []
     assert len(load_records(out, Sample)) == 2
+
+
+class Killed(Exception):
+    """Stands for kill -9 between two sample writes."""
+
+
+def test_a_kill_between_two_sample_writes_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    papers = tmp_path / "papers.jsonl"
+    write_records(papers, [make_paper("Good paper"), make_paper("Other paper")])
+    whole = tmp_path / "whole.jsonl"
+    extract(config(papers, whole), ScriptedBackend(creator))
+    out = tmp_path / "samples.jsonl"
+    write = JsonlWriter.write
+
+    def die_after_first(writer: JsonlWriter, record: BaseModel) -> bool:
+        if writer.ids:  # good:1 is written; good:2 would be next
+            raise Killed
+        return write(writer, record)
+
+    monkeypatch.setattr(JsonlWriter, "write", die_after_first)
+    with pytest.raises(Killed):
+        extract(config(papers, out), ScriptedBackend(creator))
+    assert [s.id for s in load_records(out, Sample)] == ["good:1"]
+    monkeypatch.setattr(JsonlWriter, "write", write)
+    report = extract(config(papers, out), ScriptedBackend(creator))
+    assert out.read_text() == whole.read_text()
+    assert len(load_records(out, Sample)) == 4
+    assert report_path(out).read_text() == report_path(whole).read_text()
+    assert report.samples_kept == 4
+
+
+def test_deleting_the_samples_starts_over(tmp_path: Path) -> None:
+    papers = tmp_path / "papers.jsonl"
+    out = tmp_path / "samples.jsonl"
+    write_records(papers, [make_paper("Good paper")])
+    extract(config(papers, out), ScriptedBackend(creator))
+    out.unlink()
+    report = extract(config(papers, out), ScriptedBackend(creator))
+    assert report.samples_kept == 2 and len(load_records(out, Sample)) == 2
+
+
+def test_the_report_accumulates_over_resumed_runs(tmp_path: Path) -> None:
+    papers = tmp_path / "papers.jsonl"
+    out = tmp_path / "samples.jsonl"
+    write_records(papers, [make_paper("Good paper")])
+    extract(config(papers, out), ScriptedBackend(creator))
+    write_records(papers, [make_paper("Good paper"), make_paper("Leaky paper")])
+    report = extract(config(papers, out), ScriptedBackend(creator))
+    assert report.papers == 2 and report.papers_done == ["good", "leaky"]
+    assert report.samples_kept == 3  # 2 from the first run, 1 from the resumed one
+    assert report.dropped_samples == {"goal reveals the reference solution": 1}
+    assert report.dropped_drafts == {"leaky:2": "goal reveals the reference solution"}
+    assert report.dropped_items["near duplicate"] == 3
+    saved = report_path(out).read_text()
+    assert json.loads(saved)["samples_kept"] == 3
+    extract(config(papers, out), ScriptedBackend(creator))  # nothing left to do
+    assert report_path(out).read_text() == saved
+
+
+def test_unset_settings_are_the_creators_defaults(tmp_path: Path) -> None:
+    papers = tmp_path / "papers.jsonl"
+    write_records(papers, [make_paper("Good paper")])
+    backend = ScriptedBackend(creator)
+    extract(ExtractConfig(papers=papers, output=tmp_path / "s.jsonl", draft_items=7), backend)
+    first = backend.calls[0]
+    assert first.sampling is not None and first.schema is not None
+    assert first.sampling.max_tokens == SMALL_LOCAL.max_tokens  # embedded: the small budgets
+    assert first.sampling.frequency_penalty == SMALL_LOCAL.frequency_penalty
+    assert first.schema["properties"]["insights"]["maxItems"] == SMALL_LOCAL.insights
+    drafting = backend.calls[1].schema
+    assert drafting is not None and drafting["properties"]["rubric"]["minItems"] == 7  # the flag
 
 
 def test_repeated_insights_yield_one_sample(tmp_path: Path) -> None:
@@ -115,3 +193,28 @@ def test_repeated_insights_yield_one_sample(tmp_path: Path) -> None:
     report = extract(config(papers, tmp_path / "s.jsonl"), ScriptedBackend(creator))
     assert report.dropped_samples == {"insight repeats another": 1}
     assert report.samples_kept == 1
+
+
+def test_a_papers_prompts_start_with_the_same_paper_text(tmp_path: Path) -> None:
+    """Byte-identical openings, so the local backend and servers prefill the paper once."""
+    papers = tmp_path / "papers.jsonl"
+    write_records(papers, [make_paper("Good paper")])
+    backend = ScriptedBackend(creator)
+    extract(config(papers, tmp_path / "s.jsonl"), backend)
+    prompts = [c.conversations[0][-1]["content"] for c in backend.calls[:2]]
+    assert len(backend.calls[1].conversations) == 2  # the two insights' drafts
+    opening = prompts[0][: prompts[0].index("</paper>") + len("</paper>")]
+    assert opening.startswith("<paper>\nTitle: Good paper")
+    assert all(
+        c[-1]["content"].startswith(opening)
+        for call in backend.calls[:2]
+        for c in call.conversations
+    )
+
+
+def test_flags_win_one_by_one_over_the_creators_defaults() -> None:
+    argv = ["p.jsonl", "-o", "s.jsonl", "--max-tokens", "300", "--rules.keep-items", "4"]
+    settings = parse(ExtractConfig, argv, "rubricrl extract").settings()
+    assert settings.max_tokens == 300 and settings.rules.keep_items == 4
+    assert settings.insights == SMALL_LOCAL.insights
+    assert settings.rules.min_items == SMALL_LOCAL.rules.min_items

@@ -1,6 +1,16 @@
-"""The local backend's prefix plan: a trie over sorted token lists, checked by hand."""
+"""Shared prefixes: the trie over sorted token lists (checked by hand) and the store of caches."""
 
-from rubricrl.backends.local import PrefixGroup, plan_prefix_groups
+import torch
+from transformers import DynamicCache
+
+from rubricrl.backends.prefixes import (
+    PrefixGroup,
+    PrefixStore,
+    cache_bytes,
+    cropped,
+    plan_prefix_groups,
+    stack_left_padded,
+)
 
 
 def covered(group: PrefixGroup) -> list[int]:
@@ -70,3 +80,49 @@ def test_each_prompt_is_run_exactly_once_and_groups_nest() -> None:
     root = plan_prefix_groups(prompts, min_shared=2)
     check(root, 0)
     assert sorted(covered(root)) == list(range(12))
+
+
+def one_row_cache(length: int, value: float = 1.0, layers: int = 2) -> DynamicCache:
+    """A fake single-row cache: `layers` layers of 2 heads x `length` positions x 4 dims."""
+    cache = DynamicCache()
+    for index in range(layers):
+        states = torch.full((1, 2, length, 4), value)
+        cache.update(states, states.clone(), index)
+    return cache
+
+
+def test_the_store_finds_the_longest_shared_prefix() -> None:
+    store = PrefixStore(max_bytes=1 << 20)
+    paper = list(range(100, 130))
+    store.put([*paper, 1, 2], one_row_cache(32, 1.0))
+    store.put([*paper[:10], 7], one_row_cache(11, 2.0))
+    length, cache = store.longest([*paper, 5, 6, 7])
+    assert length == 30 and cache is not None and cache.layers[0].keys[0, 0, 0, 0] == 1.0
+    assert store.longest([*paper, 1, 2])[0] == 31  # a whole stored prompt: one token of its own
+    assert store.longest([9, 9, 9]) == (0, None)
+
+
+def test_the_store_drops_the_least_recently_used_past_its_bound() -> None:
+    size = cache_bytes(one_row_cache(10))
+    store = PrefixStore(max_bytes=2 * size)
+    store.put([1] * 10, one_row_cache(10))
+    store.put([2] * 10, one_row_cache(10))
+    store.longest([1] * 10 + [3])  # [1]*10 is now the most recent
+    store.put([3] * 10, one_row_cache(10))
+    assert len(store) == 2
+    assert store.longest([2] * 10 + [3]) == (0, None)
+    assert store.longest([1] * 10 + [3])[0] == 10
+    store.put([4] * 30, one_row_cache(30))  # larger than the whole bound: not kept
+    assert len(store) == 2
+
+
+def test_crop_and_stack_keep_each_row_and_pad_on_the_left() -> None:
+    long, short = one_row_cache(5, 1.0), one_row_cache(3, 2.0)
+    head = cropped(long, 2, None)
+    assert head.get_seq_length() == 2 and long.get_seq_length() == 5  # the source stays whole
+    stacked, mask = stack_left_padded([long, short], None)
+    keys = stacked.layers[1].keys
+    assert keys.shape == (2, 2, 5, 4)
+    assert mask.tolist() == [[1, 1, 1, 1, 1], [0, 0, 1, 1, 1]]
+    assert keys[1, :, :2].abs().sum() == 0 and (keys[1, :, 2:] == 2.0).all()
+    assert (keys[0] == 1.0).all()

@@ -1,0 +1,79 @@
+"""The extraction report beside the samples: one per output file, accumulated over resumed runs.
+
+It says which papers are finished (all their samples written), so a run killed between two
+sample writes redoes that paper and writes only the missing ids, and what was kept and dropped,
+and why: counts per reason and each dropped draft's reason by its would-be sample id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rubricrl.corpus.excerpt import Excerpt
+from rubricrl.errors import InputError
+
+
+@dataclass
+class ExtractReport:
+    """Counts of what was kept and dropped, and why, over every run on one output file."""
+
+    papers: int = 0
+    papers_done: list[str] = field(default_factory=list)
+    insights: int = 0
+    samples_kept: int = 0
+    dropped_samples: Counter[str] = field(default_factory=Counter)
+    dropped_items: Counter[str] = field(default_factory=Counter)
+    dropped_drafts: dict[str, str] = field(default_factory=dict)
+    cut_papers: dict[str, str] = field(default_factory=dict)
+
+    def record_cut(self, paper_id: str, excerpt: Excerpt) -> None:
+        """Note where the paper was cut to fit the creator's budget, if it was."""
+        if excerpt.cut:
+            self.cut_papers[paper_id] = (
+                f"kept {excerpt.kept_chars} of {excerpt.total_chars} characters, "
+                f"{excerpt.sections_kept} of {excerpt.sections_total} whole sections"
+            )
+
+    def to_json(self) -> str:
+        return json.dumps(vars(self), indent=2)
+
+    def save(self, path: Path) -> None:
+        """Write atomically, so a kill leaves the previous report whole."""
+        staging = path.with_name(f"{path.name}.partial-{os.getpid()}")
+        staging.write_text(self.to_json(), encoding="utf-8")
+        os.replace(staging, path)
+
+
+def report_path(out_path: Path) -> Path:
+    """Where the extraction report of `out_path` goes: samples.jsonl -> samples.report.json."""
+    return out_path.with_suffix(".report.json")
+
+
+def load_report(path: Path) -> ExtractReport:
+    """The report at `path`, or a fresh one when there is none (or it predates `papers_done`,
+    whose papers are then all redone, writing only missing samples)."""
+    if not path.exists():
+        return ExtractReport()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"{path}: cannot read the extraction report ({error})") from None
+    if not isinstance(data, dict) or "papers_done" not in data:
+        return ExtractReport()
+    try:
+        return ExtractReport(
+            papers=int(data["papers"]),
+            papers_done=[str(paper) for paper in data["papers_done"]],
+            insights=int(data["insights"]),
+            samples_kept=int(data["samples_kept"]),
+            dropped_samples=Counter(data["dropped_samples"]),
+            dropped_items=Counter(data["dropped_items"]),
+            dropped_drafts=dict(data.get("dropped_drafts", {})),
+            cut_papers=dict(data["cut_papers"]),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise InputError(f"{path}: not an extraction report ({error!r})") from None
