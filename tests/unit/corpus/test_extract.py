@@ -212,8 +212,10 @@ def test_a_papers_prompts_start_with_the_same_paper_text(tmp_path: Path) -> None
     )
 
 
-def test_flags_win_one_by_one_over_the_creators_defaults() -> None:
-    argv = ["p.jsonl", "-o", "s.jsonl", "--max-tokens", "300", "--rules.keep-items", "4"]
+def test_flags_win_one_by_one_over_the_creators_defaults(tmp_path: Path) -> None:
+    papers = tmp_path / "p.jsonl"
+    papers.touch()  # inputs are checked when parsed
+    argv = [str(papers), "-o", "s.jsonl", "--max-tokens", "300", "--rules.keep-items", "4"]
     settings = parse(ExtractConfig, argv, "rubricrl extract").settings()
     assert settings.max_tokens == 300 and settings.rules.keep_items == 4
     assert settings.insights == SMALL_LOCAL.insights
