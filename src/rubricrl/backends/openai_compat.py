@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -166,7 +167,8 @@ class OpenAIBackend:
             total=len(conversations),
             desc=self.spec,
             leave=False,
-            disable=len(conversations) <= self.concurrency,
+            # off a terminal the stage's own plain progress lines say enough
+            disable=len(conversations) <= self.concurrency or not sys.stderr.isatty(),
         )
         async with httpx.AsyncClient(
             headers=headers, timeout=timeout, transport=self.transport

@@ -83,7 +83,9 @@ def grade(folder: Path, spec: str) -> list[str]:
 
 
 def score(folder: Path, spec: str) -> list[str]:
-    command = [str(goals(folder)), str(plans(folder, "a")), "-o", "out.jsonl", "--grader", spec]
+    # score grades 64 plans a pass (no flag to shrink it), so give it three passes
+    samples, written = goals(folder, 150), plans(folder, "a", 150)
+    command = [str(samples), str(written), "-o", "out.jsonl", "--grader", spec]
     return ["score", *command, "--cache", "false"]
 
 
