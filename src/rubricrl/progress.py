@@ -58,7 +58,7 @@ class ProgressBar:
         if self._progress is not None:
             self._progress.update(self._task, status=status)
             return
-        self._line(f"{status} ({self._seconds()})")
+        self._line(f"{status} ({self._seconds()} in)")
 
     def log(self, text: str) -> None:
         """One line on stderr in either mode (above the bar on a terminal)."""

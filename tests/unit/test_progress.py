@@ -23,7 +23,7 @@ def test_a_log_gets_one_plain_line_per_unit_of_work(capsys: pytest.CaptureFixtur
     lines = capsys.readouterr().err.splitlines()
     assert lines == [
         "extract: 2 of 3 papers to do",
-        "extract: insights of 2 papers (0 s)",
+        "extract: insights of 2 papers (0 s in)",
         "extract: 2/3 (2 samples, 0 s)",
         "extract: 3/3 (0 s)",
     ]

@@ -184,13 +184,13 @@ def _run_batch(
     excerpts = [paper_excerpt(p, settings.max_paper_chars) for p in chunk]
     for paper, excerpt in zip(chunk, excerpts, strict=True):
         report.record_cut(paper.id, excerpt)
-    bar.note(f"insights of {len(chunk)} papers")
+    bar.note(f"asking for the insights of {len(chunk)} papers")
     insights = extractor.find_insights(excerpts)
     jobs = _insight_jobs(chunk, excerpts, insights, settings.rules.duplicate_threshold, report)
     report.insights += len(jobs)
-    bar.note(f"{len(jobs)} drafts")
+    bar.note(f"drafting {len(jobs)} samples")
     drafts = extractor.draft_samples([(e, insight) for _, _, e, insight in jobs])
-    bar.note("selection")
+    bar.note("selecting the best items")
     return _select(
         extractor, [(p, n, d) for (p, n, _, _), d in zip(jobs, drafts, strict=True)], report
     )
