@@ -108,11 +108,9 @@ class CompareConfig:
         return summary_path(self.output)
 
 
-def _plans_by_goal(path: Path, goals_path: Path, samples: dict[str, Sample]) -> dict[str, Plan]:
+def plans_by_goal(path: Path, goals_path: Path, samples: dict[str, Sample]) -> dict[str, Plan]:
     """The first plan (lowest index) per goal of one model's plan file, checked against the goals."""
     plans = load_records(path, Plan)
-    if not plans:
-        raise InputError(f"{path}: no plans")
     models = sorted({plan.model for plan in plans})
     if len(models) > 1:
         raise InputError(
@@ -168,8 +166,8 @@ class Goals:
     @classmethod
     def load(cls, config: CompareConfig) -> Goals:
         samples = {sample.id: sample for sample in load_records(config.goals, Sample)}
-        a = _plans_by_goal(config.plans_a, config.goals, samples)
-        b = _plans_by_goal(config.plans_b, config.goals, samples)
+        a = plans_by_goal(config.plans_a, config.goals, samples)
+        b = plans_by_goal(config.plans_b, config.goals, samples)
         shared = _shared_goals(config, a, b)
         return cls([s for s in samples.values() if s.id in shared], a, b)
 
@@ -317,24 +315,27 @@ def summarize(
     )
 
 
+def number(value: float | None, digits: int = 3) -> str:
+    """A rate or statistic for the terminal; n/a when there is none."""
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def rate_line(label: str, r: WinRateRow) -> str:
+    """`label: rate [low, high] (n=...: wins, losses, ties, unscored)`."""
+    return (
+        f"{label}: {number(r.win_rate)} [{number(r.ci_low)}, {number(r.ci_high)}] "
+        f"(n={r.n}: {r.wins} wins, {r.losses} losses, {r.ties} ties, {r.unscored} unscored)"
+    )
+
+
 def render_summary(summary: ComparisonSummary) -> str:
     """A few human-readable lines of a summary, for the terminal."""
-
-    def number(value: float | None, digits: int = 3) -> str:
-        return "n/a" if value is None else f"{value:.{digits}f}"
-
-    def line(label: str, r: WinRateRow) -> str:
-        return (
-            f"{label}: {number(r.win_rate)} [{number(r.ci_low)}, {number(r.ci_high)}] "
-            f"(n={r.n}: {r.wins} wins, {r.losses} losses, {r.ties} ties, {r.unscored} unscored)"
-        )
-
     lines = [
         f"{summary.model_a} vs {summary.model_b} ({summary.convention}, 95% bootstrap CI)",
-        line("overall", summary.overall),
-        *(line(f"domain {d}", r) for d, r in summary.by_domain.items()),
+        rate_line("overall", summary.overall),
+        *(rate_line(f"domain {d}", r) for d, r in summary.by_domain.items()),
         *(
-            line(f"judge {j}", r) + f", position bias {number(r.position_bias, 2)}"
+            rate_line(f"judge {j}", r) + f", position bias {number(r.position_bias, 2)}"
             for j, r in summary.by_judge.items()
         ),
         *(

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from rubricrl.errors import InputError
+from rubricrl.evaluation.compare import plans_by_goal
 from rubricrl.jsonl import load_records
-from rubricrl.records import Plan, Sample
+from rubricrl.records import Sample
 from rubricrl.study.store import Kind, Study, create_file
 from rubricrl.study.tokens import hash_token, new_token
 
@@ -56,32 +57,13 @@ class InviteConfig:
     url: str = field(default=DEFAULT_URL, metadata={"help": "Address the link points to."})
 
 
-def _plans_by_goal(path: Path, goals: Path, samples: dict[str, Sample]) -> dict[str, Plan]:
-    """One model's first plan (lowest index) per goal; every plan must answer a known goal."""
-    plans = load_records(path, Plan)
-    if not plans:
-        raise InputError(f"{path}: no plans")
-    models = sorted({plan.model for plan in plans})
-    if len(models) > 1:
-        raise InputError(f"{path}: plans of several models ({', '.join(models)}); keep one")
-    unknown = sorted({plan.sample_id for plan in plans} - samples.keys())
-    if unknown:
-        raise InputError(
-            f"{path}: {len(unknown)} plan goal(s) missing from {goals} (e.g. {unknown[0]!r})"
-        )
-    chosen: dict[str, Plan] = {}
-    for plan in sorted(plans, key=lambda p: p.index):
-        chosen.setdefault(plan.sample_id, plan)
-    return chosen
-
-
 def study_tasks(
     config: StudyCreateConfig,
 ) -> tuple[dict[str, str], list[tuple[str, Kind, str, str | None, dict[str, Any]]]]:
     """The study's settings and its tasks, every input checked."""
     samples = {s.id: s for s in load_records(config.goals, Sample)}
-    a = _plans_by_goal(config.plans_a, config.goals, samples)
-    b = _plans_by_goal(config.plans_b, config.goals, samples)
+    a = plans_by_goal(config.plans_a, config.goals, samples)
+    b = plans_by_goal(config.plans_b, config.goals, samples)
     if a.keys() != b.keys():
         raise InputError(
             f"{config.plans_a} and {config.plans_b} cover different goals: "

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rubricrl.corpus.select import SelectionRules, item_problem
+from rubricrl.evaluation.compare import number, rate_line
 from rubricrl.evaluation.jury import decide, verdicts_by_judge
 from rubricrl.jsonl import load_records, write_records
 from rubricrl.layout import summary_path
@@ -294,21 +295,11 @@ def export_study(config: StudyExportConfig) -> HumanStudySummary:
 
 def render_study(summary: HumanStudySummary) -> str:
     """A few lines for the terminal."""
-
-    def number(value: float | None, digits: int = 3) -> str:
-        return "n/a" if value is None else f"{value:.{digits}f}"
-
-    def rate(label: str, r: WinRateRow) -> str:
-        return (
-            f"{label}: {number(r.win_rate)} [{number(r.ci_low)}, {number(r.ci_high)}] "
-            f"(n={r.n}: {r.wins} wins, {r.losses} losses, {r.ties} ties)"
-        )
-
     lines = [
         f"{summary.model_a} vs {summary.model_b} by {len(summary.annotators)} annotators "
         f"({summary.convention}, 95% bootstrap CI)",
-        rate("human majority per goal", summary.overall),
-        rate("single votes", summary.by_vote),
+        rate_line("human majority per goal", summary.overall),
+        rate_line("single votes", summary.by_vote),
         f"Krippendorff's alpha: preference {number(summary.alpha_preference, 2)} (ordinal), "
         f"approval {number(summary.alpha_approval, 2)} (nominal)",
         *(

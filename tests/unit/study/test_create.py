@@ -43,7 +43,7 @@ def test_plans_without_a_matching_goal_are_refused(tmp_path: Path) -> None:
     paths = study_inputs(tmp_path)
     write_records(paths["b"], [plan("b9", "g9", model="model-b")])
     with pytest.raises(
-        InputError, match=r"b.jsonl: 1 plan goal\(s\) missing from .*goals.jsonl \(e.g. 'g9'\)"
+        InputError, match=r"b.jsonl: 1 goal\(s\) missing from .*goals.jsonl \(e.g. 'g9'\)"
     ):
         create_study(config(paths, tmp_path / "s.sqlite"))
     assert not (tmp_path / "s.sqlite").exists()
