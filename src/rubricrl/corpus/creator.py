@@ -37,14 +37,13 @@ class Extractor:
             frequency_penalty=settings.frequency_penalty,
         )
 
-    def _ask(self, prompts: list[str], schema: dict[str, Any]) -> list[Any | None]:
+    def _ask(self, prompts: list[str], schema: dict[str, Any]) -> list[Any | Unreadable]:
         conversations = [user(prompt) for prompt in prompts]
-        replies = ask_structured(
+        return ask_structured(
             self.creator, conversations, self.sampling, schema, _as_is, self.attempts
         )
-        return [None if isinstance(reply, Unreadable) else reply for reply in replies]
 
-    def find_insights(self, excerpts: list[Excerpt]) -> list[list[str] | None]:
+    def find_insights(self, excerpts: list[Excerpt]) -> list[list[str] | Unreadable]:
         schema = {
             "type": "object",
             "properties": {
@@ -61,9 +60,10 @@ class Extractor:
         prompts = [
             template.render(paper_text=e.text, count=self.settings.insights) for e in excerpts
         ]
-        return [None if r is None else r["insights"] for r in self._ask(prompts, schema)]
+        replies = self._ask(prompts, schema)
+        return [r if isinstance(r, Unreadable) else r["insights"] for r in replies]
 
-    def draft_samples(self, jobs: list[tuple[Excerpt, str]]) -> list[dict[str, Any] | None]:
+    def draft_samples(self, jobs: list[tuple[Excerpt, str]]) -> list[dict[str, Any] | Unreadable]:
         config = self.settings
         schema = {
             "type": "object",
@@ -110,5 +110,5 @@ class Extractor:
             chosen = [i for i, (_, items) in enumerate(drafts) if len(items) == size]
             replies = self._ask([prompts[i] for i in chosen], schema)
             for index, reply in zip(chosen, replies, strict=True):
-                ranked[index] = None if reply is None else reply["keep"]
+                ranked[index] = None if isinstance(reply, Unreadable) else reply["keep"]
         return ranked

@@ -15,6 +15,7 @@ from typing import Any
 
 from rubricrl.backends.base import ChatBackend
 from rubricrl.backends.registry import SPEC_HELP, load_backend
+from rubricrl.backends.structured import REFUSED, Unreadable
 from rubricrl.corpus.creator import Extractor
 from rubricrl.corpus.creator_defaults import (
     CreatorSettings,
@@ -118,14 +119,15 @@ def _build_sample(
 
 def _select(
     extractor: Extractor,
-    jobs: list[tuple[Paper, int, dict[str, Any] | None]],
+    jobs: list[tuple[Paper, int, dict[str, Any] | Unreadable]],
     report: ExtractReport,
 ) -> list[Sample]:
     rules = extractor.settings.rules
     survivors: list[tuple[Paper, int, dict[str, Any], list[int]]] = []
     for paper, number, draft in jobs:
-        if draft is None:
-            reason = f"creator gave no valid JSON in {extractor.attempts} attempts"
+        detail = ""
+        if isinstance(draft, Unreadable):
+            reason, detail = _no_reply(draft, extractor.attempts), f" ({draft.reason})"
         elif len(draft["goal"].split()) < rules.min_goal_words:
             reason = "goal too short"
         elif leakage(draft["goal"], draft["reference_solution"]) >= rules.leakage_threshold:
@@ -138,7 +140,7 @@ def _select(
                 survivors.append((paper, number, draft, kept))
                 continue
         report.dropped_samples[reason] += 1
-        report.dropped_drafts[f"{paper.id}:{number}"] = reason
+        report.dropped_drafts[f"{paper.id}:{number}"] = reason + detail
     needs_ranking = [s for s in survivors if len(s[3]) > rules.keep_items]
     rankings = extractor.rank_items(
         [(d["goal"], [d["rubric"][i] for i in kept]) for _, _, d, kept in needs_ranking]
@@ -152,22 +154,29 @@ def _select(
     return samples
 
 
+def _no_reply(unreadable: Unreadable, attempts: int) -> str:
+    """The report's category for a creator reply that never came: refused, or never valid."""
+    if unreadable.reason.startswith(REFUSED):
+        return "the server refused the request"
+    return f"creator gave no valid JSON in {attempts} attempts"
+
+
 def _insight_jobs(
     chunk: list[Paper],
     excerpts: list[Excerpt],
-    insights: list[list[str] | None],
-    threshold: float,
+    insights: list[list[str] | Unreadable],
+    extractor: Extractor,
     report: ExtractReport,
 ) -> list[tuple[Paper, int, Excerpt, str]]:
     """One drafting job per distinct insight, numbered per paper (the sample ids' suffix)."""
     jobs: list[tuple[Paper, int, Excerpt, str]] = []
     for paper, excerpt, found in zip(chunk, excerpts, insights, strict=True):
-        if found is None:
-            reason = "creator found no insights (invalid JSON)"
+        if isinstance(found, Unreadable):
+            reason = f"no insights: {_no_reply(found, extractor.attempts)}"
             report.dropped_samples[reason] += 1
-            report.dropped_drafts[paper.id] = reason
+            report.dropped_drafts[paper.id] = f"{reason} ({found.reason})"
             continue
-        distinct = drop_near_duplicates(found, threshold)
+        distinct = drop_near_duplicates(found, extractor.settings.rules.duplicate_threshold)
         for index in sorted(set(range(len(found))) - set(distinct)):
             report.dropped_samples["insight repeats another"] += 1
             report.dropped_drafts[f"{paper.id} insight {index + 1}"] = "insight repeats another"
@@ -186,7 +195,7 @@ def _run_batch(
         report.record_cut(paper.id, excerpt)
     bar.note(f"asking for the insights of {len(chunk)} papers")
     insights = extractor.find_insights(excerpts)
-    jobs = _insight_jobs(chunk, excerpts, insights, settings.rules.duplicate_threshold, report)
+    jobs = _insight_jobs(chunk, excerpts, insights, extractor, report)
     report.insights += len(jobs)
     bar.note(f"drafting {len(jobs)} samples")
     drafts = extractor.draft_samples([(e, insight) for _, _, e, insight in jobs])

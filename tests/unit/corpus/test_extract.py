@@ -220,3 +220,14 @@ def test_flags_win_one_by_one_over_the_creators_defaults(tmp_path: Path) -> None
     assert settings.max_tokens == 300 and settings.rules.keep_items == 4
     assert settings.insights == SMALL_LOCAL.insights
     assert settings.rules.min_items == SMALL_LOCAL.rules.min_items
+
+
+def test_a_refused_paper_is_named_as_refused_and_the_others_kept(tmp_path: Path) -> None:
+    papers = tmp_path / "papers.jsonl"
+    write_records(papers, [make_paper("Good paper"), make_paper("Refused paper")])
+    backend = ScriptedBackend(creator, refuse_when=lambda c: "Refused paper" in c[-1]["content"])
+    report = extract(config(papers, tmp_path / "s.jsonl"), backend)
+    assert report.samples_kept == 2
+    assert report.dropped_samples == {"no insights: the server refused the request": 1}
+    (detail,) = [d for key, d in report.dropped_drafts.items() if key.startswith("refused")]
+    assert detail.startswith("no insights: the server refused the request (request refused: ")
