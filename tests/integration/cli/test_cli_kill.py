@@ -56,16 +56,16 @@ def plans(folder: Path, name: str, count: int = 6) -> Path:
 def ingest(folder: Path, spec: str) -> list[str]:
     papers = folder / "papers"
     papers.mkdir()
-    for k in range(300):
+    for k in range(2000):  # enough rows that a busy machine still kills it mid-run
         text = f"# Paper {k}\n\n## Abstract\nWe study widget {k}.\n\n## Methods\nWe load it.\n"
-        (papers / f"paper{k:03d}.md").write_text(text)
+        (papers / f"paper{k:04d}.md").write_text(text)
     return ["ingest", str(papers), "-o", "out.jsonl"]
 
 
 def import_(folder: Path, spec: str) -> list[str]:
     row = json.loads((REPO / "examples" / "research_plan_gen.jsonl").read_text().splitlines()[0])
     source = folder / "released.jsonl"
-    rows = [{**row, "article_id": f"a{k}", "q_id": "0"} for k in range(400)]
+    rows = [{**row, "article_id": f"a{k}", "q_id": "0"} for k in range(3000)]
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return ["import", str(source), "-o", "out.jsonl"]
 
