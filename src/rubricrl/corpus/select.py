@@ -10,9 +10,12 @@ in the reference solution, i.e. the goal restates the answer rather than the pro
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rubricrl.corpus.text_overlap import containment, jaccard
+from rubricrl.records import ItemReview
 
 GENERIC_ITEM = re.compile(
     r"^(the )?(plan|proposal|approach|solution)( is| should be| must be)? "
@@ -84,3 +87,16 @@ def drop_near_duplicates(items: list[str], threshold: float) -> list[int]:
 def leakage(goal: str, reference_solution: str) -> float:
     """Share of the goal's content-word trigrams that the reference solution also contains."""
     return containment(goal, reference_solution, n=3)
+
+
+def rules_against_people(
+    reviews: Iterable[ItemReview], rules: SelectionRules = SelectionRules()
+) -> dict[str, int]:
+    """How the item rules agree with people's majority on items they reviewed (the study's
+    `ItemReview` rows): counts of "people reject, rules keep" and the three other cells."""
+    counts: Counter[str] = Counter()
+    for review in reviews:
+        flagged = item_problem(review.text, rules) is not None
+        people = "people reject" if review.rejected else "people keep"
+        counts[f"{people}, rules {'reject' if flagged else 'keep'}"] += 1
+    return dict(sorted(counts.items()))

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rubricrl.corpus.select import SelectionRules, item_problem
+from rubricrl.corpus.select import rules_against_people
 from rubricrl.evaluation.compare import number, rate_line
 from rubricrl.evaluation.jury import decide, verdicts_by_judge
 from rubricrl.jsonl import load_records, write_records
@@ -197,17 +197,6 @@ def item_reviews(approvals: Sequence[ItemApproval]) -> list[ItemReview]:
     return reviews
 
 
-def _filter_agreement(reviews: Sequence[ItemReview]) -> dict[str, int]:
-    """How extract's item rules (corpus.select) agree with the people's majority."""
-    rules = SelectionRules()
-    counts: Counter[str] = Counter()
-    for review in reviews:
-        flagged = item_problem(review.text, rules) is not None
-        people = "people reject" if review.rejected else "people keep"
-        counts[f"{people}, rules {'reject' if flagged else 'keep'}"] += 1
-    return dict(sorted(counts.items()))
-
-
 def _jury_agreement(
     jury: Sequence[Comparison], human: Sequence[Comparison], models: tuple[str, str]
 ) -> list[JudgeAgreement]:
@@ -263,7 +252,7 @@ def summarize_study(
         judges=_jury_agreement(jury, human, (meta["model_a"], meta["model_b"])),
         approval=_approval(approvals),
         approval_by_domain={d: _approval(group) for d, group in sorted(domains.items())},
-        filter_agreement=_filter_agreement(item_reviews(approvals)),
+        filter_agreement=rules_against_people(item_reviews(approvals)),
     )
     return summary, human, votes, approvals
 
