@@ -28,7 +28,7 @@ def _first_error(error: ValidationError) -> str:
     return f"{where}: {detail['msg']}"
 
 
-def check_readable(path: Path) -> None:
+def _check_readable(path: Path) -> None:
     """InputError naming `path` unless it is an existing regular file."""
     if path.is_dir():
         raise InputError(f"{path}: is a directory, expected a JSONL file")
@@ -48,7 +48,7 @@ def check_writable(path: Path) -> None:
 
 def _lines(path: Path, torn_tail_ok: bool) -> Iterator[tuple[int, str]]:
     """(number, text) of each non-blank line, decoded as UTF-8 one line at a time."""
-    check_readable(path)
+    _check_readable(path)
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if torn_tail_ok and not raw.endswith(b"\n"):

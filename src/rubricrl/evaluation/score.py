@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from rubricrl.errors import InputError
 from rubricrl.grading.grader import PlanGrader
 from rubricrl.grading.score import summarize
-from rubricrl.grading.stage import GraderChoice, grade_file
+from rubricrl.grading.stage import PlansToGrade, grade_file
 from rubricrl.jsonl import load_records
 from rubricrl.layout import summary_path
 from rubricrl.records import Grade, ScoreSummary
@@ -17,18 +16,9 @@ from rubricrl.stats import mean_with_ci
 
 
 @dataclass(frozen=True, kw_only=True)
-class ScoreConfig(GraderChoice):
+class ScoreConfig(PlansToGrade):
     """Score plans with an evaluation grader: mean rubric score and its 95% interval."""
 
-    samples: Path = field(
-        metadata={"help": "Samples JSONL (goals, rubrics).", "positional": True, "input": "file"}
-    )
-    plans: Path = field(
-        metadata={"help": "Plans JSONL to score.", "positional": True, "input": "file"}
-    )
-    output: Path = field(
-        metadata={"help": "Grades JSONL (resumed if present).", "flags": ("-o",), "output": "file"}
-    )
     training_grader: str | None = field(
         default=None,
         metadata={"help": "The grader used in training; the evaluation grader must differ."},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from rubricrl.backends.registry import GRADER_SPEC_HELP
@@ -30,8 +31,8 @@ class GraderChoice:
 
 
 @dataclass(frozen=True, kw_only=True)
-class GradeConfig(GraderChoice):
-    """Grade plans against their goals' rubric items (resumable)."""
+class PlansToGrade(GraderChoice):
+    """A plans file, its goals and the grades file to resume: what `grade` and `score` read."""
 
     samples: Path = field(
         metadata={"help": "Samples JSONL (goals, rubrics).", "positional": True, "input": "file"}
@@ -42,6 +43,12 @@ class GradeConfig(GraderChoice):
     output: Path = field(
         metadata={"help": "Grades JSONL (resumed if present).", "flags": ("-o",), "output": "file"}
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class GradeConfig(PlansToGrade):
+    """Grade plans against their goals' rubric items (resumable)."""
+
     batch_size: int = field(
         default=64, metadata={"help": "Plans per grader pass (grades saved per pass).", "min": 1}
     )
@@ -71,13 +78,12 @@ def grade_file(
         )
     with JsonlWriter(output, redo=lambda row: row.get("score") is None) as writer:
         todo = [plan for plan in plans if plan.id not in writer]
-        grader = load_grader() if todo else None
         with progress_bar("grade", len(plans), len(plans) - len(todo), progress) as bar:
+            grader = cache(load_grader)  # loaded by the first pass, so not at all without work
             for start in range(0, len(todo), batch_size):
-                assert grader is not None
                 chunk = todo[start : start + batch_size]
                 try:
-                    grades = grader.grade_many([(samples[p.sample_id], p) for p in chunk])
+                    grades = grader().grade_many([(samples[p.sample_id], p) for p in chunk])
                 except BackendError as error:  # systemic: a refused row is graded unscored
                     raise BackendError(
                         f"{error}; {len(writer.ids)} of {len(plans)} grades kept in {output}, "
