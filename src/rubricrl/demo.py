@@ -19,7 +19,7 @@ from rubricrl.corpus.ingest import ingest
 from rubricrl.corpus.research_plan_gen import import_samples
 from rubricrl.corpus.split import split_by_paper, write_split
 from rubricrl.errors import InputError
-from rubricrl.evaluation.compare import CompareConfig, compare, render_summary
+from rubricrl.evaluation.compare import CompareConfig, compare, number, render_summary
 from rubricrl.evaluation.plan import PlanConfig, plan_file
 from rubricrl.evaluation.report import write_report
 from rubricrl.evaluation.score import ScoreConfig, score_plans
@@ -116,15 +116,11 @@ def _probe(config: DemoConfig, run: RunLayout, console: Console) -> str:
     console.print(
         f"probe: the training self-grader orders known answers at "
         f"{training.ordering_accuracy:.2f} [{training.ci_low:.2f}, {training.ci_high:.2f}], "
-        f"item AUC {_auc(training)} (chance 0.50 for both): {signal}. Training keeps it, as the "
+        f"item AUC {number(training.item_auc, 2)} (chance 0.50 for both): {signal}. Training keeps it, as the "
         f"paper does; held-out plans are scored by {independent.grader}, the independent "
         "grader the probe ranks first."
     )
     return "embed" if independent is found["coverage"] else config.model
-
-
-def _auc(result: ProbeResult) -> str:
-    return "n/a" if result.item_auc is None else f"{result.item_auc:.2f}"
 
 
 def _independent_grading(spec: str, seed: int) -> GradingConfig:

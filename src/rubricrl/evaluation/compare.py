@@ -233,7 +233,7 @@ def compare(
     return summary
 
 
-def _rate(decisions: Sequence[str | None], resamples: int, seed: int) -> WinRateRow:
+def rate_row(decisions: Sequence[str | None], resamples: int, seed: int) -> WinRateRow:
     """Win rate over the scored decisions, and how many were unscored (None)."""
     scored = [decision for decision in decisions if decision is not None]
     unscored = len(decisions) - len(scored)
@@ -258,7 +258,7 @@ def _position_bias(orders: Sequence[tuple[Position | None, Position | None]]) ->
     return position_bias(scored) if scored else None
 
 
-def _agreement(
+def judge_agreement(
     judges: tuple[str, str], x: Sequence[str | None], y: Sequence[str | None]
 ) -> JudgeAgreement:
     """Agreement of two judges over the pairs both scored."""
@@ -289,7 +289,7 @@ def summarize(
     orders = [orders_by_judge(c.judgments) for c in comparisons]
     by_judge = {
         name: JudgeWinRate(
-            **_rate([v[name] for v in verdicts], resamples, seed).model_dump(),
+            **rate_row([v[name] for v in verdicts], resamples, seed).model_dump(),
             position_bias=_position_bias(
                 [(position_of(o[name][0]), position_of(o[name][1])) for o in orders]
             ),
@@ -305,11 +305,11 @@ def summarize(
         confidence=0.95,
         bootstrap=resamples,
         seed=seed,
-        overall=_rate([c.decision for c in comparisons], resamples, seed),
-        by_domain={d: _rate(ds, resamples, seed) for d, ds in sorted(by_domain.items())},
+        overall=rate_row([c.decision for c in comparisons], resamples, seed),
+        by_domain={d: rate_row(ds, resamples, seed) for d, ds in sorted(by_domain.items())},
         by_judge=by_judge,
         agreement=[
-            _agreement((x, y), [v[x] for v in verdicts], [v[y] for v in verdicts])
+            judge_agreement((x, y), [v[x] for v in verdicts], [v[y] for v in verdicts])
             for x, y in combinations(names, 2)
         ],
     )

@@ -10,8 +10,8 @@ from typing import Literal
 import krippendorff
 import numpy as np
 
+from rubricrl.evaluation.compare import judge_agreement
 from rubricrl.records import JudgeAgreement
-from rubricrl.stats import cohen_kappa, percent_agreement
 
 Ratings = Mapping[str, Mapping[str, str]]  # rater -> unit -> label
 
@@ -21,16 +21,7 @@ def pair_agreement(
 ) -> JudgeAgreement:
     """Percent agreement and Cohen's kappa of two raters over the units both labelled."""
     units = sorted(x.keys() | y.keys())
-    both = [u for u in units if x.get(u) is not None and y.get(u) is not None]
-    first = [str(x[u]) for u in both]
-    second = [str(y[u]) for u in both]
-    return JudgeAgreement(
-        judges=list(names),
-        n=len(both),
-        unscored=len(units) - len(both),
-        percent=percent_agreement(first, second) if both else None,
-        kappa=cohen_kappa(first, second) if both else None,
-    )
+    return judge_agreement(names, [x.get(u) for u in units], [y.get(u) for u in units])
 
 
 def rater_kappas(ratings: Ratings) -> list[JudgeAgreement]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rubricrl.corpus.select import rules_against_people
-from rubricrl.evaluation.compare import number, rate_line
+from rubricrl.evaluation.compare import number, rate_line, rate_row
 from rubricrl.evaluation.jury import decide, verdicts_by_judge
 from rubricrl.jsonl import load_records, write_records
 from rubricrl.layout import summary_path
@@ -24,9 +24,8 @@ from rubricrl.records import (
     JudgeAgreement,
     Judgment,
     Preference,
-    WinRateRow,
 )
-from rubricrl.stats import WIN_RATE_CONVENTION, win_rate
+from rubricrl.stats import WIN_RATE_CONVENTION
 from rubricrl.study.agreement import alpha, pair_agreement, rater_kappas
 from rubricrl.study.store import REJECT_REASONS, Study
 
@@ -145,26 +144,6 @@ def comparisons(study: Study, votes: Sequence[HumanVote]) -> list[Comparison]:
     ]
 
 
-def _rate(decisions: Sequence[str | None], resamples: int, seed: int) -> WinRateRow:
-    scored = [d for d in decisions if d is not None]
-    if not scored:
-        return WinRateRow(
-            n=0,
-            win_rate=None,
-            ci_low=None,
-            ci_high=None,
-            wins=0,
-            losses=0,
-            ties=0,
-            unscored=len(decisions),
-        )
-    rate = win_rate(scored, resamples, seed)
-    return WinRateRow(
-        n=rate.rate.n, win_rate=rate.rate.value, ci_low=rate.rate.low, ci_high=rate.rate.high,
-        wins=rate.wins, losses=rate.losses, ties=rate.ties, unscored=len(decisions) - len(scored),
-    )  # fmt: skip
-
-
 def _approval(approvals: Sequence[ItemApproval]) -> ApprovalRow:
     approved = sum(a.approved for a in approvals)
     reasons = Counter(a.reason or "no reason" for a in approvals if not a.approved)
@@ -179,9 +158,8 @@ def item_reviews(approvals: Sequence[ItemApproval]) -> list[ItemReview]:
         grouped.setdefault(f"{approval.sample_id}/{approval.item_id}", []).append(approval)
     reviews = []
     for key, group in grouped.items():
-        approved = sum(a.approved for a in group)
-        rejected = len(group) - approved
-        reasons = Counter(a.reason or "no reason" for a in group if not a.approved)
+        row = _approval(group)
+        approved, rejected, reasons = row.approved, row.votes - row.approved, row.reasons
         reviews.append(
             ItemReview(
                 id=key,
@@ -191,7 +169,7 @@ def item_reviews(approvals: Sequence[ItemApproval]) -> list[ItemReview]:
                 approvals=approved,
                 rejections=rejected,
                 rejected=rejected > approved,
-                reasons=dict(reasons),
+                reasons=reasons,
             )
         )
     return reviews
@@ -244,8 +222,8 @@ def summarize_study(
         model_b=meta["model_b"],
         annotators=names,
         convention=WIN_RATE_CONVENTION,
-        overall=_rate([c.decision for c in human], resamples, seed),
-        by_vote=_rate([preference_of(v.preference) for v in votes], resamples, seed),
+        overall=rate_row([c.decision for c in human], resamples, seed),
+        by_vote=rate_row([preference_of(v.preference) for v in votes], resamples, seed),
         kappa=rater_kappas(labels),
         alpha_preference=alpha(preference, "ordinal"),
         alpha_approval=alpha(approved, "nominal"),

@@ -10,6 +10,7 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from rubricrl.evaluation.compare import number
 from rubricrl.records import HumanStudySummary
 from rubricrl.study.store import REJECT_REASONS, Assignment
 
@@ -80,14 +81,11 @@ def message_page(
 def admin_page(progress: list[dict[str, Any]], summary: HumanStudySummary, exported: bool) -> str:
     """Progress per annotator and agreement so far; model names only once exported."""
 
-    def number(value: float | None) -> str:
-        return "n/a" if value is None else f"{value:.2f}"
-
     return _TEMPLATES.get_template("admin.html.j2").render(
         progress=None,
         rows=progress,
         models=(summary.model_a, summary.model_b) if exported else None,
-        alpha_preference=number(summary.alpha_preference),
-        alpha_approval=number(summary.alpha_approval),
-        kappa=[{"judges": k.judges, "n": k.n, "kappa": number(k.kappa)} for k in summary.kappa],
+        alpha_preference=number(summary.alpha_preference, 2),
+        alpha_approval=number(summary.alpha_approval, 2),
+        kappa=[{"judges": k.judges, "n": k.n, "kappa": number(k.kappa, 2)} for k in summary.kappa],
     )
