@@ -11,7 +11,6 @@ bounds decoding speed.
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 import sys
@@ -238,7 +237,8 @@ class LocalBackend:
     ) -> Iterator[tuple[int, torch.Tensor]]:
         """Prefill `group`'s prefix on a copy of `parent` (which holds `start` tokens), then what
         follows it; yield each prompt's index and next-token probabilities."""
-        cache = copy.deepcopy(parent)  # siblings extend the parent too, so it must stay as it is
+        # siblings extend the parent too, so it must stay as it is: work on views of it
+        cache = self._view(parent, start)
         if group.length > start:
             prefix = prompts[group.members[0]][start : group.length]
             ids = torch.tensor([prefix], device=self.device)
@@ -249,11 +249,20 @@ class LocalBackend:
             yield from self._prefill_group(subgroup, prompts, cache, group.length)
         for first in range(0, len(group.own), self.micro_batch):
             chunk = group.own[first : first + self.micro_batch]
-            rows = copy.deepcopy(cache)
+            rows = self._view(cache, group.length)
             rows.batch_repeat_interleave(len(chunk))
             suffixes = [prompts[i][group.length :] for i in chunk]
             logits, _, _ = self._extend(rows, group.length, suffixes)
             yield from zip(chunk, torch.softmax(logits, dim=-1), strict=True)
+
+    def _view(self, cache: DynamicCache, length: int) -> DynamicCache:
+        """A new cache over `cache`'s first `length` positions, sharing its tensors: updates
+        concatenate into new tensors, so neither cache changes the other."""
+        return (
+            cropped(cache, length, self.model.config)
+            if length
+            else DynamicCache(config=self.model.config)
+        )
 
     def _prompt_text(self, conversation: Conversation) -> str:
         turns = [{"role": m["role"], "content": m["content"]} for m in conversation]
