@@ -8,9 +8,11 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rubricrl.backends.base import (
     ChatBackend,
@@ -21,6 +23,8 @@ from rubricrl.backends.base import (
     Sampling,
 )
 from rubricrl.errors import BatchError, InputError
+
+T = TypeVar("T")
 
 
 def cache_key(
@@ -114,36 +118,36 @@ class CachedBackend:
         schema: JsonSchema | None = None,
     ) -> list[Completion]:
         keys = [cache_key(self.spec, c, sampling, schema) for c in conversations]
-        known = self.cache.get_many(list(dict.fromkeys(keys)))
-        missing = [i for i, key in enumerate(keys) if key not in known]
-        if missing:
-            try:
-                fresh = self.inner.batch([conversations[i] for i in missing], sampling, schema)
-            except BatchError as error:
-                self.cache.put_many({keys[missing[j]]: c for j, c in error.partial.items()})
-                cached = {i: known[key] for i, key in enumerate(keys) if key in known}
-                raise error.reindexed(missing, cached) from error
-            new_entries = {
-                keys[i]: completion for i, completion in zip(missing, fresh, strict=True)
-            }
-            self.cache.put_many(new_entries)
-            known.update(new_entries)
-        return [known[key] for key in keys]
+        ask = partial(self.inner.batch, sampling=sampling, schema=schema)
+        return _through(keys, conversations, self.cache.get_many, self.cache.put_many, ask)
 
     def choice_probs(
         self, conversations: list[Conversation], choices: tuple[str, ...]
     ) -> list[ChoiceProbs]:
         keys = [choice_key(self.spec, c, choices) for c in conversations]
-        known = self.cache.get_probs(list(dict.fromkeys(keys)))
-        missing = [i for i, key in enumerate(keys) if key not in known]
-        if missing:
-            try:
-                fresh = self.inner.choice_probs([conversations[i] for i in missing], choices)
-            except BatchError as error:
-                self.cache.put_probs({keys[missing[j]]: p for j, p in error.partial.items()})
-                cached = {i: known[key] for i, key in enumerate(keys) if key in known}
-                raise error.reindexed(missing, cached) from error
-            new_entries = {keys[i]: probs for i, probs in zip(missing, fresh, strict=True)}
-            self.cache.put_probs(new_entries)
-            known.update(new_entries)
-        return [known[key] for key in keys]
+        ask = partial(self.inner.choice_probs, choices=choices)
+        return _through(keys, conversations, self.cache.get_probs, self.cache.put_probs, ask)
+
+
+def _through(
+    keys: list[str],
+    conversations: list[Conversation],
+    get: Callable[[list[str]], dict[str, T]],
+    put: Callable[[dict[str, T]], None],
+    ask: Callable[[list[Conversation]], list[T]],
+) -> list[T]:
+    """Each key's value from the cache, asking `ask` only for the missing ones and storing
+    what it returns, also what finished before it failed."""
+    known = get(list(dict.fromkeys(keys)))
+    missing = [i for i, key in enumerate(keys) if key not in known]
+    if missing:
+        try:
+            fresh = ask([conversations[i] for i in missing])
+        except BatchError as error:
+            put({keys[missing[j]]: value for j, value in error.partial.items()})
+            cached = {i: known[key] for i, key in enumerate(keys) if key in known}
+            raise error.reindexed(missing, cached) from error
+        new_entries = {keys[i]: value for i, value in zip(missing, fresh, strict=True)}
+        put(new_entries)
+        known.update(new_entries)
+    return [known[key] for key in keys]
