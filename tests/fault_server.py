@@ -22,16 +22,13 @@ import random
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
 from tests.fakes import random_text, schema_instance, words
 
 Mode = Literal["500", "429", "garbage", "invalid", "drop", "midbody", "hang", "slow", "401", "400"]
-MODES: tuple[Mode, ...] = (
-    "500", "429", "garbage", "invalid", "drop", "midbody", "hang", "slow", "401", "400"
-)  # fmt: skip
 HANG_CAP = 30.0  # no request is held longer than this, whatever a test asks
 MAX_BODY = 8 * 1024 * 1024
 CONTEXT_ERROR = "This model's maximum context length is 2048 tokens; the request has 9000 tokens"
@@ -260,7 +257,7 @@ class _Handler(BaseHTTPRequestHandler):
         request = Request(time.time(), self.path, dict(self.headers.items()), body, None)
         fault = owner.pick(request.text) if body is not None else None
         with owner.lock:
-            owner.requests.append(Request(**{**request.__dict__, "fault": fault and fault.mode}))
+            owner.requests.append(replace(request, fault=fault and fault.mode))
             owner.in_flight += 1
             owner.max_in_flight = max(owner.max_in_flight, owner.in_flight)
         try:

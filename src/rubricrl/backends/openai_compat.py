@@ -83,6 +83,12 @@ def probs_of_choices(top: list[tuple[str, float]], choices: tuple[str, ...]) -> 
     return ChoiceProbs(probs)
 
 
+def _usage(reply: dict[str, Any]) -> tuple[int, int]:
+    """(prompt tokens, completion tokens) a reply reports; 0 for what it leaves out."""
+    usage = reply.get("usage") or {}
+    return int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+
+
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine to the end on a fresh event loop, off-thread if this thread runs one."""
     try:
@@ -221,9 +227,9 @@ class OpenAIBackend:
             choices = reply.get("choices") or []
             if not choices:
                 raise BackendError(f"openai backend: {self.base_url} returned no choices")
-            usage = reply.get("usage") or {}
-            prompt_tokens += int(usage.get("prompt_tokens") or 0)
-            completion_tokens += int(usage.get("completion_tokens") or 0)
+            prompt, completion = _usage(reply)
+            prompt_tokens += prompt
+            completion_tokens += completion
             for choice in choices[:wanted]:
                 texts.append((choice.get("message") or {}).get("content") or "")
                 reasons.append(str(choice.get("finish_reason") or ""))
@@ -243,8 +249,7 @@ class OpenAIBackend:
             "top_logprobs": TOP_LOGPROBS,
         }
         reply = await self.retry(partial(self._post, client, body))
-        usage = reply.get("usage") or {}
-        self._count(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
+        self._count(*_usage(reply))
         try:
             top = first_top_logprobs(reply)
         except (KeyError, IndexError, TypeError, ValueError, AttributeError):

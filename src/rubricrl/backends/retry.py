@@ -98,7 +98,7 @@ def classify(error: BaseException | None) -> Failure | None:
     return None
 
 
-def retry_after(error: BaseException | None, now: float | None = None) -> float | None:
+def retry_after(error: BaseException | None) -> float | None:
     """The seconds a 429 or 503 reply asks us to wait (Retry-After in seconds or as an HTTP
     date), or None when it asks nothing readable."""
     if not isinstance(error, httpx.HTTPStatusError):
@@ -114,7 +114,7 @@ def retry_after(error: BaseException | None, now: float | None = None) -> float 
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return max(0.0, when.timestamp() - time.time())
 
 
 class Exhausted(Exception):
