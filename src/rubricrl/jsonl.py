@@ -141,7 +141,7 @@ class JsonlWriter:
         keep = [(line, row) for line, row in rows if redo is None or not redo(row)]
         self.redone = len(rows) - len(keep)
         if self.redone or _unterminated(self.path):
-            _replace(self.path, (line for line, _ in keep))
+            replace_file(self.path, (line for line, _ in keep))
         self.ids = {str(row["id"]) for _, row in keep}
         self.kept = len(self.ids)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -202,7 +202,7 @@ def _unterminated(path: Path) -> bool:
         return handle.read(1) != b"\n"
 
 
-def _replace(path: Path, lines: Iterable[str]) -> None:
+def replace_file(path: Path, lines: Iterable[str]) -> None:
     """Write `lines` to a temporary file beside `path`, then rename it over `path`."""
     temporary = path.with_name(path.name + ".tmp")
     with temporary.open("w", encoding="utf-8") as handle:
@@ -218,6 +218,6 @@ def write_records(path: Path | str, records: Iterable[BaseModel]) -> None:
     check_writable(path)
     lock = WriteLock(path)
     try:
-        _replace(path, (record.model_dump_json() + "\n" for record in records))
+        replace_file(path, (record.model_dump_json() + "\n" for record in records))
     finally:
         lock.release()

@@ -8,13 +8,13 @@ and why: counts per reason and each dropped draft's reason by its would-be sampl
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rubricrl.corpus.excerpt import Excerpt
 from rubricrl.errors import InputError
+from rubricrl.jsonl import replace_file
 
 
 @dataclass
@@ -43,9 +43,7 @@ class ExtractReport:
 
     def save(self, path: Path) -> None:
         """Write atomically, so a kill leaves the previous report whole."""
-        staging = path.with_name(f"{path.name}.partial-{os.getpid()}")
-        staging.write_text(self.to_json(), encoding="utf-8")
-        os.replace(staging, path)
+        replace_file(path, [self.to_json()])
 
 
 def report_path(out_path: Path) -> Path:

@@ -23,7 +23,7 @@ from rubricrl.backends.local import LocalBackend
 from rubricrl.grading import extract_plan
 from rubricrl.grading.grader import PlanGrader
 from rubricrl.grading.score import summarize
-from rubricrl.jsonl import read_records
+from rubricrl.jsonl import read_records, replace_file
 from rubricrl.layout import RunLayout
 from rubricrl.records import HeldOutEval, Plan, Sample, StepRow, TrainingStep
 from rubricrl.task import MAX_PLAN_WORDS, plan_conversation, plan_id
@@ -50,12 +50,9 @@ class StepLog(Generic[StepRow]):
         self.rows = {s: row for s, row in self.rows.items() if s <= step}
         if self.write:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_suffix(".tmp")
-            temporary.write_text(
-                "".join(self.rows[s].model_dump_json() + "\n" for s in sorted(self.rows)),
-                encoding="utf-8",
+            replace_file(
+                self.path, (self.rows[s].model_dump_json() + "\n" for s in sorted(self.rows))
             )
-            os.replace(temporary, self.path)
 
     def append(self, row: StepRow) -> bool:
         """Add a row unless its step is logged already; flushed to disk before returning."""
