@@ -27,9 +27,11 @@ REFUSED = "request refused: "  # how an Unreadable reason starts when the server
 
 @dataclass(frozen=True)
 class Unreadable:
-    """No attempt gave a usable reply; `reason` says what was wrong with the last one."""
+    """No attempt gave a usable reply; `reason` says what was wrong with the last one, and
+    `refused` whether the server refused the request itself (its reason starts `REFUSED`)."""
 
     reason: str
+    refused: bool = False
 
 
 def last_json_object(text: str) -> Any:
@@ -81,7 +83,7 @@ def refused_rows(call: Callable[[], Sequence[T]], count: int) -> list[T | Unread
         return [
             error.partial[i]
             if i in error.partial
-            else Unreadable(f"{REFUSED}{error.failed.get(i, 'not finished')}")
+            else Unreadable(f"{REFUSED}{error.failed.get(i, 'not finished')}", refused=True)
             for i in range(count)
         ]
 
@@ -123,7 +125,7 @@ def ask_structured(
                 raise
             completions = error.partial
             for k, reason in error.failed.items():  # refused by the server: asking again is futile
-                results[pending[k]] = Unreadable(f"{REFUSED}{reason}")
+                results[pending[k]] = Unreadable(f"{REFUSED}{reason}", refused=True)
         still_pending = []
         for k, completion in completions.items():
             index = pending[k]

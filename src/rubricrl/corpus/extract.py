@@ -15,7 +15,7 @@ from typing import Any
 
 from rubricrl.backends.base import ChatBackend
 from rubricrl.backends.registry import SPEC_HELP, load_backend
-from rubricrl.backends.structured import REFUSED, Unreadable
+from rubricrl.backends.structured import Unreadable
 from rubricrl.corpus.creator import Extractor
 from rubricrl.corpus.creator_defaults import (
     CreatorSettings,
@@ -156,7 +156,7 @@ def _select(
 
 def _no_reply(unreadable: Unreadable, attempts: int) -> str:
     """The report's category for a creator reply that never came: refused, or never valid."""
-    if unreadable.reason.startswith(REFUSED):
+    if unreadable.refused:
         return "the server refused the request"
     return f"creator gave no valid JSON in {attempts} attempts"
 
