@@ -42,7 +42,6 @@ from rubricrl.backends.registry import load_backend
 from rubricrl.corpus.creator_defaults import RulesGiven, creator_defaults
 from rubricrl.corpus.extract import ExtractConfig, extract
 from rubricrl.corpus.ingest import ingest
-from rubricrl.demo import DemoConfig, _extract_config
 from rubricrl.jsonl import load_records, write_records
 from rubricrl.layout import RunLayout
 from rubricrl.records import Paper
@@ -214,10 +213,10 @@ def main() -> None:
     if args.demo:
         run = RunLayout(folder)
         ingest([REPO / "examples" / "papers"], run.papers)
-        config = replace(_extract_config(DemoConfig(model=args.creator), run))
+        config = ExtractConfig(papers=run.papers, output=run.samples, creator=args.creator)
     else:
-        config = ExtractConfig(papers=two_longest(folder), output=folder / "samples.jsonl")
-        config = replace(config, creator=args.creator)
+        papers, output = two_longest(folder), folder / "samples.jsonl"
+        config = ExtractConfig(papers=papers, output=output, creator=args.creator)
     if args.settings_of:
         chosen = creator_defaults(args.settings_of)
         config = replace(config, **vars(chosen) | {"rules": RulesGiven(**vars(chosen.rules))})
