@@ -89,9 +89,9 @@ _WRITTEN_GRADING = GradingConfig(rationale_chars=20, retries=0)
 PROBE_GOALS = 4
 
 
-def _probe(config: DemoConfig, run: RunLayout, console: Console) -> str:
+def _probe(config: DemoConfig, run: RunLayout, console: Console) -> tuple[str, GradingConfig]:
     """Probe every grader the demo has on held-out goals; returns the independent grader's spec
-    (the one the probe ranks first, the training self-grader aside)."""
+    and settings (the one the probe ranks first, the training self-grader aside)."""
     graders = {
         "written": (config.model, replace(_WRITTEN_GRADING, seed=config.seed)),
         "training": (config.model, replace(_TRAINING_GRADING, seed=config.seed)),
@@ -120,14 +120,12 @@ def _probe(config: DemoConfig, run: RunLayout, console: Console) -> str:
         f"paper does; held-out plans are scored by {independent.grader}, the independent "
         "grader the probe ranks first."
     )
-    return "embed" if independent is found["coverage"] else config.model
+    return graders["coverage" if independent is found["coverage"] else "written"]
 
 
-def _independent_grading(spec: str, seed: int) -> GradingConfig:
-    return GradingConfig() if spec == "embed" else replace(_WRITTEN_GRADING, seed=seed)
-
-
-def _train(config: DemoConfig, train_path: Path, test_path: Path, independent: str) -> None:
+def _train(
+    config: DemoConfig, train_path: Path, test_path: Path, independent: tuple[str, GradingConfig]
+) -> None:
     from rubricrl.training.config import TrainConfig, grpo_config
     from rubricrl.training.run import train
 
@@ -138,9 +136,9 @@ def _train(config: DemoConfig, train_path: Path, test_path: Path, independent: s
         samples=str(train_path),
         test_samples=str(test_path),
         policy=config.model,
-        eval_grader=independent,
+        eval_grader=independent[0],
         grading=_TRAINING_GRADING,
-        eval_grading=_independent_grading(independent, config.seed),
+        eval_grading=independent[1],
         reward="probability",
         # The 135M policy never closes a <solution> block within 96 tokens: no format penalty.
         penalty=FormatPenalty(missing_solution=0.0, over_length=0.0),
@@ -200,11 +198,10 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
         write_records(test_samples, result.test)
         console.print(f"{len(result.train)} training goals, {len(result.test)} held-out goals")
     with stage("probe the graders"):
-        independent = _probe(config, run, console)
+        independent, grading = _probe(config, run, console)
     with stage("train"):
-        _train(config, split_dir / "train.jsonl", split_dir / "test.jsonl", independent)
+        _train(config, split_dir / "train.jsonl", split_dir / "test.jsonl", (independent, grading))
     policies = {"base": config.model, "trained": f"hf:{run.root.resolve()}"}
-    grading = _independent_grading(independent, config.seed)
     for name, spec in policies.items():
         with stage(f"plan and score ({name})"):
             plans = run.plans(name)
