@@ -54,15 +54,15 @@ def serving_lock(study: Path) -> Iterator[None]:
 
 
 def serve_study(config: StudyServeConfig, announce: Callable[[str], None]) -> None:
-    """Run the server until stopped (Ctrl-C), announcing its address once the lock is held."""
+    """Run the server until stopped (Ctrl-C), announcing its address once the port is bound."""
     import uvicorn
 
     from rubricrl.study.app import create_app
 
     app = create_app(config.study)  # a bad file fails here, before the lock or the port
     with serving_lock(config.study):
-        server = uvicorn.Server(
-            uvicorn.Config(app, host=config.host, port=config.port, log_level="warning")
-        )
+        settings = uvicorn.Config(app, host=config.host, port=config.port, log_level="warning")
+        listening = settings.bind_socket()
+        listening.listen(settings.backlog)  # connections queue from here, so the news is true
         announce(f"serving {config.study} on http://{config.host}:{config.port} (Ctrl-C stops)")
-        server.run()
+        uvicorn.Server(settings).run(sockets=[listening])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -69,32 +71,53 @@ def test_json_schema_replies_validate_through_the_reply_layer(llama_server: Llam
         jsonschema.validate(reply, PERSON)
 
 
+class HoldFrom(httpx.AsyncBaseTransport):
+    """Passes requests to the real server, but holds the `nth` and later ones until released."""
+
+    def __init__(self, nth: int) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.nth, self.seen = nth, 0
+        self.reached, self.released = threading.Event(), threading.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.seen += 1
+        if self.seen >= self.nth:
+            self.reached.set()
+            await asyncio.to_thread(self.released.wait)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 def test_killed_server_gives_backend_error_and_keeps_finished_replies(
     doomed_llama_server: LlamaServer, tmp_path: Path
 ) -> None:
     conversations = [user(f"Tell a long story about a dragon named D{i}.") for i in range(16)]
     sampling = Sampling(max_tokens=40, temperature=0.8, seed=7)
+    # two at a time: the 4th request leaves only once two replies are in
+    gate = HoldFrom(4)
     provider = OpenAIBackend(
         doomed_llama_server.base_url,
         doomed_llama_server.alias,
         concurrency=2,
         limits=Limits(retries=2),
+        transport=gate,
     )
     database = tmp_path / "responses.sqlite"
-    log = doomed_llama_server.log
-    assert log is not None and doomed_llama_server.process is not None
+    assert doomed_llama_server.process is not None
 
     def run() -> None:  # its own cache: a SQLite connection stays in the thread that made it
         CachedBackend(provider, ResponseCache(database)).batch(conversations, sampling)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         running = pool.submit(run)
-        deadline = time.monotonic() + 120
-        while log.read_text(errors="replace").count('/v1/chat/completions HTTP/1.1" 200') < 3:
-            assert time.monotonic() < deadline and not running.done()
-            time.sleep(0.05)
-        doomed_llama_server.process.kill()  # a third reply may be cut off; two are surely in
+        running.add_done_callback(lambda _: gate.reached.set())
+        gate.reached.wait()
+        assert not running.done(), running.exception()
+        doomed_llama_server.process.kill()  # the reply in flight may be cut off
         killed = time.monotonic()
+        gate.released.set()
         error = running.exception(timeout=60)
     waited = time.monotonic() - killed
 
@@ -103,7 +126,7 @@ def test_killed_server_gives_backend_error_and_keeps_finished_replies(
     assert "\n" not in message
     assert f"cannot connect to {doomed_llama_server.base_url}" in message
     assert waited < 10, f"gave up only after {waited:.1f} s"
-    assert 2 <= len(error.partial) < 16
+    assert 2 <= len(error.partial) <= 3  # the two before the held request, and one cut off
     keys = [cache_key(provider.spec, c, sampling, None) for c in conversations]
     stored = ResponseCache(database).get_many(keys)
     assert {keys[i] for i in error.partial} == set(stored)

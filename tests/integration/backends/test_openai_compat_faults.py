@@ -106,7 +106,7 @@ def test_a_hung_server_fails_within_the_deadline(fault_server: FaultServer) -> N
     started = time.monotonic()
     with pytest.raises(BackendError) as caught:
         backend(fault_server, concurrency=2).batch(CONVERSATIONS, Sampling())
-    assert time.monotonic() - started < 3.0 + 1.5
+    assert time.monotonic() - started < 3.0 + 4.0  # the 10 s hang is cut at the 3 s deadline
     message = str(caught.value)
     assert "sent no reply" in message and "RUBRICRL_REQUEST_TIMEOUT" in message
     assert "tries over" in message and not caught.value.row_level

@@ -1,9 +1,10 @@
 """Kill -9 on write, then resume, for every stage that writes rows: nothing lost, nothing twice,
 and the final file equal to that of an uninterrupted run.
 
-Each stage runs as a real `rubricrl` subprocess (model stages against the fault server, healthy
-but slowed so rows arrive one at a time). The output is watched, and the run is SIGKILLed the
-moment it grows; the same command then runs to the end.
+Each stage runs as a real `rubricrl` subprocess (model stages against a healthy fault server).
+The run pauses right after a row reaches the disk (pause/sitecustomize.py) and says so on a pipe;
+the test SIGKILLs it there, so the kill lands mid-run on a machine of any speed and load. The
+same command then runs to the end.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,8 +24,8 @@ from tests.fault_server import Fault, FaultServer
 from tests.integration.cli.faults import RUBRICRL
 
 Build = Callable[[Path, str], list[str]]  # (folder, model spec) -> the command line
-SLOW = 0.15  # seconds the server takes per reply, so a run writes its rows one by one
 LIMIT_S = 120
+PAUSE_HOOK = Path(__file__).with_name("pause")
 
 
 def goals(folder: Path, count: int = 6) -> Path:
@@ -56,7 +56,7 @@ def plans(folder: Path, name: str, count: int = 6) -> Path:
 def ingest(folder: Path, spec: str) -> list[str]:
     papers = folder / "papers"
     papers.mkdir()
-    for k in range(2000):  # enough rows that a busy machine still kills it mid-run
+    for k in range(6):
         text = f"# Paper {k}\n\n## Abstract\nWe study widget {k}.\n\n## Methods\nWe load it.\n"
         (papers / f"paper{k:04d}.md").write_text(text)
     return ["ingest", str(papers), "-o", "out.jsonl"]
@@ -65,7 +65,7 @@ def ingest(folder: Path, spec: str) -> list[str]:
 def import_(folder: Path, spec: str) -> list[str]:
     row = json.loads((REPO / "examples" / "research_plan_gen.jsonl").read_text().splitlines()[0])
     source = folder / "released.jsonl"
-    rows = [{**row, "article_id": f"a{k}", "q_id": "0"} for k in range(3000)]
+    rows = [{**row, "article_id": f"a{k}", "q_id": "0"} for k in range(6)]
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return ["import", str(source), "-o", "out.jsonl"]
 
@@ -83,7 +83,7 @@ def grade(folder: Path, spec: str) -> list[str]:
 
 
 def score(folder: Path, spec: str) -> list[str]:
-    # score grades 64 plans a pass (no flag to shrink it), so give it three passes
+    # score grades 64 plans a pass (no flag to shrink it): three passes, paused in the second
     samples, written = goals(folder, 150), plans(folder, "a", 150)
     command = [str(samples), str(written), "-o", "out.jsonl", "--grader", spec]
     return ["score", *command, "--cache", "false"]
@@ -99,6 +99,9 @@ def compare(folder: Path, spec: str) -> list[str]:
     command = [str(a), str(b), "--goals", str(samples), "--judge", spec, "-o", "out.jsonl"]
     return ["compare", *command, "--chunk", "1"]
 
+
+# the row after which the killed run pauses: the first, but for score's second pass
+PAUSE_AFTER = {"score": 65}
 
 STAGES: dict[str, Build] = {
     "ingest": ingest,
@@ -130,25 +133,28 @@ def run_to_end(command: list[str], folder: Path) -> subprocess.CompletedProcess[
     return done
 
 
-def kill_on_first_write(command: list[str], folder: Path, output: Path) -> None:
-    """Start the run and SIGKILL it the moment `output` grows past its first line."""
+def start_and_pause(
+    command: list[str], folder: Path, after: int = 1, **pipes: int
+) -> subprocess.Popen[str]:
+    """Start the run and return once it has paused, right after writing its `after`th new row."""
+    told, tell = os.pipe()
+    env = {
+        **environment(folder),
+        "PYTHONPATH": f"{PAUSE_HOOK}{os.pathsep}{REPO / 'src'}",
+        "RUBRICRL_TEST_PAUSE_FD": str(tell),
+        "RUBRICRL_TEST_PAUSE_AFTER": str(after),
+    }
     process = subprocess.Popen(
-        [RUBRICRL, *command],
-        cwd=folder,
-        env=environment(folder),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        [RUBRICRL, *command], cwd=folder, env=env, pass_fds=(tell,), text=True, **pipes
     )
-    deadline = time.monotonic() + LIMIT_S
-    try:
-        while time.monotonic() < deadline and process.poll() is None:
-            if output.exists() and output.stat().st_size > 0:
-                os.kill(process.pid, signal.SIGKILL)
-                break
-            time.sleep(0.002)
-    finally:
+    os.close(tell)
+    with os.fdopen(told) as said:  # blocks until the run pauses, or exits and closes the pipe
+        paused = said.readline() == "paused\n"
+    if not paused:
         process.kill()
-        process.wait()
+        _, stderr = process.communicate(timeout=LIMIT_S)
+        raise AssertionError(f"the run ended before its {after}th row: {stderr}")
+    return process
 
 
 def ids(path: Path) -> list[str]:
@@ -170,13 +176,15 @@ def rows(path: Path) -> list[dict[str, object]]:
 @pytest.mark.parametrize("stage", STAGES)
 def test_a_killed_run_resumes_to_the_uninterrupted_file(stage: str, tmp_path: Path) -> None:
     build = STAGES[stage]
-    with FaultServer(Fault("slow", hang=SLOW)) as server:
+    with FaultServer() as server:
         whole, killed = tmp_path / "whole", tmp_path / "killed"
         whole.mkdir()
         killed.mkdir()
         run_to_end(build(whole, server.spec), whole)
         command = build(killed, server.spec)
-        kill_on_first_write(command, killed, killed / "out.jsonl")
+        paused = start_and_pause(command, killed, PAUSE_AFTER.get(stage, 1))
+        paused.kill()
+        paused.wait()
         at_kill = ids(killed / "out.jsonl")
         run_to_end(command, killed)
     expected, resumed = ids(whole / "out.jsonl"), ids(killed / "out.jsonl")
@@ -188,23 +196,13 @@ def test_a_killed_run_resumes_to_the_uninterrupted_file(stage: str, tmp_path: Pa
 
 
 def test_ctrl_c_says_what_was_kept_and_how_to_resume(tmp_path: Path) -> None:
-    with FaultServer(Fault("slow", hang=SLOW)) as server:
+    with FaultServer() as server:
         command = grade(tmp_path, server.spec)
-        process = subprocess.Popen(
-            [RUBRICRL, *command],
-            cwd=tmp_path,
-            env=environment(tmp_path),
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        output = tmp_path / "out.jsonl"
-        deadline = time.monotonic() + LIMIT_S
-        while time.monotonic() < deadline and not (output.exists() and output.stat().st_size):
-            time.sleep(0.01)
+        process = start_and_pause(command, tmp_path, stderr=subprocess.PIPE)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=LIMIT_S)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
-    kept = len(ids(output))
-    assert f"interrupted: out.jsonl keeps {kept} rows" in stderr
+    assert "interrupted: out.jsonl keeps 1 rows" in stderr
     assert "run the same command again to resume" in stderr
+    assert len(ids(tmp_path / "out.jsonl")) == 1

@@ -6,12 +6,9 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import httpx
 
 SERVE = [sys.executable, "-c", "from rubricrl.cli import main; main()", "study", "serve"]
 
@@ -22,27 +19,20 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start(study: Path, port: int, timeout: float = 30.0) -> subprocess.Popen[str]:
-    """Start the server and wait until it answers; fails with its stderr if it exits first."""
+def start(study: Path, port: int) -> subprocess.Popen[str]:
+    """Start the server; returns once it says it listens, or fails with its stderr if it exits."""
     process = subprocess.Popen(
         [*SERVE, str(study), "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(
-                f"server exited: {process.stderr.read() if process.stderr else ''}"
-            )
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/static/study.css", timeout=1.0)
-            return process
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("server did not start in time")
+    assert process.stdout is not None and process.stderr is not None
+    said = process.stdout.readline()  # the announcement comes once the port is bound
+    if not said.startswith("serving "):
+        process.kill()
+        raise AssertionError(f"server exited: {said}{process.stderr.read()}")
+    return process
 
 
 @contextmanager

@@ -188,7 +188,7 @@ def test_a_try_is_cut_short_at_the_deadline() -> None:
     started = time.monotonic()
     with pytest.raises(Exhausted) as caught:
         asyncio.run(Retry(limits=Limits(deadline=0.2))(hang))
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 10.0  # the try hangs for 30 s: cut short, not waited out
     assert isinstance(caught.value.last, DeadlinePassed)
 
 
