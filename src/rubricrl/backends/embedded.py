@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 from rubricrl.errors import InputError
@@ -52,6 +53,7 @@ def embedded_model_dir() -> Path:
     """A transformers-loadable folder of the embedded model, converted on first use."""
     target = home() / "models" / EMBEDDED_NAME
     if not (target / "config.json").exists():
+        sys.stderr.write(f"converting {EMBEDDED_NAME} from GGUF once, into {target}\n")
         target.parent.mkdir(parents=True, exist_ok=True)
         convert_gguf(embedded_gguf(), target)
     return target

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from rubricrl.backends.failures import redact
+from rubricrl.cli.quiet import quiet_third_parties
 from rubricrl.errors import RubricRLError
 
 app = typer.Typer(
@@ -27,10 +28,14 @@ out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 @app.callback()
 def _options(
-    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+    debug: bool = typer.Option(
+        False, "--debug", help="Show full tracebacks on errors, and third-party warnings."
+    ),
 ) -> None:
     if debug:
         os.environ["RUBRICRL_DEBUG"] = "1"
+    if not os.environ.get("RUBRICRL_DEBUG"):
+        quiet_third_parties()
 
 
 def _register_commands() -> None:

@@ -20,7 +20,7 @@ import pytest
 
 from rubricrl.jsonl import write_records
 from tests import REPO, builders
-from tests.fault_server import Fault, FaultServer
+from tests.fault_server import FaultServer
 from tests.integration.cli.faults import RUBRICRL
 
 Build = Callable[[Path, str], list[str]]  # (folder, model spec) -> the command line
