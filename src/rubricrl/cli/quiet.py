@@ -19,6 +19,7 @@ ENVIRONMENT = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "e
 # knowingly does not have.
 WARNINGS: list[tuple[str, type[Warning]]] = [
     (r".*'pin_memory' argument is set as true but no accelerator is found", UserWarning),
+    (r"`is_gradient_checkpointing` is deprecated", FutureWarning),  # TRL calls transformers
 ]
 
 

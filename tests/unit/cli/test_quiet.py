@@ -14,6 +14,8 @@ from rubricrl.cli.quiet import ENVIRONMENT, WARNINGS
 SEEN = [
     "'pin_memory' argument is set as true but no accelerator is found, then device pinned memory"
     " won't be used.",
+    "`is_gradient_checkpointing` is deprecated and will be removed in v6. Use"
+    " `is_activation_checkpointing` instead.",
 ]
 
 
