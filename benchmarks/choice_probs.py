@@ -1,6 +1,7 @@
 """Choice probabilities on the local backend: prefix reuse vs every prompt run whole, side by side.
 
 Run: .venv/bin/python benchmarks/choice_probs.py [--plans 8] [--items 10] [--plan-words 400]
+     [--smoke]
 Each prompt is one rubric item of one plan, as a per-item grader asks it: a system prompt with
 the guidelines shared by all, then goal, reference and plan shared by that plan's items, the
 item last. Prints seconds for each way, their ratio, the tokens each runs, and how far apart the
@@ -59,11 +60,11 @@ def tokens_run(group: PrefixGroup, prompts: list[list[int]], start: int = 0) -> 
 
 
 def timed(
-    backend: LocalBackend, conversations: list[Conversation]
+    backend: LocalBackend, conversations: list[Conversation], repeat: int
 ) -> tuple[float, list[ChoiceProbs]]:
-    """Best of two runs: neighbours on shared cores make single runs noisy."""
+    """Best of `repeat` runs: neighbours on shared cores make single runs noisy."""
     best, found = float("inf"), []
-    for _ in range(2):
+    for _ in range(repeat):
         start = time.perf_counter()
         found = backend.choice_probs(conversations, CHOICES)
         best = min(best, time.perf_counter() - start)
@@ -76,8 +77,12 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=10)
     parser.add_argument("--plan-words", type=int, default=400)
     parser.add_argument("--dtype", choices=sorted(DTYPES), help="default: the backend's choice")
+    parser.add_argument("--repeat", type=int, default=2, help="timed runs per way; the best counts")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
     args = parser.parse_args()
+    if args.smoke:
+        args.plans, args.items, args.plan_words, args.repeat = 2, 2, 20, 1
     if args.threads:
         torch.set_num_threads(args.threads)
     dtype = DTYPES[args.dtype] if args.dtype else None
@@ -88,9 +93,9 @@ def main() -> None:
     backend.choice_probs(conversations[:2], CHOICES)  # warm kernels up
 
     backend.reuse_prefixes = True
-    reused, with_reuse = timed(backend, conversations)
+    reused, with_reuse = timed(backend, conversations, args.repeat)
     backend.reuse_prefixes = False
-    whole, without = timed(backend, conversations)
+    whole, without = timed(backend, conversations, args.repeat)
     gap = max(
         abs(a.probs[c] - b.probs[c])
         for a, b in zip(with_reuse, without, strict=True)

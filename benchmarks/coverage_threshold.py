@@ -1,6 +1,6 @@
 """Calibrating the coverage grader's threshold on hand-written paraphrases of the example rubrics.
 
-Run: .venv/bin/python benchmarks/coverage_threshold.py [--encoder embed]
+Run: .venv/bin/python benchmarks/coverage_threshold.py [--encoder embed] [--smoke]
 examples/rubric_paraphrases.jsonl holds, per rubric item of examples/research_plan_gen.jsonl, a
 plan sentence that meets it in other words and a near miss on the same topic that does not.
 Prints, per threshold, the balanced item accuracy on (a) the template probe plans, (b) the probe
@@ -36,8 +36,9 @@ Rows = dict[tuple[str, str], dict[str, str]]
 Labelled = tuple[np.ndarray, np.ndarray]  # best cosines, covered flags
 
 
-def load() -> tuple[list[Sample], Rows]:
-    samples = [sample_from_row(row, None) for row in read_rows(str(GOALS), None, "train")]
+def load(goals: int | None) -> tuple[list[Sample], Rows]:
+    """The first `goals` goals (all when None) and the paraphrase rows."""
+    samples = [sample_from_row(row, None) for row in read_rows(str(GOALS), None, "train")][:goals]
     rows = [json.loads(line) for line in PARAPHRASES.read_text(encoding="utf-8").splitlines()]
     return samples, {(row["sample_id"], row["item_id"]): row for row in rows}
 
@@ -120,8 +121,9 @@ def logistic_fit(data: Labelled) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--encoder", default="embed", help="Coverage grader spec.")
+    parser.add_argument("--smoke", action="store_true", help="two goals, for CI")
     args = parser.parse_args()
-    samples, rows = load()
+    samples, rows = load(2 if args.smoke else None)
     encoder = load_encoder(ModelSpec.parse(args.encoder).target)
     writer = HandParaphrases(samples, rows)
     grader = CoverageGrader(encoder, GradingConfig(threshold=0.5))

@@ -1,8 +1,10 @@
 """Where extraction's time goes: `extract` on real papers, timed per phase.
 
 Run: RUBRICRL_HOME=/tmp/rrhome .venv/bin/python benchmarks/extract.py [--demo] [--limit-s 600]
+     [--smoke]
 By default the two longest papers of ../shared/corpus go through `extract` with every default
-(creator `embedded`); `--demo` runs the demo's papers with the demo's settings instead. Replies
+(creator `embedded`); `--demo` runs the demo's papers with the demo's settings instead, and
+`--smoke` the longest one with tiny budgets and lax rules, to check the script runs. Replies
 are never served from the response cache. Per phase (prefill, then the insight, sample and
 selection replies, whose seconds exclude their prefill) it prints seconds, tokens generated
 against the budget, replies that hit the budget, and retries (a conversation asked again);
@@ -49,6 +51,19 @@ from rubricrl.records import Paper
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
 PHASES = {"insights": "insights", "goal": "samples", "keep": "selection"}
+SMOKE = {  # lax rules, so a 135M creator's draft reaches the selection phase
+    "insights": 1,
+    "draft_items": 3,
+    "max_paper_chars": 600,
+    "max_goal_chars": 250,
+    "max_item_chars": 60,
+    "max_reference_chars": 200,
+    "max_tokens": 480,  # a draft's shortest valid reply takes about 440
+    "attempts": 1,
+    "rules": RulesGiven(
+        keep_items=2, min_items=2, min_item_words=1, leakage_threshold=1.0, duplicate_threshold=1.0
+    ),
+}
 
 
 @dataclass
@@ -123,15 +138,15 @@ class PhaseMeter:
             self.phases[self.current].prefilled += kwargs["input_ids"].numel()
 
 
-def two_longest(folder: Path) -> Path:
-    """The corpus's two papers with the most text, as papers JSONL in `folder`."""
+def longest(folder: Path, count: int) -> Path:
+    """The corpus's `count` papers with the most text, as papers JSONL in `folder`."""
     everything = folder / "all.jsonl"
     ingest([CORPUS], everything)
     papers = load_records(everything, Paper)
     papers.sort(key=lambda p: -sum(len(s.text) for s in p.sections))
-    chosen = folder / "two.jsonl"
-    write_records(chosen, papers[:2])
-    for paper in papers[:2]:
+    chosen = folder / "chosen.jsonl"
+    write_records(chosen, papers[:count])
+    for paper in papers[:count]:
         chars = len(paper.title) + len(paper.abstract) + sum(len(s.text) for s in paper.sections)
         print(f"paper {paper.id}: {chars} characters of text")
     return chosen
@@ -208,6 +223,7 @@ def main() -> None:
     parser.add_argument(
         "--no-reuse", action="store_true", help="local backend: prefill every prompt whole"
     )
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="extract-bench-"))
     if args.demo:
@@ -215,11 +231,13 @@ def main() -> None:
         ingest([REPO / "examples" / "papers"], run.papers)
         config = ExtractConfig(papers=run.papers, output=run.samples, creator=args.creator)
     else:
-        papers, output = two_longest(folder), folder / "samples.jsonl"
+        papers, output = longest(folder, 1 if args.smoke else 2), folder / "samples.jsonl"
         config = ExtractConfig(papers=papers, output=output, creator=args.creator)
     if args.settings_of:
         chosen = creator_defaults(args.settings_of)
         config = replace(config, **vars(chosen) | {"rules": RulesGiven(**vars(chosen.rules))})
+    if args.smoke:
+        config = replace(config, **SMOKE)
     inner = load_backend(config.creator, cache=False)
     meter = PhaseMeter(inner)
     if isinstance(inner, LocalBackend):

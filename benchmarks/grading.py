@@ -2,7 +2,7 @@
 verdicts (all items in one call, or one call per item), side by side in one run.
 
 Run: .venv/bin/python benchmarks/grading.py [--goals 2] [--plans-per-goal 8] [--items 10]
-     [--plan-words 400] [--graders all prob embed] [--threads 1]
+     [--plan-words 400] [--graders all prob embed] [--threads 1] [--smoke]
 Every grader sees the same plans: a GRPO group of `--plans-per-goal` plans per goal, each about
 `--plan-words` words of demo-paper prose with every sentence distinct (so plans share nothing but
 goal and reference), half of them also restating the rubric items. Chat graders run on the
@@ -142,7 +142,12 @@ def main() -> None:
     parser.add_argument("--plan-words", type=int, default=400, help="Prose words in each plan.")
     parser.add_argument("--rationale-chars", type=int, default=100)
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--smoke", action="store_true", help="every grader at tiny sizes, for CI")
     args = parser.parse_args()
+    if args.smoke:
+        args.graders = list(GRADERS)
+        args.goals, args.plans_per_goal, args.items, args.plan_words = 1, 2, 2, 20
+        args.rationale_chars = 10
     if args.threads:
         torch.set_num_threads(args.threads)
 

@@ -1,6 +1,6 @@
 """Papers per second per format, parsing ../shared/corpus and examples/papers in one run.
 
-Usage: .venv/bin/python benchmarks/ingest.py [--repeat N]
+Run: .venv/bin/python benchmarks/ingest.py [--repeat N] [--smoke]
 Each file is parsed N times (default 5) and the best time counts, which damps noise from
 other processes on a shared machine. Files that fail (the corpus's broken/ ones) are counted
 apart and not timed.
@@ -33,7 +33,9 @@ def best_seconds(path: Path, repeat: int) -> tuple[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=5, help="parses per file; the best counts")
-    repeat = parser.parse_args().repeat
+    parser.add_argument("--smoke", action="store_true", help="one parse per file, for CI")
+    args = parser.parse_args()
+    repeat = 1 if args.smoke else args.repeat
     print(f"{'corpus':8} {'format':7} {'papers':>6} {'seconds':>8} {'papers/s':>9}")
     for name, root in CORPORA.items():
         if not root.is_dir():

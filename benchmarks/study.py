@@ -1,6 +1,6 @@
 """Votes per second and latency of the study's vote endpoint under the load test's load.
 
-Run: .venv/bin/python benchmarks/study.py [--annotators 20] [--votes 100] [--port 8799]
+Run: .venv/bin/python benchmarks/study.py [--annotators 20] [--votes 100] [--port 8799] [--smoke]
 A study of `--votes` goals, each assigned to every annotator, is served by a real
 `rubricrl study serve` on loopback; each annotator, in a thread of its own with its own
 connection, posts one pairwise vote per task as fast as the server acknowledges them (303).
@@ -61,19 +61,19 @@ def make_study(root: Path, annotators: int, goals: int) -> tuple[Path, list[str]
     return study, links
 
 
-def serve(study: Path, port: int) -> subprocess.Popen[bytes]:
+def serve(study: Path, port: int) -> subprocess.Popen[str]:
+    """A real `rubricrl study serve`, returned once it says it listens."""
     command = "from rubricrl.cli import main; main()"
     server = subprocess.Popen(
-        [sys.executable, "-c", command, "study", "serve", str(study), "--port", str(port)]
+        [sys.executable, "-c", command, "study", "serve", str(study), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    for _ in range(300):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/static/study.css", timeout=1.0)
-            return server
-        except httpx.TransportError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("the server did not start")
+    assert server.stdout is not None
+    if not server.stdout.readline().startswith("serving "):
+        server.kill()
+        raise SystemExit("the server did not start")
+    return server
 
 
 def main() -> None:
@@ -81,7 +81,10 @@ def main() -> None:
     parser.add_argument("--annotators", type=int, default=20)
     parser.add_argument("--votes", type=int, default=100, help="votes per annotator")
     parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
     args = parser.parse_args()
+    if args.smoke:
+        args.annotators, args.votes = 2, 2
     with tempfile.TemporaryDirectory() as folder:
         study_path, links = make_study(Path(folder), args.annotators, args.votes)
         study = Study(study_path)

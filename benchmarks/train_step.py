@@ -1,7 +1,7 @@
 """Time one GRPO step on the embedded model per grader protocol: generation, grading and update.
 
 Run: RUBRICRL_HOME=/tmp/rrhome .venv/bin/python benchmarks/train_step.py [--completion-tokens 64]
-     [--protocols generated prob embed] [--generations 4] [--items 10] [--threads 1]
+     [--protocols generated prob embed] [--generations 4] [--items 10] [--threads 1] [--smoke]
 Protocols, side by side in one run: `generated` (the frozen embedded copy writes verdicts, the
 paper's score), `prob` (P(yes) per item from the same copy, continuous probability reward) and
 `embed` (the coverage grader, continuous probability reward). Chat graders are uncached and
@@ -146,7 +146,11 @@ def main() -> None:
     options.add_argument("--items", type=int, default=10, help=f"Rubric items (1-{len(RUBRIC)}).")
     options.add_argument("--rationale-chars", type=int, default=60)
     options.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    options.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
     settings = options.parse_args()
+    if settings.smoke:
+        settings.generations, settings.completion_tokens = 2, 8
+        settings.items, settings.rationale_chars = 1, 10
     if settings.threads:
         torch.set_num_threads(settings.threads)
     folder = Path(tempfile.mkdtemp(prefix="rubricrl-bench-"))
