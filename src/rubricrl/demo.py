@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -39,11 +38,6 @@ from rubricrl.jsonl import load_records, write_records
 from rubricrl.layout import RunLayout
 from rubricrl.records import ProbeResult, Sample
 from rubricrl.study.create import StudyCreateConfig, admin_link, create_study
-
-if TYPE_CHECKING:
-    from trl import GRPOConfig
-
-    from rubricrl.training.config import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -136,45 +130,38 @@ def _train(
 ) -> None:
     """Train the policy unless an earlier run finished, then drop the checkpoints: the final
     policy is saved, and resuming needs none."""
+    from rubricrl.training.config import TrainConfig, grpo_config
     from rubricrl.training.run import train
 
     if not (config.run_dir / "config.json").exists():
-        train(*_train_configs(config, train_path, test_path, independent))
+        settings = TrainConfig(
+            samples=str(train_path),
+            test_samples=str(test_path),
+            policy=config.model,
+            eval_grader=independent[0],
+            grading=_TRAINING_GRADING,
+            eval_grading=independent[1],
+            reward="probability",
+            # The 135M policy never closes a <solution> block within 96 tokens: no penalty.
+            penalty=FormatPenalty(missing_solution=0.0, over_length=0.0),
+            eval_goals=4,
+            eval_every=config.train_steps // 2,
+            resume=True,
+        )
+        grpo = grpo_config(
+            output_dir=str(config.run_dir),
+            max_steps=config.train_steps,
+            num_generations=config.num_generations,
+            per_device_train_batch_size=config.num_generations,
+            max_completion_length=config.plan_tokens,
+            learning_rate=5e-6,
+            save_steps=config.train_steps // 2,
+            save_total_limit=1,  # one resumable checkpoint on disk at a time
+            seed=config.seed,
+        )
+        train(settings, grpo)
     for checkpoint in config.run_dir.glob("checkpoint-*"):
         shutil.rmtree(checkpoint)
-
-
-def _train_configs(
-    config: DemoConfig, train_path: Path, test_path: Path, independent: tuple[str, GradingConfig]
-) -> tuple[TrainConfig, GRPOConfig]:
-    from rubricrl.training.config import TrainConfig, grpo_config
-
-    settings = TrainConfig(
-        samples=str(train_path),
-        test_samples=str(test_path),
-        policy=config.model,
-        eval_grader=independent[0],
-        grading=_TRAINING_GRADING,
-        eval_grading=independent[1],
-        reward="probability",
-        # The 135M policy never closes a <solution> block within 96 tokens: no format penalty.
-        penalty=FormatPenalty(missing_solution=0.0, over_length=0.0),
-        eval_goals=4,
-        eval_every=config.train_steps // 2,
-        resume=True,
-    )
-    grpo = grpo_config(
-        output_dir=str(config.run_dir),
-        max_steps=config.train_steps,
-        num_generations=config.num_generations,
-        per_device_train_batch_size=config.num_generations,
-        max_completion_length=config.plan_tokens,
-        learning_rate=5e-6,
-        save_steps=config.train_steps // 2,
-        save_total_limit=1,  # one resumable checkpoint on disk at a time
-        seed=config.seed,
-    )
-    return settings, grpo
 
 
 class _Stages:

@@ -51,6 +51,6 @@ def test_cli_serve_prints_a_working_spec(tmp_path: Path) -> None:
         assert reply[0].text.strip()
     finally:
         serving.send_signal(signal.SIGINT)  # as Ctrl-C would: the command stops its server
-        assert serving.wait(timeout=30) == 0
+        assert serving.wait(timeout=120) == 0  # its server gets 10 s to stop, then a kill
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{port}/v1/models")
