@@ -1,17 +1,23 @@
-"""Time one GRPO step on the embedded model per grader protocol: generation, grading and update.
+"""Time one GRPO step on the embedded model per grader protocol and update numerics: generation,
+grading and update, and the step's CPU time in user and kernel (sys) mode.
 
 Run: RUBRICRL_HOME=/tmp/rrhome .venv/bin/python benchmarks/train_step.py [--completion-tokens 64]
-     [--protocols generated prob embed] [--generations 4] [--items 10] [--threads 1] [--smoke]
+     [--protocols generated prob embed] [--updates old bf16 new] [--generations 4] [--items 10]
+     [--threads 1] [--smoke]
 Protocols, side by side in one run: `generated` (the frozen embedded copy writes verdicts, the
 paper's score), `prob` (P(yes) per item from the same copy, continuous probability reward) and
 `embed` (the coverage grader, continuous probability reward). Chat graders are uncached and
 warmed up on a tiny plan first, so the step pays for grading, not for loading or compiling.
+Updates, side by side: `old` (the policy trains in fp32 on every CPU, glibc's allocator as it
+comes), `bf16` (the defaults' numerics: bf16 autocast where the hardware computes bf16
+natively) and `new` (that, and freed memory kept in the process: training/memory.py).
 Prints each step's split and the reward's share of it (targets: prob <= 10%, embed <= 5%).
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
 import time
 from collections.abc import Callable
@@ -24,6 +30,7 @@ from transformers import TrainerCallback
 from rubricrl.jsonl import write_records
 from rubricrl.records import Plan, Provenance, RubricItem, Sample
 from rubricrl.training.config import parse_train_args
+from rubricrl.training.memory import keep_freed_memory
 from rubricrl.training.run import build_run
 
 RUBRIC = [
@@ -44,6 +51,12 @@ PROTOCOLS: dict[str, tuple[str, ...]] = {
     "embed": ("--grader", "embed", "--reward", "probability"),
 }
 TARGETS = {"prob": 0.10, "embed": 0.05}  # most share of the step the reward may take
+# update -> (GRPOConfig flags, whether freed memory stays in the process)
+UPDATES: dict[str, tuple[tuple[str, ...], bool]] = {
+    "old": (("--bf16", "false", "--fp16", "false"), False),
+    "bf16": ((), False),
+    "new": ((), True),
+}
 
 
 class Stopwatch:
@@ -86,9 +99,11 @@ def wheat_sample(items: int) -> Sample:
     )
 
 
-def time_step(protocol: str, folder: Path, settings: argparse.Namespace) -> dict[str, float]:
-    """Seconds of one GRPO step under `protocol` (the step, its generation, its grading) and
-    how many of its plans the grader left unscored."""
+def time_step(
+    protocol: str, update: str, folder: Path, settings: argparse.Namespace
+) -> dict[str, float]:
+    """Seconds of one GRPO step under `protocol` and `update` (the step, its generation, its
+    grading, its user and sys CPU time) and how many of its plans the grader left unscored."""
     n = str(settings.generations)
     config, grpo = parse_train_args(
         ["--samples", str(folder / "train.jsonl"), "--output_dir", str(folder / protocol),
@@ -96,9 +111,10 @@ def time_step(protocol: str, folder: Path, settings: argparse.Namespace) -> dict
          "--num_generations", n, "--per_device_train_batch_size", n,
          "--max_completion_length", str(settings.completion_tokens), "--grader_cache", "false",
          "--grading.retries", "0", "--grading.rationale-chars", str(settings.rationale_chars),
-         *PROTOCOLS[protocol]]
+         *PROTOCOLS[protocol], *UPDATES[update][0]]
     )  # fmt: skip
     trainer: Any = build_run(config, grpo).trainer
+    keep_freed_memory(UPDATES[update][1])
     reward = trainer.reward_funcs[0].reward  # the RubricReward inside MeteredReward
     sample = wheat_sample(settings.items)
     warmup = Plan(
@@ -109,8 +125,11 @@ def time_step(protocol: str, folder: Path, settings: argparse.Namespace) -> dict
     trainer._generate = watch.wrap("generation", trainer._generate)
     trainer.reward_funcs[0] = watch.wrap("grading", trainer.reward_funcs[0])
     trainer.add_callback(StepClock(watch))
+    before = resource.getrusage(resource.RUSAGE_SELF)
     trainer.train()
-    return {**watch.seconds, "unscored": sum(g.score is None for g in reward.last_grades)}
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = {"user": after.ru_utime - before.ru_utime, "sys": after.ru_stime - before.ru_stime}
+    return {**watch.seconds, **cpu, "unscored": sum(g.score is None for g in reward.last_grades)}
 
 
 def share_verdict(protocol: str, share: float) -> str:
@@ -120,27 +139,32 @@ def share_verdict(protocol: str, share: float) -> str:
     return f"<= {target:.0%} " + ("met" if share <= target else "MISSED")
 
 
-def report(runs: dict[str, dict[str, float]], settings: argparse.Namespace) -> None:
+def report(runs: dict[tuple[str, str], dict[str, float]], settings: argparse.Namespace) -> None:
     print(
-        f"one GRPO step per protocol: {settings.generations} plans x "
+        f"one GRPO step per protocol and update: {settings.generations} plans x "
         f"{settings.completion_tokens} tokens, {settings.items} rubric items, "
         f"{torch.get_num_threads()} torch threads"
     )
-    names = ("step s", "generation s", "grading s", "update s", "unscored", "grading share")
-    print(f"{'protocol':<11}" + "".join(f"{name:>14}" for name in names) + "  target")
-    for protocol, seconds in runs.items():
+    names = ("step s", "generation s", "grading s", "update s", "user s", "sys s", "unscored")
+    print(f"{'protocol':<11}{'update':<7}" + "".join(f"{n:>13}" for n in names) + "  grading share")
+    for (protocol, update), seconds in runs.items():
         step, generation, grading = (seconds[k] for k in ("step", "generation", "grading"))
-        cells = "".join(
-            f"{c:>14.2f}" for c in (step, generation, grading, step - generation - grading)
-        )
+        split = (step, generation, grading, step - generation - grading)
+        cells = "".join(f"{c:>13.2f}" for c in (*split, seconds["user"], seconds["sys"]))
         share = grading / step
-        unscored = f"{seconds['unscored']:>14.0f}"
-        print(f"{protocol:<11}{cells}{unscored}{share:>14.1%}  {share_verdict(protocol, share)}")
+        verdict = share_verdict(protocol, share)
+        unscored = f"{seconds['unscored']:>13.0f}"
+        print(f"{protocol:<11}{update:<7}{cells}{unscored}  {share:>13.1%} {verdict}")
+    baseline = {protocol: s["step"] for (protocol, update), s in runs.items() if update == "old"}
+    for (protocol, update), seconds in runs.items():
+        if update != "old" and protocol in baseline:
+            print(f"{protocol}: {update} step {baseline[protocol] / seconds['step']:.2f}x faster")
 
 
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--protocols", nargs="+", choices=list(PROTOCOLS), default=list(PROTOCOLS))
+    options.add_argument("--updates", nargs="+", choices=list(UPDATES), default=list(UPDATES))
     options.add_argument("--generations", type=int, default=4)
     options.add_argument("--completion-tokens", type=int, default=64)
     options.add_argument("--items", type=int, default=10, help=f"Rubric items (1-{len(RUBRIC)}).")
@@ -155,7 +179,11 @@ def main() -> None:
         torch.set_num_threads(settings.threads)
     folder = Path(tempfile.mkdtemp(prefix="rubricrl-bench-"))
     write_records(folder / "train.jsonl", [wheat_sample(settings.items)])
-    runs = {protocol: time_step(protocol, folder, settings) for protocol in settings.protocols}
+    runs = {
+        (protocol, update): time_step(protocol, update, folder, settings)
+        for protocol in settings.protocols
+        for update in settings.updates
+    }
 
     report(runs, settings)
 

@@ -28,7 +28,9 @@ from typing import Any, Literal
 
 from tests.fakes import random_text, schema_instance, words
 
-Mode = Literal["500", "429", "garbage", "invalid", "drop", "midbody", "hang", "slow", "401", "400"]
+Mode = Literal[
+    "500", "429", "garbage", "invalid", "drop", "midbody", "hang", "slow", "gather", "401", "400"
+]
 HANG_CAP = 30.0  # no request is held longer than this, whatever a test asks
 MAX_BODY = 8 * 1024 * 1024
 CONTEXT_ERROR = "This model's maximum context length is 2048 tokens; the request has 9000 tokens"
@@ -46,8 +48,10 @@ class Fault:
     date) as error replies; garbage, an HTTP-200 HTML page; invalid, an HTTP-200 chat reply whose
     content breaks the schema (and with no logprobs for a logprobs request); drop, the connection
     closed with no reply; midbody, closed half-way through the body; hang, no reply for `hang`
-    seconds then closed; slow, the healthy reply after `hang` seconds; 401, an error body echoing
-    the Authorization header back; 400, a context-length error.
+    seconds then closed; slow, the healthy reply after `hang` seconds; gather, the healthy reply
+    once `until` requests have been in flight at once (proof that a client sends that many side by
+    side, whatever the machine's speed); 401, an error body echoing the Authorization header back;
+    400, a context-length error.
     """
 
     mode: Mode
@@ -55,6 +59,7 @@ class Fault:
     times: int | None = None
     retry_after: str = "1"
     hang: float = 5.0
+    until: int = 1
     hits: int = 0
 
     def matches(self, text: str) -> bool:
@@ -152,6 +157,10 @@ def invalid_reply(body: dict[str, Any]) -> dict[str, Any]:
     return reply
 
 
+class _Listener(ThreadingHTTPServer):
+    request_queue_size = 1024  # a client opening hundreds of connections at once gets them all
+
+
 class FaultServer:
     """The server, started on a free loopback port in a thread; use as a context manager."""
 
@@ -162,8 +171,9 @@ class FaultServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self.lock = threading.Lock()
+        self.more_in_flight = threading.Condition(self.lock)
         self.stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd = _Listener(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.fault_server = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(
@@ -192,6 +202,8 @@ class FaultServer:
 
     def stop(self) -> None:
         self.stopping.set()  # wakes every hanging handler
+        with self.more_in_flight:
+            self.more_in_flight.notify_all()  # and every gathering one
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
@@ -213,6 +225,12 @@ class FaultServer:
 
     def wait(self, seconds: float) -> None:
         self.stopping.wait(min(seconds, HANG_CAP))
+
+    def gather(self, count: int) -> None:
+        """Wait until `count` requests have been in flight at once (at most HANG_CAP)."""
+        with self.more_in_flight:
+            reached = lambda: self.max_in_flight >= count or self.stopping.is_set()  # noqa: E731
+            self.more_in_flight.wait_for(reached, timeout=HANG_CAP)
 
 
 @dataclass
@@ -260,6 +278,7 @@ class _Handler(BaseHTTPRequestHandler):
             owner.requests.append(replace(request, fault=fault and fault.mode))
             owner.in_flight += 1
             owner.max_in_flight = max(owner.max_in_flight, owner.in_flight)
+            owner.more_in_flight.notify_all()
         try:
             self._answer(body, fault)
         finally:
@@ -277,6 +296,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.owner.wait(fault.hang)
             if mode == "hang":
                 return self._close()
+        if mode == "gather":
+            assert fault is not None
+            self.owner.gather(fault.until)
         if mode == "drop":
             return self._close()
         if mode == "500":

@@ -21,6 +21,7 @@ import httpx
 from tqdm import tqdm
 
 from rubricrl.backends.base import ChoiceProbs, Completion, Conversation, JsonSchema, Sampling
+from rubricrl.backends.connections import PooledTransport
 from rubricrl.backends.failures import api_key, explain, one_line, redact, row_level
 from rubricrl.backends.retry import Exhausted, Garbled, Limits, Retry
 from rubricrl.errors import BackendError, BatchError, InputError
@@ -110,14 +111,15 @@ def _refuses_json_schema(body: dict[str, Any], response: httpx.Response) -> bool
 
 
 class OpenAIBackend:
-    """POSTs each conversation to `{base_url}/chat/completions`, `concurrency` at a time."""
+    """POSTs each conversation to `{base_url}/chat/completions`, `concurrency` at a time (by
+    default the limits' concurrency: RUBRICRL_REQUEST_CONCURRENCY, else 8)."""
 
     def __init__(
         self,
         base_url: str,
         model: str,
         spec: str | None = None,
-        concurrency: int = 8,
+        concurrency: int | None = None,
         limits: Limits | None = None,
         retry: Retry | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -125,9 +127,9 @@ class OpenAIBackend:
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.spec = spec or f"openai:{self.base_url}#{model}"
-        self.concurrency = concurrency
         # a given `retry` brings its own limits; otherwise RUBRICRL_REQUEST_* or the defaults
         self.retry = retry or Retry(limits=limits or Limits.from_env())
+        self.concurrency = concurrency or self.retry.limits.concurrency
         self.transport = transport
         self.prompt_tokens = 0
         self.completion_tokens = 0
@@ -176,8 +178,9 @@ class OpenAIBackend:
             # off a terminal the stage's own plain progress lines say enough
             disable=len(conversations) <= self.concurrency or not sys.stderr.isatty(),
         )
+        transport = self.transport or PooledTransport(self.concurrency)
         async with httpx.AsyncClient(
-            headers=headers, timeout=timeout, transport=self.transport
+            headers=headers, timeout=timeout, transport=transport
         ) as client:
 
             async def one(conversation: Conversation) -> T:

@@ -3,7 +3,8 @@
 
 Transient failures are retried (429, 5xx, timeouts, dropped connections, an HTTP-200 reply that
 is not JSON); a server that refuses connections gets a few quick tries only, so a wrong port
-fails in about a second. Limits come from RUBRICRL_REQUEST_TIMEOUT / _DEADLINE / _RETRIES.
+fails in about a second. Limits come from RUBRICRL_REQUEST_TIMEOUT / _DEADLINE / _RETRIES, and
+how many requests a backend keeps in flight from RUBRICRL_REQUEST_CONCURRENCY.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ Failure = Literal["transient", "timeout", "unreachable"]
 TIMEOUT_VARIABLE = "RUBRICRL_REQUEST_TIMEOUT"
 DEADLINE_VARIABLE = "RUBRICRL_REQUEST_DEADLINE"
 RETRIES_VARIABLE = "RUBRICRL_REQUEST_RETRIES"
+CONCURRENCY_VARIABLE = "RUBRICRL_REQUEST_CONCURRENCY"
 
 
 class Garbled(Exception):
@@ -40,11 +42,13 @@ class DeadlinePassed(Exception):
 @dataclass(frozen=True)
 class Limits:
     """How long one request may take: `timeout` per try, `deadline` over all its tries, and
-    `retries` more tries after the first for transient failures."""
+    `retries` more tries after the first for transient failures; and how many requests a backend
+    keeps in flight at once (`concurrency`: a served grader on its own GPUs wants 64 or more)."""
 
     timeout: float = 120.0
     deadline: float = 300.0
     retries: int = 4
+    concurrency: int = 8
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Limits:
@@ -52,10 +56,16 @@ class Limits:
         default = cls()
         timeout = _number(environ, TIMEOUT_VARIABLE, default.timeout, above=0.0)
         deadline = _number(environ, DEADLINE_VARIABLE, default.deadline, above=0.0)
-        retries = _number(environ, RETRIES_VARIABLE, default.retries, above=-1.0)
-        if retries != int(retries):
-            raise InputError(f"{RETRIES_VARIABLE}={retries:g}: expected a whole number")
-        return cls(timeout=timeout, deadline=deadline, retries=int(retries))
+        retries = _whole(environ, RETRIES_VARIABLE, default.retries, above=-1)
+        concurrency = _whole(environ, CONCURRENCY_VARIABLE, default.concurrency, above=0)
+        return cls(timeout=timeout, deadline=deadline, retries=retries, concurrency=concurrency)
+
+
+def _whole(environ: Mapping[str, str], name: str, default: int, above: int) -> int:
+    value = _number(environ, name, default, above=above)
+    if value != int(value):
+        raise InputError(f"{name}={value:g}: expected a whole number")
+    return int(value)
 
 
 def _number(environ: Mapping[str, str], name: str, default: float, above: float) -> float:

@@ -116,10 +116,21 @@ def _seeded(grading: GradingConfig, seed: int) -> GradingConfig:
     return grading if grading.seed is not None else replace(grading, seed=seed)
 
 
-def _cuda() -> bool:
+def precision_flags() -> dict[str, bool]:
+    """GRPOConfig's numerics, chosen as the local backend chooses (RUBRICRL_DTYPE overrides):
+    bf16 autocast over fp32 master weights where the CPU or GPU computes bf16 natively, fp16
+    autocast on older GPUs, plain fp32 elsewhere."""
     import torch
 
-    return torch.cuda.is_available()
+    from rubricrl.backends.local import default_device, default_dtype
+
+    device = default_device()
+    dtype = default_dtype(device)
+    return {
+        "bf16": dtype == torch.bfloat16,
+        "fp16": dtype == torch.float16,
+        "use_cpu": device.type == "cpu",
+    }
 
 
 def grpo_defaults() -> dict[str, Any]:
@@ -137,7 +148,7 @@ def grpo_defaults() -> dict[str, Any]:
         "max_steps": 20,
         "logging_steps": 1,
         "save_steps": 10,
-        "bf16": _cuda(),
+        **precision_flags(),
         "activation_checkpointing": False,
         "report_to": ["tensorboard"] if importlib.util.find_spec("tensorboard") else "none",
     }

@@ -22,6 +22,7 @@ from rubricrl.layout import RunLayout
 from rubricrl.training.callbacks import EvalCallback, MeteredReward, MetricsCallback
 from rubricrl.training.config import TrainConfig
 from rubricrl.training.dataset import build_dataset, load_samples
+from rubricrl.training.memory import keep_freed_memory
 from rubricrl.training.monitor import HackingCallback, HackingMonitor
 from rubricrl.training.reward import RubricReward
 
@@ -81,6 +82,7 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: PlanGrader | None =
     """
     run_dir = Path(grpo.output_dir or "runs/grpo")
     samples = load_samples(config.samples)
+    keep_freed_memory()
     if grader is None:
         grader = load_grader(
             config.grader or config.policy, config.grading_config(grpo.seed), config.grader_cache

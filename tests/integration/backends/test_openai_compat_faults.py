@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email.utils
 import time
+from collections import Counter
 
 import pytest
 
@@ -132,3 +133,19 @@ def test_a_401_fails_the_whole_batch_at_once_without_the_key(fault_server: Fault
     assert "HTTP 401" in message and "RUBRICRL_API_KEY" in message
     assert KEY not in message and KEY[:12] not in message and REDACTED in message
     assert len(fault_server.chat_requests) == 1
+
+
+@pytest.mark.parametrize("in_flight", [64, 256])
+def test_the_configured_concurrency_is_all_in_flight_at_once(
+    fault_server: FaultServer, monkeypatch: pytest.MonkeyPatch, in_flight: int
+) -> None:
+    # every reply waits until `in_flight` requests are in at once: fewer, and the batch hangs
+    fault_server.faults = [Fault("gather", until=in_flight)]
+    monkeypatch.setenv("RUBRICRL_REQUEST_CONCURRENCY", str(in_flight))
+    conversations = [user(f"Is item {k} met?") for k in range(2 * in_flight)]
+    backend = OpenAIBackend(fault_server.base_url, fault_server.model)
+    probabilities = backend.choice_probs(conversations, ("Yes", "No"))
+    assert len(probabilities) == 2 * in_flight
+    assert fault_server.max_in_flight == in_flight
+    asked = Counter(r.text for r in fault_server.chat_requests)
+    assert len(asked) == 2 * in_flight and set(asked.values()) == {1}  # none lost, none twice

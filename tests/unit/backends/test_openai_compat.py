@@ -252,6 +252,13 @@ def test_concurrency_is_limited() -> None:
     assert peak == 3
 
 
+def test_concurrency_comes_from_the_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUBRICRL_REQUEST_CONCURRENCY", "160")
+    assert OpenAIBackend(BASE, "m1").concurrency == 160
+    assert OpenAIBackend(BASE, "m1", limits=Limits(concurrency=3)).concurrency == 3
+    assert OpenAIBackend(BASE, "m1", concurrency=5).concurrency == 5
+
+
 def test_batch_works_from_threads_and_inside_an_event_loop() -> None:
     backend = Stub().backend()
     results: list[str] = []

@@ -198,8 +198,10 @@ def test_limits_come_from_the_environment() -> None:
         "RUBRICRL_REQUEST_TIMEOUT": "5",
         "RUBRICRL_REQUEST_DEADLINE": "12.5",
         "RUBRICRL_REQUEST_RETRIES": "0",
+        "RUBRICRL_REQUEST_CONCURRENCY": "64",
     }
-    assert Limits.from_env(environ) == Limits(timeout=5.0, deadline=12.5, retries=0)
+    expected = Limits(timeout=5.0, deadline=12.5, retries=0, concurrency=64)
+    assert Limits.from_env(environ) == expected
 
 
 @pytest.mark.parametrize(
@@ -211,6 +213,8 @@ def test_limits_come_from_the_environment() -> None:
         ("RUBRICRL_REQUEST_DEADLINE", "inf"),
         ("RUBRICRL_REQUEST_RETRIES", "-1"),
         ("RUBRICRL_REQUEST_RETRIES", "1.5"),
+        ("RUBRICRL_REQUEST_CONCURRENCY", "0"),
+        ("RUBRICRL_REQUEST_CONCURRENCY", "2.5"),
     ],
 )
 def test_bad_limits_name_the_variable(name: str, value: str) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 from rubricrl.errors import InputError
-from rubricrl.training.config import parse_train_args
+from rubricrl.training.config import parse_train_args, precision_flags
 
 
 @pytest.fixture(autouse=True)
@@ -122,3 +123,24 @@ def test_independent_grader_can_use_its_own_protocol() -> None:
     assert not config.eval_grading_config(0).dense
     plain, _ = parse_train_args(["--samples", "t.jsonl", "--grading.dense", "true"])
     assert plain.eval_grading_config(0) == plain.grading_config(0)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "bf16", "fp16"),
+    [("float32", False, False), ("bfloat16", True, False), ("float16", False, True)],
+)
+def test_update_numerics_follow_the_backends_choice(
+    monkeypatch: pytest.MonkeyPatch, dtype: str, bf16: bool, fp16: bool
+) -> None:
+    monkeypatch.setenv("RUBRICRL_DTYPE", dtype)
+    assert precision_flags() == {"bf16": bf16, "fp16": fp16, "use_cpu": True}
+    _, grpo = parse_train_args(["--samples", "train.jsonl", "--bf16", "false", "--fp16", "false"])
+    assert not grpo.bf16  # a flag still wins
+
+
+def test_update_numerics_default_to_what_the_cpu_computes_natively(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("RUBRICRL_DTYPE", raising=False)
+    native = torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    assert precision_flags()["bf16"] is native
