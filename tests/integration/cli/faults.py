@@ -8,6 +8,7 @@ inputs written into the folder); `run_all` runs every (stage, mode) and keeps ea
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -21,6 +22,15 @@ from tests import REPO, builders
 from tests.fault_server import Fault, FaultServer, Request
 
 RUBRICRL = str(Path(sys.executable).with_name("rubricrl"))
+
+
+def interruptible() -> None:
+    """Give a child Ctrl-C as at a terminal (a `preexec_fn`): started under `nohup` or `&` in a
+    script, the suite ignores SIGINT, its children inherit that, and Python then never raises
+    KeyboardInterrupt in them."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 KEY = "sk-fault-test-5f1c0ffee0ddba11"
 MARKER = "POISON"  # the row a marked fault hits
 # shrunk limits, so a hung server fails in seconds: 1 s a try, 4 s a request (room for two

@@ -21,7 +21,7 @@ import pytest
 from rubricrl.jsonl import write_records
 from tests import REPO, builders
 from tests.fault_server import FaultServer
-from tests.integration.cli.faults import RUBRICRL
+from tests.integration.cli.faults import RUBRICRL, interruptible
 
 Build = Callable[[Path, str], list[str]]  # (folder, model spec) -> the command line
 LIMIT_S = 120
@@ -145,7 +145,13 @@ def start_and_pause(
         "RUBRICRL_TEST_PAUSE_AFTER": str(after),
     }
     process = subprocess.Popen(
-        [RUBRICRL, *command], cwd=folder, env=env, pass_fds=(tell,), text=True, **pipes
+        [RUBRICRL, *command],
+        cwd=folder,
+        env=env,
+        pass_fds=(tell,),
+        preexec_fn=interruptible,
+        text=True,
+        **pipes,
     )
     os.close(tell)
     with os.fdopen(told) as said:  # blocks until the run pauses, or exits and closes the pipe

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import signal
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 from rubricrl.backends.base import Sampling, user
 from rubricrl.backends.llama_server import free_port
 from rubricrl.backends.openai_compat import OpenAIBackend
+from tests.integration.cli.faults import RUBRICRL, interruptible
 
 pytestmark = [
     pytest.mark.server,
@@ -24,8 +24,6 @@ pytestmark = [
     ),
 ]
 
-RUBRICRL = str(Path(sys.executable).with_name("rubricrl"))
-
 
 def test_cli_serve_prints_a_working_spec(tmp_path: Path) -> None:
     port = free_port()
@@ -33,6 +31,7 @@ def test_cli_serve_prints_a_working_spec(tmp_path: Path) -> None:
         [RUBRICRL, "serve", "--port", str(port), "--n-ctx", "1024"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        preexec_fn=interruptible,
         text=True,
     )
     try:
@@ -51,6 +50,6 @@ def test_cli_serve_prints_a_working_spec(tmp_path: Path) -> None:
         assert reply[0].text.strip()
     finally:
         serving.send_signal(signal.SIGINT)  # as Ctrl-C would: the command stops its server
-        assert serving.wait(timeout=120) == 0  # its server gets 10 s to stop, then a kill
+        assert serving.wait(timeout=30) == 0
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{port}/v1/models")
