@@ -33,7 +33,8 @@ def shown_after_start(monkeypatch: pytest.MonkeyPatch, debug: bool) -> list[str]
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in [*ENVIRONMENT, "RUBRICRL_DEBUG"]:
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, "")  # recorded, so what the start-up sets is undone after
+        monkeypatch.delenv(name)
 
 
 def test_known_noise_is_filtered_and_other_warnings_shown(monkeypatch: pytest.MonkeyPatch) -> None:
