@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,6 +25,9 @@ from rubricrl.jsonl import write_records
 from rubricrl.records import Plan, Provenance, RubricItem, Sample
 from rubricrl.study.create import InviteConfig, StudyCreateConfig, create_study, invite
 from rubricrl.study.store import Study
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.integration.study.running import start
 
 PLAN = "## Approach\n\n1. Train on the tasks in sequence; measure held-out accuracy.\n" * 20
 
@@ -61,21 +63,6 @@ def make_study(root: Path, annotators: int, goals: int) -> tuple[Path, list[str]
     return study, links
 
 
-def serve(study: Path, port: int) -> subprocess.Popen[str]:
-    """A real `rubricrl study serve`, returned once it says it listens."""
-    command = "from rubricrl.cli import main; main()"
-    server = subprocess.Popen(
-        [sys.executable, "-c", command, "study", "serve", str(study), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert server.stdout is not None
-    if not server.stdout.readline().startswith("serving "):
-        server.kill()
-        raise SystemExit("the server did not start")
-    return server
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--annotators", type=int, default=20)
@@ -88,7 +75,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         study_path, links = make_study(Path(folder), args.annotators, args.votes)
         study = Study(study_path)
-        server = serve(study_path, args.port)
+        server = start(study_path, args.port)
         base = f"http://127.0.0.1:{args.port}"
         latencies: list[float] = []
         failures: list[int] = []
