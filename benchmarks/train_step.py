@@ -1,16 +1,18 @@
-"""Time one GRPO step on the embedded model per grader protocol and update numerics: generation,
-grading and update, and the step's CPU time in user and kernel (sys) mode.
+"""Time GRPO steps on the embedded model per grader protocol and update path: generation,
+grading and update, and each step's CPU time in user and kernel (sys) mode.
 
 Run: RUBRICRL_HOME=/tmp/rrhome .venv/bin/python benchmarks/train_step.py [--completion-tokens 64]
-     [--protocols generated prob embed] [--updates old bf16 new] [--generations 4] [--items 10]
-     [--threads 1] [--smoke]
+     [--protocols generated prob embed] [--updates old bf16 memory new] [--generations 4]
+     [--steps 2] [--items 10] [--threads 1] [--smoke]
 Protocols, side by side in one run: `generated` (the frozen embedded copy writes verdicts, the
 paper's score), `prob` (P(yes) per item from the same copy, continuous probability reward) and
 `embed` (the coverage grader, continuous probability reward). Chat graders are uncached and
 warmed up on a tiny plan first, so the step pays for grading, not for loading or compiling.
-Updates, side by side: `old` (the policy trains in fp32 on every CPU, glibc's allocator as it
-comes), `bf16` (the defaults' numerics: bf16 autocast where the hardware computes bf16
-natively) and `new` (that, and freed memory kept in the process: training/memory.py).
+Update paths, side by side, each adding one change to the one before: `old` (fp32 on every CPU,
+TRL's generate, glibc's allocator as it comes), `bf16` (bf16 autocast where the hardware computes
+bf16 natively), `memory` (freed memory kept in the process: training/memory.py) and `new` (the
+defaults: rollouts on a bf16 snapshot of the policy through rubricrl's decode loop,
+training/rollouts.py). Steps after the first are averaged: the first also pays one-time set-up.
 Prints each step's split and the reward's share of it (targets: prob <= 10%, embed <= 5%).
 """
 
@@ -51,10 +53,11 @@ PROTOCOLS: dict[str, tuple[str, ...]] = {
     "embed": ("--grader", "embed", "--reward", "probability"),
 }
 TARGETS = {"prob": 0.10, "embed": 0.05}  # most share of the step the reward may take
-# update -> (GRPOConfig flags, whether freed memory stays in the process)
+# update -> (flags, whether freed memory stays in the process). Each adds one change to the last.
 UPDATES: dict[str, tuple[tuple[str, ...], bool]] = {
-    "old": (("--bf16", "false", "--fp16", "false"), False),
-    "bf16": ((), False),
+    "old": (("--bf16", "false", "--fp16", "false", "--rollouts", "trl"), False),
+    "bf16": (("--rollouts", "trl"), False),
+    "memory": (("--rollouts", "trl"), True),
     "new": ((), True),
 }
 
@@ -78,15 +81,24 @@ class Stopwatch:
 
 
 class StepClock(TrainerCallback):
+    """Per step: the seconds each wrapped callable took, the step's wall time and its CPU time."""
+
     def __init__(self, watch: Stopwatch) -> None:
         self.watch = watch
-        self.start = 0.0
+        self.steps: list[dict[str, float]] = []
+        self.start: dict[str, float] = {}
+
+    def _now(self) -> dict[str, float]:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        clock = {"step": time.perf_counter(), "user": usage.ru_utime, "sys": usage.ru_stime}
+        return {**self.watch.seconds, **clock}
 
     def on_step_begin(self, *args: Any, **kwargs: Any) -> None:
-        self.start = time.perf_counter()
+        self.start = self._now()
 
     def on_step_end(self, *args: Any, **kwargs: Any) -> None:
-        self.watch.seconds["step"] = time.perf_counter() - self.start
+        end = self._now()
+        self.steps.append({name: end[name] - self.start.get(name, 0.0) for name in end})
 
 
 def wheat_sample(items: int) -> Sample:
@@ -107,7 +119,7 @@ def time_step(
     n = str(settings.generations)
     config, grpo = parse_train_args(
         ["--samples", str(folder / "train.jsonl"), "--output_dir", str(folder / protocol),
-         "--use_cpu", "true", "--max_steps", "1", "--save_strategy", "no", "--report_to", "none",
+         "--use_cpu", "true", "--max_steps", str(settings.steps), "--save_strategy", "no", "--report_to", "none",
          "--num_generations", n, "--per_device_train_batch_size", n,
          "--max_completion_length", str(settings.completion_tokens), "--grader_cache", "false",
          "--grading.retries", "0", "--grading.rationale-chars", str(settings.rationale_chars),
@@ -115,7 +127,8 @@ def time_step(
     )  # fmt: skip
     trainer: Any = build_run(config, grpo).trainer
     keep_freed_memory(UPDATES[update][1])
-    reward = trainer.reward_funcs[0].reward  # the RubricReward inside MeteredReward
+    metered = trainer.reward_funcs[0].reward  # AsyncReward(MeteredReward(RubricReward))
+    reward = metered.reward
     sample = wheat_sample(settings.items)
     warmup = Plan(
         id="warmup", sample_id=sample.id, model="bench", text="<solution>A trial.</solution>"
@@ -123,13 +136,13 @@ def time_step(
     reward.grader.grade_many([(sample, warmup)])
     watch = Stopwatch()
     trainer._generate = watch.wrap("generation", trainer._generate)
-    trainer.reward_funcs[0] = watch.wrap("grading", trainer.reward_funcs[0])
-    trainer.add_callback(StepClock(watch))
-    before = resource.getrusage(resource.RUSAGE_SELF)
+    trainer.reward_funcs[0].reward = watch.wrap("grading", metered)
+    clock = StepClock(watch)
+    trainer.add_callback(clock)
     trainer.train()
-    after = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = {"user": after.ru_utime - before.ru_utime, "sys": after.ru_stime - before.ru_stime}
-    return {**watch.seconds, **cpu, "unscored": sum(g.score is None for g in reward.last_grades)}
+    warm = clock.steps[1:] or clock.steps  # the first step also pays one-time kernel set-up
+    seconds = {name: sum(s[name] for s in warm) / len(warm) for name in clock.steps[0]}
+    return {**seconds, "unscored": sum(g.score is None for g in reward.last_grades)}
 
 
 def share_verdict(protocol: str, share: float) -> str:
@@ -143,7 +156,9 @@ def report(runs: dict[tuple[str, str], dict[str, float]], settings: argparse.Nam
     print(
         f"one GRPO step per protocol and update: {settings.generations} plans x "
         f"{settings.completion_tokens} tokens, {settings.items} rubric items, "
-        f"{torch.get_num_threads()} torch threads"
+        f"{torch.get_num_threads()} torch threads, mean of steps 2-{settings.steps}"
+        if settings.steps > 1
+        else f"{torch.get_num_threads()} torch threads, one step"
     )
     names = ("step s", "generation s", "grading s", "update s", "user s", "sys s", "unscored")
     print(f"{'protocol':<11}{'update':<7}" + "".join(f"{n:>13}" for n in names) + "  grading share")
@@ -166,6 +181,9 @@ def main() -> None:
     options.add_argument("--protocols", nargs="+", choices=list(PROTOCOLS), default=list(PROTOCOLS))
     options.add_argument("--updates", nargs="+", choices=list(UPDATES), default=list(UPDATES))
     options.add_argument("--generations", type=int, default=4)
+    options.add_argument(
+        "--steps", type=int, default=2, help="steps per run; all but the first are averaged"
+    )
     options.add_argument("--completion-tokens", type=int, default=64)
     options.add_argument("--items", type=int, default=10, help=f"Rubric items (1-{len(RUBRIC)}).")
     options.add_argument("--rationale-chars", type=int, default=60)
@@ -173,7 +191,7 @@ def main() -> None:
     options.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
     settings = options.parse_args()
     if settings.smoke:
-        settings.generations, settings.completion_tokens = 2, 8
+        settings.generations, settings.completion_tokens, settings.steps = 2, 8, 1
         settings.items, settings.rationale_chars = 1, 10
     if settings.threads:
         torch.set_num_threads(settings.threads)

@@ -164,26 +164,37 @@ class LocalBackend:
     ) -> list[Completion]:
         prompts = [self._encode(c) for c in conversations]
         rows = [Row(prompt) for prompt in prompts for _ in range(sampling.n)]
-        # Sorting by tokens puts prompts sharing a prefix in the same micro-batch.
-        order = sorted(range(len(rows)), key=lambda i: rows[i].prompt)
-        chunks = [
-            order[start : start + self.micro_batch]
-            for start in range(0, len(order), self.micro_batch)
-        ]
         generator = None
         if sampling.seed is not None:
             generator = torch.Generator(self.device).manual_seed(sampling.seed)
         try:
-            # A bar's redraws garble a log; the stage around this call prints plain lines there.
-            quiet = len(chunks) < 2 or not sys.stderr.isatty()
-            for chunk in tqdm(chunks, desc=self.spec, leave=False, disable=quiet):
-                self._generate([rows[i] for i in chunk], sampling, schema, generator)
+            self.decode(rows, sampling, schema, generator)
         except RuntimeError as error:
             done = self._completions(prompts, rows, sampling.n, finished_only=True)
             reason = str(error).strip().splitlines()[0]
             raise BackendError(f"{self.spec}: generation failed: {reason}", done) from None
         completions = self._completions(prompts, rows, sampling.n)
         return [completions[i] for i in range(len(prompts))]
+
+    def decode(
+        self,
+        rows: list[Row],
+        sampling: Sampling,
+        schema: JsonSchema | None = None,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        """Decode `rows` (token prompts) in place, a micro-batch at a time; `sampling.n` is not
+        read here (one row is one reply)."""
+        # Sorting by tokens puts prompts sharing a prefix in the same micro-batch.
+        order = sorted(range(len(rows)), key=lambda i: rows[i].prompt)
+        chunks = [
+            order[start : start + self.micro_batch]
+            for start in range(0, len(order), self.micro_batch)
+        ]
+        # A bar's redraws garble a log; the stage around this call prints plain lines there.
+        quiet = len(chunks) < 2 or not sys.stderr.isatty()
+        for chunk in tqdm(chunks, desc=self.spec, leave=False, disable=quiet):
+            self._generate([rows[i] for i in chunk], sampling, schema, generator)
 
     def choice_probs(
         self, conversations: list[Conversation], choices: tuple[str, ...]

@@ -11,7 +11,7 @@ import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 
 from transformers import HfArgumentParser
 from trl import GRPOConfig
@@ -97,6 +97,13 @@ class TrainConfig:
         metadata={
             "help": "score: share of items met (the paper's); probability: mean P(satisfied), "
             "which breaks ties in a group (needs grading.verdicts prob or the embed grader)."
+        },
+    )
+    rollouts: Literal["snapshot", "trl"] = field(
+        default="snapshot",
+        metadata={
+            "help": "snapshot: rubricrl's decode loop on a copy of the policy in the decoding "
+            "dtype, refreshed every step; trl: TRL's own generate (vLLM is used whenever set)."
         },
     )
     resume: bool = field(

@@ -1,16 +1,23 @@
-"""Rubric rewards for RL engines: a TRL reward callable and a verl-style `compute_score`.
+"""Rubric rewards for RL engines: a TRL reward callable and verl-style `compute_score` functions.
 
-Both grade a whole batch of completions in one grader pass and subtract the format penalties.
+All grade a whole batch of completions in one grader pass and subtract the format penalties. The
+grader's item calls of that pass are in flight together, as many as the backend allows
+(RUBRICRL_REQUEST_CONCURRENCY for a served grader). The async forms run the pass on a worker
+thread, so the engine's event loop and its other async rewards go on meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
+from rubricrl.backends.retry import Limits
 from rubricrl.errors import InputError
 from rubricrl.grading.grader import GradingConfig, Mode, PlanGrader, Verdicts
 from rubricrl.grading.load import load_grader
@@ -110,25 +117,59 @@ def score_completions(
     return grades, rewards
 
 
+@dataclass(frozen=True)
+class GraderSource:
+    """What loads a grader: plain data, so a reward pickled into a spawned worker (TRL's async
+    GRPO trainer) loads its own grader there, once per process."""
+
+    spec: str
+    grading: GradingConfig
+    cache: bool = True
+
+    def load(self) -> PlanGrader:
+        return _loaded_grader(self)
+
+
+@cache
+def _loaded_grader(source: GraderSource) -> PlanGrader:
+    return load_grader(source.spec, source.grading, source.cache)
+
+
 class RubricReward:
     """TRL reward function: dataset columns `sample_id`, `goal`, `rubric`, `reference_solution`.
 
     Returns one reward per completion, None where the grader could not score it (TRL gives those
-    no advantage). `last_grades` keeps the latest batch's grades for per-item logging.
+    no advantage). `last_grades` keeps the latest batch's grades for per-item logging. Built from
+    a `GraderSource` it pickles (without its loaded grader); from a live grader it does not.
     """
 
     def __init__(
         self,
-        grader: PlanGrader,
+        grader: PlanGrader | GraderSource,
         penalty: FormatPenalty = FormatPenalty(),
         name: str = "rubric_reward",
         reward: Reward = "score",
     ) -> None:
-        self.grader = grader
+        self.source = grader if isinstance(grader, GraderSource) else None
+        self._grader = None if isinstance(grader, GraderSource) else grader
         self.penalty = penalty
         self.reward = reward
         self.__name__ = name
         self.last_grades: list[Grade] = []
+
+    @property
+    def grader(self) -> PlanGrader:
+        if self._grader is None:
+            assert self.source is not None  # one of the two is always set
+            self._grader = self.source.load()
+        return self._grader
+
+    def __getstate__(self) -> dict[str, Any]:
+        if self.source is None:
+            raise TypeError(
+                "a RubricReward over a live grader cannot be pickled: pass a GraderSource"
+            )
+        return {**self.__dict__, "_grader": None, "last_grades": []}
 
     def __call__(
         self,
@@ -157,9 +198,16 @@ class RubricReward:
         return rewards
 
 
-@cache
-def _grader(spec: str, mode: Mode, dense: bool, verdicts: Verdicts) -> PlanGrader:
-    return load_grader(spec, GradingConfig(mode=mode, dense=dense, verdicts=verdicts))
+class AsyncReward:
+    """A synchronous TRL reward run on a worker thread, for TRL to await beside its other async
+    rewards; `reward` stays reachable for the callbacks that read it."""
+
+    def __init__(self, reward: Callable[..., list[float | None]]) -> None:
+        self.reward = reward
+        self.__name__ = getattr(reward, "__name__", type(reward).__name__)
+
+    async def __call__(self, **columns: Any) -> list[float | None]:
+        return await asyncio.to_thread(functools.partial(self.reward, **columns))
 
 
 def _goal(ground_truth: Any, extra_info: Mapping[str, Any] | None, position: int) -> Goal:
@@ -211,7 +259,11 @@ def compute_score_batch(
         for n, (truth, extra) in enumerate(zip(ground_truths, extras, strict=True))
     ]
     grades, rewards = score_completions(
-        _grader(grader, mode, dense, verdicts), goals, solution_strs, FormatPenalty(), reward
+        GraderSource(grader, GradingConfig(mode=mode, dense=dense, verdicts=verdicts)).load(),
+        goals,
+        solution_strs,
+        FormatPenalty(),
+        reward,
     )
     return [
         {
@@ -235,3 +287,42 @@ def compute_score(
     return compute_score_batch(
         [data_source], [solution_str], [ground_truth], [extra_info], **kwargs
     )[0]
+
+
+def router_spec(address: str, model: str | None) -> str:
+    """The grader spec for verl's reward router at `address` (host:port, or a URL)."""
+    if not model:
+        raise InputError(
+            "reward_router_address is set: name the served grader in reward_kwargs.grader_model"
+        )
+    url = address if "://" in address else f"http://{address}"
+    return f"openai:{url.rstrip('/')}/v1#{model}"
+
+
+async def compute_score_async(
+    data_source: str,
+    solution_str: str,
+    ground_truth: Any,
+    extra_info: Mapping[str, Any] | None = None,
+    reward_router_address: str | None = None,
+    grader_model: str | None = None,
+    **kwargs: Any,
+) -> dict[str, float]:
+    """verl's async reward loop form of `compute_score`. Given verl's `reward_router_address` (its
+    router over the reward model's servers) the rubric grader is that served model, named by
+    `grader_model`; otherwise `grader` picks it as in `compute_score_batch`. The grading runs
+    on a worker thread, so verl keeps many samples' item calls in flight at once."""
+    if reward_router_address:
+        kwargs["grader"] = router_spec(reward_router_address, grader_model)
+    score = functools.partial(compute_score, data_source, solution_str, ground_truth, extra_info)
+    return await asyncio.get_running_loop().run_in_executor(
+        _sample_threads(), functools.partial(score, **kwargs)
+    )
+
+
+@cache
+def _sample_threads() -> ThreadPoolExecutor:
+    """Threads for verl's samples, as many as the requests a backend keeps in flight (asyncio's
+    default pool has only a few more than the CPU count, too few to keep a served grader busy)."""
+    workers = Limits.from_env().concurrency
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rubricrl-score")

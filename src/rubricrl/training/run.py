@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from transformers.trainer_utils import get_last_checkpoint
-from trl import GRPOConfig, GRPOTrainer
+from trl import GRPOConfig
 
 from rubricrl.backends.embedded import embedded_model_dir
+from rubricrl.backends.local import LocalBackend
 from rubricrl.backends.registry import ModelSpec
 from rubricrl.errors import InputError
 from rubricrl.grading.grader import PlanGrader
@@ -24,7 +25,8 @@ from rubricrl.training.config import TrainConfig
 from rubricrl.training.dataset import build_dataset, load_samples
 from rubricrl.training.memory import keep_freed_memory
 from rubricrl.training.monitor import HackingCallback, HackingMonitor
-from rubricrl.training.reward import RubricReward
+from rubricrl.training.reward import AsyncReward, GraderSource, RubricReward
+from rubricrl.training.rollouts import PolicySnapshot, RubricGRPOTrainer
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +57,7 @@ def _resume_checkpoint(config: TrainConfig, run_dir: Path) -> str | None:
 class Run:
     """A configured run: the trainer and the callbacks whose state tests and reports read."""
 
-    trainer: GRPOTrainer
+    trainer: RubricGRPOTrainer
     metrics: MetricsCallback
     evaluation: EvalCallback | None
     monitor: HackingCallback | None
@@ -83,18 +85,24 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: PlanGrader | None =
     run_dir = Path(grpo.output_dir or "runs/grpo")
     samples = load_samples(config.samples)
     keep_freed_memory()
-    if grader is None:
-        grader = load_grader(
-            config.grader or config.policy, config.grading_config(grpo.seed), config.grader_cache
-        )
+    source = GraderSource(
+        config.grader or config.policy, config.grading_config(grpo.seed), config.grader_cache
+    )
+    reward = RubricReward(grader or source, config.penalty, reward=config.reward)
+    grader = reward.grader
     word_limit = config.penalty.word_limit
-    trainer = GRPOTrainer(
+    trainer = RubricGRPOTrainer(
         model=policy_path(config.policy),
-        reward_funcs=MeteredReward(RubricReward(grader, config.penalty, reward=config.reward)),
+        reward_funcs=AsyncReward(MeteredReward(reward)),  # type: ignore[arg-type]  # TRL awaits async rewards
         args=grpo,
         train_dataset=build_dataset(samples, word_limit),
         peft_config=_peft_config(config),  # type: ignore[arg-type]
     )
+    if config.rollouts == "snapshot":
+        copy = LocalBackend.from_pretrained(
+            policy_path(config.policy), device=trainer.accelerator.device
+        )
+        trainer.snapshot = PolicySnapshot(copy)
     is_main = trainer.accelerator.is_main_process
     metrics = MetricsCallback(run_dir, is_main)
     trainer.add_callback(metrics)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import pickle
 import re
 
 import pytest
@@ -10,7 +12,14 @@ import pytest
 from rubricrl.backends.base import Conversation
 from rubricrl.grading.grader import Grader, GradingConfig
 from rubricrl.training import reward as reward_module
-from rubricrl.training.reward import RubricReward, compute_score, compute_score_batch
+from rubricrl.training.reward import (
+    AsyncReward,
+    GraderSource,
+    RubricReward,
+    compute_score,
+    compute_score_batch,
+    router_spec,
+)
 from tests.fakes import ScriptedBackend
 
 
@@ -100,7 +109,7 @@ def test_a_whole_step_is_graded_in_one_backend_call() -> None:
 
 def test_verl_compute_score_single_and_batched(monkeypatch: pytest.MonkeyPatch) -> None:
     grader = Grader(ScriptedBackend(passes_items_named_in_plan), GradingConfig(retries=0))
-    monkeypatch.setattr(reward_module, "_grader", lambda spec, mode, dense, verdicts: grader)
+    monkeypatch.setattr(reward_module, "_loaded_grader", lambda source: grader)
     truth = {"goal": "g", "rubric": RUBRIC, "reference_solution": "r"}
     single = compute_score("rubric", "<solution>beta</solution>", json.dumps(truth), {"index": 3})
     assert single == {"score": 0.5, "rubric_score": 0.5, "unscored": 0.0, "satisfied_items": 1.0}
@@ -116,3 +125,52 @@ def test_verl_ground_truth_must_carry_goal_and_rubric() -> None:
 
     with pytest.raises(InputError, match="ground_truth"):
         compute_score("rubric", "x", "just an answer", None)
+
+
+def columns(n: int) -> dict[str, object]:
+    return {"prompts": ["p"] * n, "sample_id": ["s"] * n, "goal": ["g"] * n, "rubric": [RUBRIC] * n}
+
+
+def test_a_reward_from_a_source_pickles_without_its_grader_and_loads_it_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loads: list[GraderSource] = []
+
+    def load(source: GraderSource) -> Grader:
+        loads.append(source)
+        return Grader(ScriptedBackend(passes_items_named_in_plan), GradingConfig(retries=0))
+
+    monkeypatch.setattr(reward_module, "_loaded_grader", load)
+    source = GraderSource("openai:http://grader:8000/v1#judge", GradingConfig(mode="per-item"))
+    reward = RubricReward(source, reward="score")
+    plans = ["<solution>alpha</solution>", "<solution>garble</solution>"]
+    first = reward(completions=plans, **columns(2))
+    copied = pickle.loads(pickle.dumps(reward))
+    assert copied._grader is None and copied.source == source
+    assert copied(completions=plans, **columns(2)) == first == [0.5, None]
+    assert loads == [source, source]  # the copy loaded its own grader from the source
+
+
+def test_a_reward_over_a_live_grader_refuses_to_pickle() -> None:
+    reward = RubricReward(Grader(ScriptedBackend(passes_items_named_in_plan)))
+    with pytest.raises(TypeError, match="GraderSource"):
+        pickle.dumps(reward)
+
+
+def test_the_async_reward_is_awaited_by_trl_and_scores_as_the_sync_one() -> None:
+    from trl.trainer.utils import is_async_callable
+
+    reward, expected = reward_for(["<solution>beta</solution>", "<solution>garble</solution>"])
+    wrapped = AsyncReward(reward)
+    assert is_async_callable(wrapped) and wrapped.__name__ == "rubric_reward"
+    plans = ["<solution>beta</solution>", "<solution>garble</solution>"]
+    assert asyncio.run(wrapped(completions=plans, **columns(2))) == expected == [0.5, None]
+
+
+def test_the_router_address_becomes_an_openai_grader_spec() -> None:
+    from rubricrl.errors import InputError
+
+    assert router_spec("10.0.0.7:9000", "qwen") == "openai:http://10.0.0.7:9000/v1#qwen"
+    assert router_spec("https://r.example/", "qwen") == "openai:https://r.example/v1#qwen"
+    with pytest.raises(InputError, match="grader_model"):
+        router_spec("10.0.0.7:9000", None)
