@@ -99,6 +99,14 @@ class TrainConfig:
             "which breaks ties in a group (needs grading.verdicts prob or the embed grader)."
         },
     )
+    contrast: int = field(
+        default=0,
+        metadata={
+            "help": "Pay only for the goal: subtract the plan's mean reward on the rubrics of N "
+            "other training goals (seeded per goal), so goal-agnostic text earns nothing (0: off).",
+            "min": 0,
+        },
+    )
     rollouts: Literal["snapshot", "trl"] = field(
         default="snapshot",
         metadata={

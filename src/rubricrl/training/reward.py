@@ -15,14 +15,15 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import Any
 
 from rubricrl.backends.retry import Limits
 from rubricrl.errors import InputError
+from rubricrl.grading.contrastive import Contrast, ContrastiveGrader, Reward, grade_value
 from rubricrl.grading.grader import GradingConfig, Mode, PlanGrader, Verdicts
 from rubricrl.grading.load import load_grader
 from rubricrl.grading.parse import count_words, extract_plan, has_solution
-from rubricrl.grading.score import FormatPenalty, penalized, probability_score
+from rubricrl.grading.score import FormatPenalty, penalized
 from rubricrl.records import Grade, Plan, RubricItem
 
 
@@ -77,20 +78,6 @@ def reward_metrics(
     return metrics
 
 
-Reward = Literal["score", "probability"]
-
-
-def reward_of(grade: Grade, goal: Goal, reward: Reward) -> float | None:
-    """The grade's score, or with `probability` the mean P(satisfied) of its items (None when
-    the grader gave no probabilities: that is a configuration error, not a bad plan)."""
-    if reward == "score" or grade.score is None:
-        return grade.score
-    value = probability_score(goal.rubric, grade.verdicts)
-    if value is None and grade.verdicts:
-        raise InputError(f"reward `probability`: grader {grade.grader} gives no probabilities")
-    return value
-
-
 def score_completions(
     grader: PlanGrader,
     goals: Sequence[Goal],
@@ -107,7 +94,7 @@ def score_completions(
     grades = grader.grade_many(list(zip(goals, plans, strict=True)))
     rewards = [
         penalized(
-            reward_of(grade, goal, reward),
+            grade_value(grade, goal, reward),
             has_solution=has_solution(text),
             words=count_words(extract_plan(text)),
             penalty=penalty,
@@ -140,7 +127,8 @@ class RubricReward:
 
     Returns one reward per completion, None where the grader could not score it (TRL gives those
     no advantage). `last_grades` keeps the latest batch's grades for per-item logging. Built from
-    a `GraderSource` it pickles (without its loaded grader); from a live grader it does not.
+    a `GraderSource` it pickles (without its loaded grader); from a live grader it does not. With
+    a `Contrast` the reward is the plan's own-rubric reward minus its mean on other goals'.
     """
 
     def __init__(
@@ -149,11 +137,13 @@ class RubricReward:
         penalty: FormatPenalty = FormatPenalty(),
         name: str = "rubric_reward",
         reward: Reward = "score",
+        contrast: Contrast | None = None,
     ) -> None:
         self.source = grader if isinstance(grader, GraderSource) else None
-        self._grader = None if isinstance(grader, GraderSource) else grader
         self.penalty = penalty
         self.reward = reward
+        self.contrast = contrast
+        self._grader = None if isinstance(grader, GraderSource) else self._contrasted(grader)
         self.__name__ = name
         self.last_grades: list[Grade] = []
 
@@ -161,8 +151,14 @@ class RubricReward:
     def grader(self) -> PlanGrader:
         if self._grader is None:
             assert self.source is not None  # one of the two is always set
-            self._grader = self.source.load()
+            self._grader = self._contrasted(self.source.load())
         return self._grader
+
+    def _contrasted(self, grader: PlanGrader) -> PlanGrader:
+        if self.contrast is None:
+            return grader
+        pool, others = self.contrast.pool, self.contrast.others
+        return ContrastiveGrader(grader, pool, others, value=self.reward)
 
     def __getstate__(self) -> dict[str, Any]:
         if self.source is None:
@@ -189,8 +185,10 @@ class RubricReward:
             for i, g, r, ref in zip(sample_id, goal, rubric, references, strict=True)
         ]
         texts = [completion_text(c) for c in completions]
+        # a contrastive grade's score already is the contrast of the chosen reward
+        reward = "score" if self.contrast else self.reward
         self.last_grades, rewards = score_completions(
-            self.grader, goals, texts, self.penalty, self.reward
+            self.grader, goals, texts, self.penalty, reward
         )
         if log_metric is not None:
             for name, value in reward_metrics(self.last_grades, texts, self.penalty).items():

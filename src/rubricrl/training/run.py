@@ -17,6 +17,7 @@ from rubricrl.backends.embedded import embedded_model_dir
 from rubricrl.backends.local import LocalBackend
 from rubricrl.backends.registry import ModelSpec
 from rubricrl.errors import InputError
+from rubricrl.grading.contrastive import Contrast
 from rubricrl.grading.grader import PlanGrader
 from rubricrl.grading.load import load_grader
 from rubricrl.layout import RunLayout
@@ -88,7 +89,8 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: PlanGrader | None =
     source = GraderSource(
         config.grader or config.policy, config.grading_config(grpo.seed), config.grader_cache
     )
-    reward = RubricReward(grader or source, config.penalty, reward=config.reward)
+    contrast = Contrast(tuple(samples), config.contrast) if config.contrast else None
+    reward = RubricReward(grader or source, config.penalty, reward=config.reward, contrast=contrast)
     grader = reward.grader
     word_limit = config.penalty.word_limit
     trainer = RubricGRPOTrainer(

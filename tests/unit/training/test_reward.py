@@ -10,10 +10,13 @@ import re
 import pytest
 
 from rubricrl.backends.base import Conversation
+from rubricrl.grading.contrastive import Contrast
 from rubricrl.grading.grader import Grader, GradingConfig
+from rubricrl.records import RubricItem
 from rubricrl.training import reward as reward_module
 from rubricrl.training.reward import (
     AsyncReward,
+    Goal,
     GraderSource,
     RubricReward,
     compute_score,
@@ -149,6 +152,29 @@ def test_a_reward_from_a_source_pickles_without_its_grader_and_loads_it_again(
     assert copied._grader is None and copied.source == source
     assert copied(completions=plans, **columns(2)) == first == [0.5, None]
     assert loads == [source, source]  # the copy loaded its own grader from the source
+
+
+def test_a_contrastive_reward_pays_only_for_what_answers_the_goal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(
+        reward_module,
+        "_loaded_grader",
+        lambda source: Grader(ScriptedBackend(passes_items_named_in_plan), GradingConfig()),
+    )
+    items = (RubricItem(id="c", text="gamma"), RubricItem(id="d", text="delta"))
+    other = Goal(id="t", goal="h", rubric=items)
+    own = Goal(id="s", goal="g", rubric=tuple(RubricItem(**item) for item in RUBRIC))
+    contrast = Contrast(pool=(own, other), others=1)
+    reward = RubricReward(GraderSource("embedded", GradingConfig()), contrast=contrast)
+    plans = [
+        "<solution>alpha beta</solution>",  # answers its own goal only
+        "<solution>alpha beta gamma delta</solution>",  # says everything to everyone
+        "<solution>alpha gamma</solution>",
+    ]
+    assert reward(completions=plans, **columns(3)) == [1.0, 0.0, 0.0]
+    copied = pickle.loads(pickle.dumps(reward))
+    assert copied(completions=plans, **columns(3)) == [1.0, 0.0, 0.0]
 
 
 def test_a_reward_over_a_live_grader_refuses_to_pickle() -> None:
