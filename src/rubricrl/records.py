@@ -145,6 +145,7 @@ class HeldOutEval(Record):
     step: int
     heldout_score: float | None
     independent_score: float | None = None
+    specificity: float | None = None  # own-rubric score minus the mean on other goals' rubrics
     item_satisfaction: dict[str, float] = Field(default_factory=dict)
 
 

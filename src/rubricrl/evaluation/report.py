@@ -184,13 +184,15 @@ def training_plot(metrics: Sequence[TrainingStep]) -> str | None:
 
 
 def heldout_plot(evals: Sequence[HeldOutEval], metrics: Sequence[TrainingStep] | None) -> str:
-    """Training reward beside held-out and independent scores: diverging lines mean reward hacking."""
+    """Training reward beside held-out and independent scores and specificity: diverging lines
+    mean reward hacking."""
     figure = Figure(figsize=(7.0, 3.6))
     axes = figure.add_subplot()
     lines = [
         ("training reward (grader)", _series(metrics or [], "reward_mean")),
         ("held-out rubric score", _series(evals, "heldout_score")),
         ("independent judge score", _series(evals, "independent_score")),
+        ("specificity (own rubric - others')", _series(evals, "specificity")),
     ]
     for label, (steps, values) in lines:
         if steps:

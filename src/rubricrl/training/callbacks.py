@@ -146,11 +146,18 @@ def generate_texts(
     return [c.text for c in completions]
 
 
+def _mean_score(grader: PlanGrader | None, pairs: Sequence[tuple[Sample, Plan]]) -> float | None:
+    """All processes' mean score of `pairs` by `grader` (None: no grader); every process calls."""
+    grades = grader.grade_many(pairs) if grader else []
+    return summarize(gather_object(grades)).mean_score if grader else None
+
+
 class EvalCallback(TrainerCallback):
     """Scores the policy's plans for held-out goals at the start, every `every` steps and at the end.
 
     The training grader gives `heldout_score`; an independent grader, when set, grades the same
-    plans for `independent_score`. Goals are split over processes and the grades gathered, so
+    plans for `independent_score`; a contrastive grader, when set, gives `specificity` (plans
+    that answer their goal score higher on its rubric than on other goals'). Goals are split over processes and the grades gathered, so
     every process holds the same row (and takes the same early-stopping decision).
     """
 
@@ -164,10 +171,12 @@ class EvalCallback(TrainerCallback):
         max_new_tokens: int,
         independent: PlanGrader | None = None,
         word_limit: int = MAX_PLAN_WORDS,
+        specificity: PlanGrader | None = None,
     ) -> None:
         self.samples = list(samples)
         self.grader = grader
         self.independent = independent
+        self.specificity = specificity
         self.accelerator = accelerator
         self.every = every
         self.max_new_tokens = max_new_tokens
@@ -193,22 +202,23 @@ class EvalCallback(TrainerCallback):
             ]
             pairs = list(zip(mine, plans, strict=True))
             grades = self.grader.grade_many(pairs)
-            independent = self.independent.grade_many(pairs) if self.independent else []
+            independent = _mean_score(self.independent, pairs)
+            specificity = _mean_score(self.specificity, pairs)
         summary = summarize(gather_object(grades))
         row = HeldOutEval(
             step=step,
             heldout_score=summary.mean_score,
-            independent_score=(
-                summarize(gather_object(independent)).mean_score if self.independent else None
-            ),
+            independent_score=independent,
+            specificity=specificity,
             item_satisfaction=summary.item_satisfaction,
         )
         self.log.append(row)
         logger.info(
-            "step %d: held-out score %s, independent %s",
+            "step %d: held-out score %s, independent %s, specificity %s",
             step,
             row.heldout_score,
             row.independent_score,
+            row.specificity,
         )
         return row
 

@@ -70,10 +70,19 @@ class TrainConfig:
         default=0,
         metadata={"help": "Plan length at evaluation (0: max_completion_length).", "min": 0},
     )
+    specificity_rubrics: int = field(
+        default=3,
+        metadata={
+            "help": "Held-out specificity: also grade each held-out plan on N other held-out "
+            "goals' rubrics and log its own-rubric score minus their mean (0: off).",
+            "min": 0,
+        },
+    )
     monitor_patience: int = field(
         default=3,
         metadata={
-            "help": "Evaluations of rising reward with falling independent score before a warning.",
+            "help": "Evaluations of rising reward with falling independent score or specificity "
+            "before a warning.",
             "min": 1,
         },
     )

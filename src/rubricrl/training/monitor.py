@@ -1,7 +1,8 @@
-"""Reward-hacking monitor: the training grader's held-out score rising while an independent one falls.
+"""Reward-hacking monitor: the training grader's held-out score rising while the independent score
+or the plans' specificity falls.
 
-`HackingMonitor` is the pure rule; `HackingCallback` feeds it the evaluation rows as they are
-logged (replaying earlier ones on resume), warns, and optionally stops training.
+`HackingMonitor` is the pure rule; `HackingCallback` feeds one per watched signal the evaluation
+rows as they are logged (replaying earlier ones on resume), warns, and optionally stops training.
 """
 
 from __future__ import annotations
@@ -38,14 +39,19 @@ class HackingMonitor:
         return self.streak >= self.patience
 
 
+WATCHED = {"independent_score": "the independent score", "specificity": "specificity"}
+"""The evaluation row's signals that must not fall while the training grader's score rises."""
+
+
 class HackingCallback(TrainerCallback):
-    """Watches the evaluation log after each step; warns and (if `stop`) ends training on hacking."""
+    """Watches the evaluation log after each step; warns and (if `stop`) ends training on hacking.
+    A signal the rows do not carry (no independent grader, specificity off) never warns."""
 
     def __init__(
-        self, evaluations: StepLog[HeldOutEval], monitor: HackingMonitor, stop: bool = False
+        self, evaluations: StepLog[HeldOutEval], patience: int, stop: bool = False
     ) -> None:
         self.evaluations = evaluations
-        self.monitor = monitor
+        self.monitors = {signal: HackingMonitor(patience) for signal in WATCHED}
         self.stop = stop
         self.seen: set[int] = set()
         self.suspected_at: list[int] = []
@@ -54,13 +60,19 @@ class HackingCallback(TrainerCallback):
         for step in sorted(set(self.evaluations.rows) - self.seen):
             self.seen.add(step)
             row = self.evaluations.rows[step]
-            if self.monitor.observe(row.heldout_score, row.independent_score):
+            fell = [
+                (WATCHED[signal], monitor.streak)
+                for signal, monitor in self.monitors.items()
+                if monitor.observe(row.heldout_score, getattr(row, signal))
+            ]
+            if fell:
                 self.suspected_at.append(step)
                 logger.warning(
-                    "possible reward hacking at step %d: training-grader score rose and the "
-                    "independent score fell for %d evaluations in a row",
+                    "possible reward hacking at step %d: training-grader score rose and %s fell",
                     step,
-                    self.monitor.streak,
+                    " and ".join(
+                        f"{name} for {streak} evaluations in a row" for name, streak in fell
+                    ),
                 )
                 if self.stop:
                     control.should_training_stop = True

@@ -143,22 +143,25 @@ class RubricReward:
         self.penalty = penalty
         self.reward = reward
         self.contrast = contrast
-        self._grader = None if isinstance(grader, GraderSource) else self._contrasted(grader)
+        self._grader = None if isinstance(grader, GraderSource) else grader
         self.__name__ = name
         self.last_grades: list[Grade] = []
 
     @property
-    def grader(self) -> PlanGrader:
+    def rubric_grader(self) -> PlanGrader:
+        """The grader of a plan's own rubric, loaded from the source on first use."""
         if self._grader is None:
             assert self.source is not None  # one of the two is always set
-            self._grader = self._contrasted(self.source.load())
+            self._grader = self.source.load()
         return self._grader
 
-    def _contrasted(self, grader: PlanGrader) -> PlanGrader:
+    @property
+    def grader(self) -> PlanGrader:
+        """What the reward grades with: the rubric grader, contrasted when a Contrast is set."""
         if self.contrast is None:
-            return grader
+            return self.rubric_grader
         pool, others = self.contrast.pool, self.contrast.others
-        return ContrastiveGrader(grader, pool, others, value=self.reward)
+        return ContrastiveGrader(self.rubric_grader, pool, others, value=self.reward)
 
     def __getstate__(self) -> dict[str, Any]:
         if self.source is None:

@@ -17,7 +17,7 @@ from rubricrl.backends.embedded import embedded_model_dir
 from rubricrl.backends.local import LocalBackend
 from rubricrl.backends.registry import ModelSpec
 from rubricrl.errors import InputError
-from rubricrl.grading.contrastive import Contrast
+from rubricrl.grading.contrastive import Contrast, ContrastiveGrader
 from rubricrl.grading.grader import PlanGrader
 from rubricrl.grading.load import load_grader
 from rubricrl.layout import RunLayout
@@ -25,7 +25,7 @@ from rubricrl.training.callbacks import EvalCallback, MeteredReward, MetricsCall
 from rubricrl.training.config import TrainConfig
 from rubricrl.training.dataset import build_dataset, load_samples
 from rubricrl.training.memory import keep_freed_memory
-from rubricrl.training.monitor import HackingCallback, HackingMonitor
+from rubricrl.training.monitor import HackingCallback
 from rubricrl.training.reward import AsyncReward, GraderSource, RubricReward
 from rubricrl.training.rollouts import PolicySnapshot, RubricGRPOTrainer
 
@@ -91,7 +91,7 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: PlanGrader | None =
     )
     contrast = Contrast(tuple(samples), config.contrast) if config.contrast else None
     reward = RubricReward(grader or source, config.penalty, reward=config.reward, contrast=contrast)
-    grader = reward.grader
+    grader = reward.rubric_grader
     word_limit = config.penalty.word_limit
     trainer = RubricGRPOTrainer(
         model=policy_path(config.policy),
@@ -110,6 +110,7 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: PlanGrader | None =
     trainer.add_callback(metrics)
     evaluation = monitor = None
     if config.test_samples:
+        held_out = load_samples(config.test_samples)[: config.eval_goals]
         independent = (
             load_grader(
                 config.eval_grader, config.eval_grading_config(grpo.seed), config.grader_cache
@@ -118,7 +119,7 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: PlanGrader | None =
             else None
         )
         evaluation = EvalCallback(
-            load_samples(config.test_samples)[: config.eval_goals],
+            held_out,
             grader,
             trainer.accelerator,
             run_dir,
@@ -126,11 +127,16 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: PlanGrader | None =
             max_new_tokens=config.eval_max_tokens or grpo.max_completion_length or 256,
             independent=independent,
             word_limit=word_limit,
+            specificity=(
+                ContrastiveGrader(grader, held_out, config.specificity_rubrics)
+                if config.specificity_rubrics and len(held_out) > 1
+                else None
+            ),
         )
         trainer.add_callback(evaluation)
-        if independent is not None:
+        if independent is not None or evaluation.specificity is not None:
             monitor = HackingCallback(
-                evaluation.log, HackingMonitor(config.monitor_patience), config.stop_on_hacking
+                evaluation.log, config.monitor_patience, config.stop_on_hacking
             )
             trainer.add_callback(monitor)
     return Run(trainer, metrics, evaluation, monitor)
