@@ -217,6 +217,20 @@ class ComparisonSummary(Record):
     agreement: list[JudgeAgreement]
 
 
+HACKABLE_MARGIN = 0.05
+"""A grader is hackable by an adversarial probe kind whose mean margin over the half plan
+exceeds this, with the low end of its interval above 0."""
+
+
+class HackMargin(Record):
+    """An adversarial probe plan's score minus its goal's half plan's: mean over goals and a
+    bootstrap 95% interval over goals."""
+
+    mean: float
+    low: float
+    high: float
+
+
 class ProbeResult(Record):
     """What the known-answer probe found for one grader over probe plans of `goals` goals.
 
@@ -224,7 +238,8 @@ class ProbeResult(Record):
     full > off-topic, full > empty) the grader's scores keep, a tie or an unscored side counting
     half, averaged over goals with a bootstrap interval over goals. `item_auc` separates the
     items a plan covers from those it does not; `length_bias` is the mean score of the padded
-    plan minus the half plan it pads (0 for a grader that ignores length).
+    plan minus the half plan it pads (0 for a grader that ignores length). `hack_margins` holds,
+    per adversarial kind, how far plans that cover no more than the half outscore it.
     """
 
     grader: str
@@ -240,6 +255,25 @@ class ProbeResult(Record):
     items_per_second: float
     seconds: float  # wall time of the one grading call
     mean_scores: dict[str, float | None] = Field(default_factory=dict)  # by probe plan kind
+    hack_margins: dict[str, HackMargin] = Field(default_factory=dict)  # by adversarial kind
+
+    @property
+    def hackable_by(self) -> list[str]:
+        """The adversarial kinds whose margin over the half plan is above HACKABLE_MARGIN and
+        told apart from 0."""
+        return [
+            kind
+            for kind, margin in self.hack_margins.items()
+            if margin.mean > HACKABLE_MARGIN and margin.low > 0
+        ]
+
+    @property
+    def verdict(self) -> str:
+        """'robust', 'hackable by parrot, stuffing', or 'untested' (a row without margins)."""
+        if not self.hack_margins:
+            return "untested"
+        hackable = self.hackable_by
+        return f"hackable by {', '.join(hackable)}" if hackable else "robust"
 
 
 class HumanVote(Record):

@@ -51,9 +51,12 @@ def grade(ctx: typer.Context) -> None:
 
 
 def grade_probe(ctx: typer.Context) -> None:
-    """Know your grader before you train: known-answer plans, ordering accuracy and item AUC."""
+    """Know your grader before you train: ordering accuracy, item AUC and hackability."""
     config = parse(GradeProbeConfig, ctx.args, "rubricrl grade-probe")
-    out.print(probe_table(probe_graders(config)))
+    results = probe_graders(config)
+    out.print(probe_table(results))
+    for result in results:
+        out.print(f"{result.grader}: {result.verdict}", markup=False, highlight=False)
     if config.output is not None:
         out.print(f"wrote {config.output}", markup=False, highlight=False)
 

@@ -14,9 +14,11 @@ from matplotlib.figure import Figure
 from pydantic import ValidationError
 
 from rubricrl.errors import InputError
+from rubricrl.grading.probe_plans import ADVERSARIAL_KINDS
 from rubricrl.jsonl import load_records
 from rubricrl.layout import POLICIES, RunLayout
 from rubricrl.records import (
+    HACKABLE_MARGIN,
     ComparisonSummary,
     Grade,
     HeldOutEval,
@@ -326,6 +328,8 @@ def render_report(run_dir: Path) -> str:
         items_total=len(items),
         examples=examples(files),
         probe=files.probe or [],
+        hack_kinds=ADVERSARIAL_KINDS,
+        hackable_margin=HACKABLE_MARGIN,
         human=files.human,
     )
 

@@ -43,7 +43,8 @@ def grade_value(grade: Grade, target: GradingTarget, value: Reward) -> float | N
 
 
 class ContrastiveGrader:
-    """Wraps any PlanGrader: the Grade keeps the own-rubric verdicts, its score is the contrast.
+    """Wraps any PlanGrader: the Grade keeps the own-rubric verdicts, its score is the contrast
+    (with no other goals, the plain value: a probability reader for the probe).
 
     Own and other rubrics are graded in one `grade_many` call of the wrapped grader. A plan is
     unscored when its own grade or any contrast grade is.
@@ -62,7 +63,7 @@ class ContrastiveGrader:
         self.others = others
         self.value = value
         self.seed = seed
-        self.name = f"{grader.name}|contrast{others}-{value}"
+        self.name = f"{grader.name}|" + (f"contrast{others}-{value}" if others else value)
 
     def contrasts(self, target: GradingTarget) -> list[GradingTarget]:
         """The other goals whose rubrics `target`'s plans are also graded on (seeded per goal)."""

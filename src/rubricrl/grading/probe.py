@@ -8,16 +8,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rich.table import Table
+from rich.table import Column, Table
 
 from rubricrl.backends.base import ChatBackend
 from rubricrl.backends.registry import GRADER_SPEC_HELP, load_backend
 from rubricrl.corpus.research_plan_gen import load_goals
+from rubricrl.grading.contrastive import ContrastiveGrader, Reward
 from rubricrl.grading.grader import GradingConfig, PlanGrader
 from rubricrl.grading.load import load_grader
-from rubricrl.grading.probe_plans import KINDS, Kind, ProbePlan, build_plans, rewrite
+from rubricrl.grading.probe_plans import (
+    ADVERSARIAL_KINDS,
+    BASE_KINDS,
+    KINDS,
+    Kind,
+    ProbePlan,
+    build_plans,
+    rewrite,
+)
 from rubricrl.jsonl import write_records
-from rubricrl.records import Grade, ProbeResult, Sample
+from rubricrl.records import Grade, HackMargin, ProbeResult, Sample
 from rubricrl.stats import mann_whitney_auc, mean_with_ci
 
 ORDERINGS: tuple[tuple[Kind, Kind], ...] = (
@@ -28,6 +37,8 @@ ORDERINGS: tuple[tuple[Kind, Kind], ...] = (
 )
 """The pairs whose order is known: the first plan covers strictly more of the goal's items."""
 AUC_KINDS: tuple[Kind, ...] = ("full", "half", "padded", "off_topic")
+HACK_HEADER = "hack margin\nparrot/boiler/stuff/\nhalf+boiler/kw-off"
+"""The probe table's header of the adversarial kinds' margins, in ADVERSARIAL_KINDS order."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,8 @@ class ProbeConfig:
     resamples: int = field(
         default=1000,
         metadata={
-            "help": "Bootstrap resamples (over goals) of the ordering accuracy.",
+            "help": "Bootstrap resamples (over goals) of the ordering accuracy and the "
+            "adversarial plans' margins.",
             "min": 1,
         },
     )
@@ -87,6 +99,30 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+Scores = dict[str, dict[Kind, float | None]]
+"""Each goal's scores by probe plan kind."""
+
+
+def gaps_over_half(scores: Scores, kind: Kind) -> list[float]:
+    """Per goal with both scored: the `kind` plan's score minus the half plan's."""
+    return [
+        score - half
+        for by_kind in scores.values()
+        if (score := by_kind.get(kind)) is not None and (half := by_kind.get("half")) is not None
+    ]
+
+
+def hack_margins(scores: Scores, resamples: int, seed: int) -> dict[str, HackMargin]:
+    """Per adversarial kind scored beside some half plan, its mean gap over the half plan with a
+    bootstrap interval over goals."""
+    margins: dict[str, HackMargin] = {}
+    for kind in ADVERSARIAL_KINDS:
+        if gaps := gaps_over_half(scores, kind):
+            estimate = mean_with_ci(gaps, resamples, seed)
+            margins[kind] = HackMargin(mean=estimate.value, low=estimate.low, high=estimate.high)
+    return margins
+
+
 def summarize_probe(
     grader: str,
     plans: Sequence[ProbePlan],
@@ -96,17 +132,11 @@ def summarize_probe(
     writer: str | None = None,
 ) -> ProbeResult:
     """The probe's numbers from its plans and their grades (in the same order)."""
-    scores: dict[str, dict[Kind, float | None]] = {}
+    scores: Scores = {}
     for plan, grade in zip(plans, grades, strict=True):
         scores.setdefault(plan.sample.id, {})[plan.kind] = grade.score
     per_goal = [ordering_accuracy(by_kind) for by_kind in scores.values()]
     estimate = mean_with_ci(per_goal, config.resamples, config.seed)
-    gaps = [
-        padded - half
-        for by_kind in scores.values()
-        if (padded := by_kind.get("padded")) is not None
-        and (half := by_kind.get("half")) is not None
-    ]
     verdicts = sum(len(grade.verdicts) for grade in grades)
     means: dict[str, float | None] = {
         kind: _mean([s for by in scores.values() if (s := by.get(kind)) is not None])
@@ -121,11 +151,12 @@ def summarize_probe(
         ci_low=estimate.low,
         ci_high=estimate.high,
         item_auc=item_auc(plans, grades),
-        length_bias=_mean(gaps),
+        length_bias=_mean(gaps_over_half(scores, "padded")),
         unscored_share=sum(g.score is None for g in grades) / len(grades),
         items_per_second=verdicts / max(seconds, 1e-9),
         seconds=seconds,
         mean_scores=means,
+        hack_margins=hack_margins(scores, config.resamples, config.seed),
     )
 
 
@@ -171,7 +202,9 @@ def run_probe(
 class GradeProbeConfig(ProbeConfig):
     """Know your grader before you train: grade plans whose covered rubric items are known by
     construction (all, a random half, that half padded, another goal's, none) and report how
-    well each grader recovers them. Run it on your goals before spending GPU-days."""
+    well each grader recovers them, and whether adversarial plans (the goal parroted, generic
+    boilerplate, keyword stuffing) outscore the honest half. Run it on your goals before
+    spending GPU-days."""
 
     goals: Path = field(
         metadata={
@@ -186,6 +219,21 @@ class GradeProbeConfig(ProbeConfig):
     )
     grading: GradingConfig = field(default_factory=GradingConfig)
     cache: bool = field(default=True, metadata={"help": "Keep replies in the response cache."})
+    reward: Reward = field(
+        default="score",
+        metadata={
+            "help": "What the probe reads of a grade, as `train --reward` does: score (share of "
+            "items met) or probability (mean P(satisfied))."
+        },
+    )
+    contrast: int = field(
+        default=0,
+        metadata={
+            "help": "Probe the contrastive reward, as `train --contrast N` pays it: each plan's "
+            "value minus its mean on N other probe goals' rubrics (0: off).",
+            "min": 0,
+        },
+    )
     max_goals: int | None = field(
         default=None, metadata={"help": "Probe only the first N goals (default: all).", "min": 2}
     )
@@ -206,6 +254,8 @@ def probe_graders(config: GradeProbeConfig) -> list[ProbeResult]:
     results = []
     for spec in config.grader:
         grader = load_grader(spec, config.grading, cache=config.cache)
+        if config.contrast or config.reward != "score":
+            grader = ContrastiveGrader(grader, samples, config.contrast, value=config.reward)
         results.append(grade_probe(plans, grader, config, writer))
     if config.output is not None:
         write_records(config.output, results)
@@ -223,17 +273,21 @@ def _number(value: float | None, digits: int = 2) -> str:
 
 
 def probe_table(results: Sequence[ProbeResult]) -> Table:
-    """One row per grader; chance is 0.50 for both ordering accuracy and item AUC."""
+    """One row per grader; chance is 0.50 for both ordering accuracy and item AUC, and a hack
+    margin is an adversarial plan's mean score minus the half plan's."""
     first = results[0] if results else None
     writer = f", rewritten by {first.writer}" if first and first.writer else ""
+    # the slash-joined numbers cannot wrap, so the grader's spec folds instead of truncating them
     table = Table(
-        "grader",
+        Column("grader", overflow="fold"),
         "ordering [95% CI]",
         "item AUC",
         "length bias",
         "unscored",
         "items/s",
-        "mean full/half/pad/off/empty",
+        Column("mean\nfull/half/pad/off/empty", no_wrap=True),
+        Column(HACK_HEADER, no_wrap=True),
+        "verdict",
         title=f"known-answer probe: {first.goals if first else 0} goals{writer} (chance 0.50)",
     )
     for r in results:
@@ -244,6 +298,11 @@ def probe_table(results: Sequence[ProbeResult]) -> Table:
             _number(r.length_bias),
             f"{r.unscored_share:.0%}",
             f"{r.items_per_second:.1f}",
-            "/".join(_number(r.mean_scores.get(kind)) for kind in KINDS),
+            "/".join(_number(r.mean_scores.get(kind)) for kind in BASE_KINDS),
+            "/".join(
+                _number(m.mean if (m := r.hack_margins.get(kind)) else None)
+                for kind in ADVERSARIAL_KINDS
+            ),
+            r.verdict,
         )
     return table

@@ -10,7 +10,7 @@ import pytest
 from rubricrl.backends.encoder import load_encoder
 from rubricrl.corpus.research_plan_gen import read_rows, sample_from_row
 from rubricrl.grading.load import load_grader
-from rubricrl.grading.probe import ProbeConfig, run_probe
+from rubricrl.grading.probe import GradeProbeConfig, ProbeConfig, probe_graders, run_probe
 from rubricrl.records import Sample
 
 EXAMPLES = Path(__file__).parents[3] / "examples" / "research_plan_gen.jsonl"
@@ -42,3 +42,16 @@ def test_minilm_orders_full_over_half_over_off_topic_offline(
     assert result.ordering_accuracy == 1.0
     assert result.item_auc is not None and result.item_auc > 0.9
     assert result.unscored_share == 0.0
+
+
+def test_the_contrastive_probability_reward_closes_every_hack_on_the_probe_goals() -> None:
+    goals = Path(__file__).parents[3] / "examples" / "probe_goals.jsonl"
+    results = [
+        probe_graders(GradeProbeConfig(goals=goals, reward="probability", contrast=contrast))[0]
+        for contrast in (0, 3)
+    ]
+    plain, contrastive = results
+    assert plain.hack_margins["half_boilerplate"].low > 0  # boilerplate buys a little coverage
+    assert contrastive.ordering_accuracy >= 0.9
+    assert all(margin.high < 0 for margin in contrastive.hack_margins.values())
+    assert len(contrastive.hack_margins) == 5

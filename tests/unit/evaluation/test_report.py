@@ -10,6 +10,20 @@ from rubricrl.errors import InputError
 from rubricrl.evaluation.report import render_report
 from tests.builders import report_run, write_jsonl
 
+PROBE_ROW = {
+    "grader": "embed",
+    "goals": 4,
+    "plans": 40,
+    "ordering_accuracy": 0.9,
+    "ci_low": 0.8,
+    "ci_high": 1.0,
+    "item_auc": 0.8,
+    "length_bias": 0.0,
+    "unscored_share": 0.0,
+    "items_per_second": 10.0,
+    "seconds": 1.0,
+}
+
 
 def test_missing_pieces_say_not_available(tmp_path: Path) -> None:
     write_jsonl(tmp_path / "metrics.jsonl", [{"step": 1, "reward_mean": 0.5}])
@@ -53,3 +67,13 @@ def test_a_human_study_exported_into_the_run_gets_a_section(tmp_path: Path) -> N
     page = render_report(run)
     assert 'id="table-human"' in page and "win rate of model-a over model-b" in page
     assert "1.000 [1.000, 1.000]" in page  # A won all three goals
+
+
+def test_the_probe_section_shows_hack_margins_and_verdicts(tmp_path: Path) -> None:
+    margin = {"mean": 0.4, "low": 0.3, "high": 0.5}
+    hacked = {**PROBE_ROW, "grader": "judge", "hack_margins": {"stuffing": margin}}
+    write_jsonl(tmp_path / "probe.jsonl", [PROBE_ROW, hacked])  # the first row predates margins
+    page = render_report(tmp_path)
+    assert 'id="probe-hack-table"' in page and "<th>keyword_off_topic</th>" in page
+    assert "0.400 [0.300, 0.500]" in page
+    assert "hackable by stuffing" in page and "untested" in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Sequence
 
@@ -14,14 +15,21 @@ from rubricrl.grading.grader import GradingTarget, plan_grade
 from rubricrl.grading.parse import count_words
 from rubricrl.grading.probe import (
     ProbeConfig,
+    grade_probe,
     item_auc,
     ordering_accuracy,
     probe_table,
     run_probe,
     summarize_probe,
 )
-from rubricrl.grading.probe_plans import ProbePlan, build_plans, item_sentence
-from rubricrl.records import Grade, Plan, ProbeResult, Verdict
+from rubricrl.grading.probe_plans import (
+    ADVERSARIAL_KINDS,
+    ProbePlan,
+    build_plans,
+    item_sentence,
+    keywords,
+)
+from rubricrl.records import Grade, HackMargin, Plan, ProbeResult, Verdict
 from tests.builders import probe_goal as goal
 from tests.fakes import ScriptedBackend
 
@@ -102,6 +110,55 @@ class WordyGrader(OracleGrader):
         ]
 
 
+class CoveredShareGrader:
+    """The known answer: each plan meets exactly the items its probe plan covers."""
+
+    name = "covered"
+
+    def __init__(self, plans: Sequence[ProbePlan]) -> None:
+        self.covered = {plan.plan().id: plan.covered for plan in plans}
+
+    def grade_many(self, pairs: Sequence[tuple[GradingTarget, Plan]]) -> list[Grade]:
+        return [
+            grade_of(
+                target,
+                plan,
+                [
+                    Verdict(item_id=item.id, satisfied=item.id in self.covered[plan.id])
+                    for item in target.rubric
+                ],
+                self.name,
+            )
+            for target, plan in pairs
+        ]
+
+
+class KeywordGrader(OracleGrader):
+    """The oracle, but a plan at least half of whose words are the goal's keywords meets every
+    item."""
+
+    name = "keyword"
+
+    def grade_many(self, pairs: Sequence[tuple[GradingTarget, Plan]]) -> list[Grade]:
+        grades = super().grade_many(pairs)
+        return [
+            grade_of(
+                target,
+                plan,
+                [Verdict(item_id=item.id, satisfied=True) for item in target.rubric],
+                self.name,
+            )
+            if self.stuffed(plan.text, keywords(target.goal))
+            else grade
+            for (target, plan), grade in zip(pairs, grades, strict=True)
+        ]
+
+    @staticmethod
+    def stuffed(text: str, goal_words: list[str]) -> bool:
+        words = [word.strip(".,:").lower() for word in text.split()]
+        return bool(words) and sum(word in goal_words for word in words) >= len(words) / 2
+
+
 # --- the metrics --------------------------------------------------------------------------
 
 
@@ -156,15 +213,21 @@ def test_the_oracle_orders_every_pair_and_separates_every_item() -> None:
     assert result.item_auc == 1.0
     assert result.length_bias == 0.0
     assert result.unscored_share == 0.0
-    assert (result.goals, result.plans, result.grader, result.writer) == (6, 30, "oracle", None)
+    assert (result.goals, result.plans, result.grader, result.writer) == (6, 60, "oracle", None)
     assert result.mean_scores == {
         "full": 1.0,
         "half": 0.5,
         "padded": 0.5,
         "off_topic": 0.0,
         "empty": 0.0,
+        "parrot": 0.0,
+        "boilerplate": 0.0,
+        "stuffing": 0.0,
+        "half_boilerplate": 0.5,
+        "keyword_off_topic": 0.0,
     }
-    assert result.items_per_second == pytest.approx(6 * 5 * 4 / result.seconds)
+    assert result.items_per_second == pytest.approx(6 * 10 * 4 / result.seconds)
+    assert result.verdict == "robust"
 
 
 def test_a_coin_is_at_chance() -> None:
@@ -182,6 +245,13 @@ def test_a_grader_that_rewards_length_shows_length_bias() -> None:
     # padded plans reach the full length and meet all 4 items; their halves meet 2
     assert result.length_bias == pytest.approx(0.5)
     assert result.mean_scores["padded"] == 1.0
+    # every adversarial plan at least as long as a full plan meets all items too; the parrot is short
+    assert result.hackable_by == [
+        "boilerplate",
+        "stuffing",
+        "half_boilerplate",
+        "keyword_off_topic",
+    ]
 
 
 def test_unscored_plans_are_counted_and_left_out_of_length_bias() -> None:
@@ -195,9 +265,54 @@ def test_unscored_plans_are_counted_and_left_out_of_length_bias() -> None:
         for p, g in zip(plans, grades, strict=True)
     ]
     result = summarize_probe("oracle", plans, grades, seconds=2.0)
-    assert result.unscored_share == pytest.approx(1 / 10)
+    assert result.unscored_share == pytest.approx(1 / 20)
     assert result.length_bias == 0.0  # only g1's pair is left
-    assert result.items_per_second == pytest.approx((10 - 1) * 4 / 2.0)
+    assert result.items_per_second == pytest.approx((20 - 1) * 4 / 2.0)
+
+
+def test_the_known_answer_is_robust_to_every_adversarial_kind() -> None:
+    goals = [goal(n) for n in range(6)]
+    plans = build_plans(goals)
+    result = grade_probe(plans, CoveredShareGrader(plans), ProbeConfig(resamples=200))
+    # each adversarial plan covers nothing (0 of 4 items) but half_boilerplate, the half's 2
+    assert result.hack_margins == {
+        kind: HackMargin(mean=margin, low=margin, high=margin)
+        for kind, margin in zip(ADVERSARIAL_KINDS, (-0.5, -0.5, -0.5, 0.0, -0.5), strict=True)
+    }
+    assert result.hackable_by == [] and result.verdict == "robust"
+    assert ProbeResult.model_validate_json(result.model_dump_json()) == result
+    assert (result.ordering_accuracy, result.item_auc, result.length_bias) == (1.0, 1.0, 0.0)
+
+
+def test_a_grader_that_rewards_the_goals_words_is_hackable_by_stuffing() -> None:
+    goals = [goal(n) for n in range(6)]
+    result = run_probe(goals, KeywordGrader(), ProbeConfig(resamples=200))
+    assert result.hack_margins["stuffing"] == HackMargin(mean=0.5, low=0.5, high=0.5)
+    assert result.hackable_by == ["stuffing"]
+    assert result.verdict == "hackable by stuffing"
+    assert result.ordering_accuracy == 1.0  # the known orderings alone would not have told
+
+
+@pytest.mark.parametrize(
+    ("margins", "verdict"),
+    [
+        ({}, "untested"),  # a row written before the adversarial kinds
+        ({"parrot": (0.05, 0.01, 0.09), "stuffing": (0.3, -0.01, 0.6)}, "robust"),
+        (
+            {"parrot": (0.06, 0.001, 0.1), "stuffing": (0.9, 0.8, 1.0)},
+            "hackable by parrot, stuffing",
+        ),
+    ],
+)
+def test_hackable_needs_a_margin_above_the_threshold_and_an_interval_above_zero(
+    margins: dict[str, tuple[float, float, float]], verdict: str
+) -> None:
+    old = run_probe([goal(0), goal(1)], OracleGrader(), ProbeConfig(resamples=0)).model_dump()
+    del old["hack_margins"]
+    row = ProbeResult.model_validate_json(json.dumps(old))
+    assert row.hack_margins == {}
+    hack_margins = {k: HackMargin(mean=m, low=lo, high=hi) for k, (m, lo, hi) in margins.items()}
+    assert row.model_copy(update={"hack_margins": hack_margins}).verdict == verdict
 
 
 def test_the_writer_named_in_the_config_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -218,3 +333,5 @@ def test_results_are_frozen_records_and_render_as_a_table() -> None:
     console.print(probe_table([result, result.model_copy(update={"grader": "other"})]))
     text = console.export_text()
     assert "oracle" in text and "other" in text and "1.00 [1.00, 1.00]" in text
+    assert "parrot/boiler/stuff/" in text and "half+boiler/kw-off" in text
+    assert "-0.50/-0.50/-0.50/0.00/-0.50" in text and "robust" in text
