@@ -1,4 +1,5 @@
-"""Backend speed side by side: local tokens/s at batch 1 and 8, cache replay, peak RSS, llama.cpp.
+"""Backend speed side by side: local tokens/s at batch 1 and 8 (and 8 with sdpa decode steps, the
+old path), cache replay, peak RSS, llama.cpp.
 
 Run: RUBRICRL_HOME=/tmp/rrhome .venv/bin/python benchmarks/backends.py [--max-tokens 64] [--smoke]
 Numbers depend on what else runs on the machine's cores; compare rows of one run.
@@ -10,10 +11,13 @@ import argparse
 import resource
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
+from unittest.mock import patch
 
 import torch
 
+from rubricrl.backends import local as local_module
 from rubricrl.backends.base import ChatBackend, Conversation, Sampling, user
 from rubricrl.backends.cache import CachedBackend, ResponseCache
 from rubricrl.backends.embedded import embedded_gguf
@@ -97,6 +101,10 @@ def main() -> None:
     print(
         f"local batch {args.batch}:          {batched:.1f} tok/s  ({batched / single:.1f}x batch 1)"
     )
+    # the old path: the model's sdpa attention for decode steps too, not eager on CPU
+    with patch.object(local_module, "decode_attention", lambda model: nullcontext()):
+        sdpa = tokens_per_second(local, prompts(args.batch), sampling, args.repeat)
+    print(f"local batch {args.batch}, sdpa decode: {sdpa:.1f} tok/s  (eager {batched / sdpa:.2f}x)")
 
     with tempfile.TemporaryDirectory() as folder:
         cached = CachedBackend(local, ResponseCache(Path(folder) / "cache.sqlite"))

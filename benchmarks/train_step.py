@@ -3,7 +3,7 @@ grading and update, and each step's CPU time in user and kernel (sys) mode.
 
 Run: RUBRICRL_HOME=/tmp/rrhome .venv/bin/python benchmarks/train_step.py [--completion-tokens 64]
      [--protocols generated prob embed] [--updates old bf16 memory new] [--generations 4]
-     [--steps 2] [--items 10] [--threads 1] [--smoke]
+     [--steps 2] [--items 10] [--threads 1] [--lora] [--smoke]
 Protocols, side by side in one run: `generated` (the frozen embedded copy writes verdicts, the
 paper's score), `prob` (P(yes) per item from the same copy, continuous probability reward) and
 `embed` (the coverage grader, continuous probability reward). Chat graders are uncached and
@@ -123,7 +123,7 @@ def time_step(
          "--num_generations", n, "--per_device_train_batch_size", n,
          "--max_completion_length", str(settings.completion_tokens), "--grader_cache", "false",
          "--grading.retries", "0", "--grading.rationale-chars", str(settings.rationale_chars),
-         *PROTOCOLS[protocol], *UPDATES[update][0]]
+         *PROTOCOLS[protocol], *UPDATES[update][0], "--lora", str(settings.lora).lower()]
     )  # fmt: skip
     trainer: Any = build_run(config, grpo).trainer
     keep_freed_memory(UPDATES[update][1])
@@ -156,6 +156,7 @@ def report(runs: dict[tuple[str, str], dict[str, float]], settings: argparse.Nam
     print(
         f"one GRPO step per protocol and update: {settings.generations} plans x "
         f"{settings.completion_tokens} tokens, {settings.items} rubric items, "
+        f"{'LoRA' if settings.lora else 'all weights'}, "
         f"{torch.get_num_threads()} torch threads, mean of steps 2-{settings.steps}"
         if settings.steps > 1
         else f"{torch.get_num_threads()} torch threads, one step"
@@ -188,6 +189,7 @@ def main() -> None:
     options.add_argument("--items", type=int, default=10, help=f"Rubric items (1-{len(RUBRIC)}).")
     options.add_argument("--rationale-chars", type=int, default=60)
     options.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    options.add_argument("--lora", action="store_true", help="train LoRA adapters (rank 16)")
     options.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
     settings = options.parse_args()
     if settings.smoke:

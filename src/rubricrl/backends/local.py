@@ -60,10 +60,11 @@ DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch
 def decode_attention(model: PreTrainedModel) -> Iterator[None]:
     """Eager attention while decoding on a CPU, the model's own elsewhere and for prefill.
 
-    For one query token per row, torch's CPU flash kernel costs more than the plain matmuls:
-    SmolLM2-135M in bf16, 8 rows x 128 tokens after a 265-token prompt, decoded at 61 tok/s with
-    sdpa and 101 with eager (same greedy tokens), while a 8 x 800 prefill took 10.2 s with sdpa
-    and 21.2 s with eager (measured on this project's 2-core AVX-512 box)."""
+    For one query token per row over a few hundred cached ones, torch's CPU flash kernel costs
+    more than plain matmuls: SmolLM2-135M in bf16, 8 rows x 128 tokens after the 265-token plan
+    prompt of GRPO rollouts, decoded at 56-59 tok/s with sdpa and 70-77 with eager, side by side
+    on 2 cores; after 25-40-token prompts the two were within noise (benchmarks/backends.py).
+    Prefill keeps sdpa: 8 x 800 tokens took 10.2 s with it and 21.2 s with eager."""
     before = model.config._attn_implementation
     if model.device.type != "cpu" or before != "sdpa":
         yield
