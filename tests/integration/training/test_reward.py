@@ -1,5 +1,5 @@
-"""verl's async reward loop: compute_score_async grades through the reward router's served model,
-many samples' item calls in flight together."""
+"""The reward over a served grader: verl's async reward loop grades through the reward router's
+served model, many samples' item calls in flight together."""
 
 from __future__ import annotations
 
