@@ -86,14 +86,11 @@ class CoinGrader:
         ]
 
 
-class WordyGrader(OracleGrader):
-    """The oracle, but any plan of `words` words or more meets every item."""
+class FooledOracle(OracleGrader):
+    """The oracle, but a plan that `fools` it meets every item."""
 
-    name = "wordy"
-
-    def __init__(self, words: int) -> None:
-        super().__init__()
-        self.words = words
+    def fools(self, target: GradingTarget, text: str) -> bool:
+        raise NotImplementedError
 
     def grade_many(self, pairs: Sequence[tuple[GradingTarget, Plan]]) -> list[Grade]:
         grades = super().grade_many(pairs)
@@ -104,10 +101,23 @@ class WordyGrader(OracleGrader):
                 [Verdict(item_id=item.id, satisfied=True) for item in target.rubric],
                 self.name,
             )
-            if count_words(plan.text) >= self.words
+            if self.fools(target, plan.text)
             else grade
             for (target, plan), grade in zip(pairs, grades, strict=True)
         ]
+
+
+class WordyGrader(FooledOracle):
+    """The oracle, but any plan of `words` words or more meets every item."""
+
+    name = "wordy"
+
+    def __init__(self, words: int) -> None:
+        super().__init__()
+        self.words = words
+
+    def fools(self, target: GradingTarget, text: str) -> bool:
+        return count_words(text) >= self.words
 
 
 class CoveredShareGrader:
@@ -133,25 +143,14 @@ class CoveredShareGrader:
         ]
 
 
-class KeywordGrader(OracleGrader):
+class KeywordGrader(FooledOracle):
     """The oracle, but a plan at least half of whose words are the goal's keywords meets every
     item."""
 
     name = "keyword"
 
-    def grade_many(self, pairs: Sequence[tuple[GradingTarget, Plan]]) -> list[Grade]:
-        grades = super().grade_many(pairs)
-        return [
-            grade_of(
-                target,
-                plan,
-                [Verdict(item_id=item.id, satisfied=True) for item in target.rubric],
-                self.name,
-            )
-            if self.stuffed(plan.text, keywords(target.goal))
-            else grade
-            for (target, plan), grade in zip(pairs, grades, strict=True)
-        ]
+    def fools(self, target: GradingTarget, text: str) -> bool:
+        return self.stuffed(text, keywords(target.goal))
 
     @staticmethod
     def stuffed(text: str, goal_words: list[str]) -> bool:

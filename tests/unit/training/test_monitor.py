@@ -80,18 +80,27 @@ def _run_evaluations(
         max_new_tokens=8,
         independent=ScriptedGrader(independent),  # type: ignore[arg-type]
     )
+    watcher, control = drive(evaluation, args, TrainerState(), steps=len(training))
+    return watcher, control, tmp_path / "eval.jsonl"
+
+
+def drive(
+    evaluation: EvalCallback, args: TrainingArguments, state: TrainerState, steps: int
+) -> tuple[HackingCallback, TrainerControl]:
+    """Run the evaluation and a stopping monitor (patience 2) through steps 0..steps-1, as the
+    trainer calls them, until the monitor stops training."""
     watcher = HackingCallback(evaluation.log, patience=2, stop=True)
-    state, control = TrainerState(), TrainerControl()
+    control = TrainerControl()
     handles: dict[str, Any] = {"model": TinyPolicy(1, 1), "processing_class": None}
     for hook in (evaluation.on_train_begin, watcher.on_train_begin):
         hook(args, state, control, **handles)
-    for step in range(1, len(training)):
+    for step in range(1, steps):
         state.global_step = step
         for hook in (evaluation.on_step_end, watcher.on_step_end):
             hook(args, state, control, **handles)
         if control.should_training_stop:
             break
-    return watcher, control, tmp_path / "eval.jsonl"
+    return watcher, control
 
 
 def test_divergence_warns_and_stops_training(
@@ -167,17 +176,7 @@ def _specificity_run(
         max_new_tokens=8,
         specificity=ContrastiveGrader(grader, goals, others=3),
     )
-    watcher = HackingCallback(evaluation.log, patience=2, stop=True)
-    control = TrainerControl()
-    handles: dict[str, Any] = {"model": TinyPolicy(1, 1), "processing_class": None}
-    for hook in (evaluation.on_train_begin, watcher.on_train_begin):
-        hook(args, state, control, **handles)
-    for step in range(1, len(plans)):
-        state.global_step = step
-        for hook in (evaluation.on_step_end, watcher.on_step_end):
-            hook(args, state, control, **handles)
-        if control.should_training_stop:
-            break
+    watcher, _ = drive(evaluation, args, state, steps=len(plans))
     rows = [json.loads(line) for line in (tmp_path / "eval.jsonl").read_text().splitlines()]
     return watcher, rows
 
