@@ -157,8 +157,9 @@ class EvalCallback(TrainerCallback):
 
     The training grader gives `heldout_score`; an independent grader, when set, grades the same
     plans for `independent_score`; a contrastive grader, when set, gives `specificity` (plans
-    that answer their goal score higher on its rubric than on other goals'). Goals are split over processes and the grades gathered, so
-    every process holds the same row (and takes the same early-stopping decision).
+    that answer their goal score higher on its rubric than on other goals'). Goals are split over
+    processes and the grades gathered, so every process holds the same row (and takes the same
+    early-stopping decision).
     """
 
     def __init__(
