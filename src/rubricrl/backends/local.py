@@ -95,15 +95,30 @@ def default_dtype(device: torch.device) -> torch.dtype:
 
 
 def resolve_model_path(path: str) -> str:
-    """`path` as a local folder or a hub id; InputError when it can be neither."""
+    """`path` as a local folder (a model, or a LoRA adapter over one) or a hub id; InputError
+    when it can be neither."""
     folder = Path(path).expanduser()
     if folder.exists():
-        if not (folder / "config.json").exists():
-            raise InputError(f"model folder {path}: no config.json (not a transformers model)")
+        if not any((folder / name).exists() for name in ("config.json", "adapter_config.json")):
+            raise InputError(
+                f"model folder {path}: no config.json (not a transformers model or LoRA adapter)"
+            )
         return str(folder)
     if not HUB_ID.match(path) or path.startswith("."):
         raise InputError(f"model folder {path}: not found")
     return path
+
+
+def merge_adapters(model: PreTrainedModel) -> None:
+    """Fold the LoRA adapters transformers loaded from an adapter folder into the base weights,
+    so decoding pays no extra matmuls (the model is frozen from here on)."""
+    if not getattr(model, "peft_config", None):
+        return
+    from peft.tuners.lora import LoraLayer
+
+    for module in model.modules():
+        if isinstance(module, LoraLayer):
+            module.merge()
 
 
 @dataclass
@@ -173,6 +188,7 @@ class LocalBackend:
         except (OSError, ValueError) as error:
             reason = str(error).strip().splitlines()[0]
             raise InputError(f"cannot load model {source}: {reason}") from None
+        merge_adapters(model)
         model.eval().requires_grad_(False)
         model.to(place)  # type: ignore[arg-type]  # transformers types `to` oddly
         return cls(model, tokenizer, spec=spec or f"hf:{source}", micro_batch=micro_batch)

@@ -116,6 +116,13 @@ class TrainConfig:
             "min": 0,
         },
     )
+    shuffle_rewards: bool = field(
+        default=False,
+        metadata={
+            "help": "Random-reward control: pay each completion another completion's reward from "
+            "the same batch (the real reward's mean and spread, no signal)."
+        },
+    )
     rollouts: Literal["snapshot", "trl"] = field(
         default="snapshot",
         metadata={

@@ -23,6 +23,7 @@ from rubricrl.grading.load import load_grader
 from rubricrl.layout import RunLayout
 from rubricrl.training.callbacks import EvalCallback, MeteredReward, MetricsCallback
 from rubricrl.training.config import TrainConfig
+from rubricrl.training.control import ShuffledReward
 from rubricrl.training.dataset import build_dataset, load_samples
 from rubricrl.training.memory import keep_freed_memory
 from rubricrl.training.monitor import HackingCallback
@@ -93,9 +94,11 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: PlanGrader | None =
     reward = RubricReward(grader or source, config.penalty, reward=config.reward, contrast=contrast)
     grader = reward.rubric_grader
     word_limit = config.penalty.word_limit
+    metered = MeteredReward(reward)
+    paid = ShuffledReward(metered, seed=grpo.seed) if config.shuffle_rewards else metered
     trainer = RubricGRPOTrainer(
         model=policy_path(config.policy),
-        reward_funcs=AsyncReward(MeteredReward(reward)),  # type: ignore[arg-type]  # TRL awaits async rewards
+        reward_funcs=AsyncReward(paid),  # type: ignore[arg-type]  # TRL awaits async rewards
         args=grpo,
         train_dataset=build_dataset(samples, word_limit),
         peft_config=_peft_config(config),  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Experiments that answer a question end to end: the controlled learning experiment."""
