@@ -1,10 +1,16 @@
-"""Frozen pydantic records: one class per kind of JSONL row exchanged between stages."""
+"""Frozen pydantic records: one class per kind of JSONL row exchanged between stages, and how
+their numbers read."""
 
 from __future__ import annotations
 
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+def shown(value: float | None, digits: int = 3) -> str:
+    """A number of a summary as the terminal and the report show it; n/a when there is none."""
+    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 class Record(BaseModel):

@@ -1,10 +1,11 @@
-"""The `rubricrl` command: one thin typer sub-module per stage, each calling one library function."""
+"""The `rubricrl` command: the table of stages (cli/commands.py) as typer commands, and one-line errors."""
 
 from __future__ import annotations
 
 import os
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -12,12 +13,18 @@ from rich.markup import escape
 
 from rubricrl.backends.failures import redact
 from rubricrl.cli.quiet import quiet_third_parties
+from rubricrl.config import parse
 from rubricrl.errors import RubricRLError
+from rubricrl.stage import Stage
 
 app = typer.Typer(
     help="Train AI co-scientists with rubric rewards mined from papers.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+)
+study_app = typer.Typer(
+    help="Blind pairwise preference and rubric approval by experts, on one SQLite file.",
+    no_args_is_help=True,
 )
 PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 # Progress, warnings and errors on stderr, results on stdout; tables keep their columns when
@@ -38,47 +45,31 @@ def _options(
         quiet_third_parties()
 
 
+def stage_command(stage: Stage[Any, Any]) -> Callable[[typer.Context], None]:
+    """A stage as a command: every flag, `--help` included, goes to its config parser
+    (rubricrl.config); the summary renders itself on stdout, and a failed one exits 1."""
+
+    def command(ctx: typer.Context) -> None:
+        summary = stage.run(parse(stage.config, ctx.args, f"rubricrl {stage.name}"))
+        out.print(summary.render(), markup=False, highlight=False)
+        if summary.failed:
+            raise typer.Exit(1)
+
+    command.__doc__ = stage.config.__doc__
+    return command
+
+
 def _register_commands() -> None:
     """Add every command to `app` once, in pipeline order (the order `--help` lists them)."""
     if app.registered_commands:
         return
-    from rubricrl.cli import (
-        dataset,
-        demo,
-        evaluation,
-        experiment,
-        generate,
-        grading,
-        ingest,
-        score,
-        serve,
-        study,
-        training,
-    )
+    from rubricrl.cli.commands import COMMANDS, STUDY
 
-    commands: list[tuple[str, Callable[..., None]]] = [
-        ("ingest", ingest.ingest),
-        ("extract", dataset.extract_command),
-        ("import", dataset.import_command),
-        ("split", dataset.split_command),
-        ("export", dataset.export_command),
-        ("grade-probe", grading.grade_probe),
-        ("grade", grading.grade),
-        ("grade-eval", grading.grade_eval),
-        ("train", training.train),
-        ("plan", training.plan),
-        ("score", score.score),
-        ("compare", evaluation.compare_command),
-        ("report", evaluation.report_command),
-        ("experiment", experiment.experiment),
-        ("demo", demo.demo),
-        ("generate", generate.generate),
-        ("serve", serve.serve),
-    ]
-    for name, function in commands:
-        # Every flag, --help included, goes to the command's config parser (rubricrl.config).
-        app.command(name, context_settings=PASSTHROUGH, add_help_option=False)(function)
-    app.add_typer(study.app, name="study")
+    for group, rows in ((app, COMMANDS), (study_app, STUDY)):
+        for row in rows:
+            name, function = (row.name, stage_command(row)) if isinstance(row, Stage) else row
+            group.command(name, context_settings=PASSTHROUGH, add_help_option=False)(function)
+    app.add_typer(study_app, name="study")
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from rubricrl.cli import PASSTHROUGH, out
+from rubricrl.cli import out
 from rubricrl.config import parse
 from rubricrl.study.create import (
     InviteConfig,
@@ -16,17 +16,11 @@ from rubricrl.study.create import (
 from rubricrl.study.export import StudyExportConfig, export_study, render_study
 from rubricrl.study.serve import StudyServeConfig, serve_study
 
-app = typer.Typer(
-    help="Blind pairwise preference and rubric approval by experts, on one SQLite file.",
-    no_args_is_help=True,
-)
-
 
 def _say(line: str) -> None:
     out.print(line, markup=False, highlight=False)
 
 
-@app.command("create", context_settings=PASSTHROUGH, add_help_option=False)
 def create_command(ctx: typer.Context) -> None:
     """Create a study file: one pairwise task per goal, one approval task per rubric."""
     config = parse(StudyCreateConfig, ctx.args, "rubricrl study create")
@@ -36,7 +30,6 @@ def create_command(ctx: typer.Context) -> None:
     _say(f"next: rubricrl study invite {config.output} NAME")
 
 
-@app.command("invite", context_settings=PASSTHROUGH, add_help_option=False)
 def invite_command(ctx: typer.Context) -> None:
     """Invite an annotator: prints their personal link (the token is stored only hashed)."""
     config = parse(InviteConfig, ctx.args, "rubricrl study invite")
@@ -44,13 +37,11 @@ def invite_command(ctx: typer.Context) -> None:
     _say(f"{config.name}: {given} tasks; personal link (shown once): {link}")
 
 
-@app.command("serve", context_settings=PASSTHROUGH, add_help_option=False)
 def serve_command(ctx: typer.Context) -> None:
     """Serve a study to its annotators and its admin (127.0.0.1 unless --host says otherwise)."""
     serve_study(parse(StudyServeConfig, ctx.args, "rubricrl study serve"), _say)
 
 
-@app.command("export", context_settings=PASSTHROUGH, add_help_option=False)
 def export_command(ctx: typer.Context) -> None:
     """Export the votes as jury records with a summary (reveals the models)."""
     config = parse(StudyExportConfig, ctx.args, "rubricrl study export")

@@ -6,7 +6,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from rubricrl.records import Grade, RubricItem, Verdict
+from rich.console import Group, RenderableType
+from rich.table import Table
+
+from rubricrl.records import Grade, RubricItem, Verdict, shown
 from rubricrl.task import MAX_PLAN_WORDS
 
 DENSE_SCALE = 3
@@ -91,6 +94,26 @@ class GradeSummary:
     mean_score: float | None
     item_satisfaction: dict[str, float]
     unscored_reasons: dict[str, int] = field(default_factory=dict)
+    failed = False
+
+    def render(self, limit: int = 20) -> RenderableType:
+        """Totals, the commonest unscored reasons, and the first `limit` items' shares."""
+        lines = [
+            f"grades: {self.grades}  unscored: {self.unscored}  mean score: {shown(self.mean_score)}",
+            *(
+                f"  unscored x{n}: {reason}"
+                for reason, n in list(self.unscored_reasons.items())[:3]
+            ),
+        ]
+        if self.unscored:
+            lines.append("  (a rerun grades unscored plans again)")
+        table = Table("item", "satisfied share")
+        items = sorted(self.item_satisfaction.items())
+        for item, share in items[:limit]:
+            table.add_row(item, f"{share:.3f}")
+        if len(items) > limit:
+            table.add_row("...", f"{len(items) - limit} more item ids")
+        return Group(*lines, table)
 
 
 def summarize(grades: Iterable[Grade]) -> GradeSummary:

@@ -8,12 +8,12 @@ from functools import cache
 from pathlib import Path
 
 from rubricrl.backends.registry import GRADER_SPEC_HELP
-from rubricrl.errors import BackendError, InputError
+from rubricrl.errors import InputError
 from rubricrl.grading.grader import GradingConfig, PlanGrader
 from rubricrl.grading.score import GradeSummary, summarize
-from rubricrl.jsonl import JsonlWriter, load_records, read_records
-from rubricrl.progress import progress_bar
+from rubricrl.jsonl import Row, load_records, read_records
 from rubricrl.records import Grade, Plan, Sample
+from rubricrl.stage import Resumable
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +54,11 @@ class GradeConfig(PlansToGrade):
     )
 
 
+def unscored(row: Row) -> bool:
+    """Whether a grades row is unscored, so a re-run grades its plan again."""
+    return row.get("score") is None
+
+
 def grade_file(
     samples_path: Path | str,
     plans_path: Path | str,
@@ -76,19 +81,16 @@ def grade_file(
         raise InputError(
             f"{plans_path}: {len(unknown)} sample id(s) missing from {samples_path} (e.g. {unknown[0]!r})"
         )
-    with JsonlWriter(output, redo=lambda row: row.get("score") is None) as writer:
-        todo = [plan for plan in plans if plan.id not in writer]
-        with progress_bar("grade", len(plans), len(plans) - len(todo), progress) as bar:
-            grader = cache(load_grader)  # loaded by the first pass, so not at all without work
-            for start in range(0, len(todo), batch_size):
-                chunk = todo[start : start + batch_size]
-                try:
-                    grades = grader().grade_many([(samples[p.sample_id], p) for p in chunk])
-                except BackendError as error:  # systemic: a refused row is graded unscored
-                    raise BackendError(
-                        f"{error}; {len(writer.ids)} of {len(plans)} grades kept in {output}, "
-                        "re-run to resume"
-                    ) from error
-                writer.write_all(grades)
-                bar.advance(len(chunk))
+    with Resumable(
+        "grade", Path(output), plans, noun="plans", redo=unscored, progress=progress
+    ) as work:
+        grader = cache(load_grader)  # loaded by the first pass, so not at all without work
+        for chunk in work.chunks(batch_size):
+            # a BackendError is systemic; a refused row is graded unscored
+            work.write(grader().grade_many([(samples[p.sample_id], p) for p in chunk]))
     return summarize(read_records(output, Grade))
+
+
+def grade(config: GradeConfig) -> GradeSummary:
+    """`rubricrl grade`: grade the plans file into the grades file (resumable)."""
+    return grade_file(config.samples, config.plans, config.output, config.load, config.batch_size)

@@ -80,6 +80,8 @@ def test_a_backend_failure_says_how_many_grades_were_kept(
 ) -> None:
     out = tmp_path / "grades.jsonl"
     backend = ScriptedBackend(first_item_only, fail_on=2)
-    with pytest.raises(BackendError, match=r"; 4 of 6 grades kept in .*, re-run to resume$"):
+    with pytest.raises(
+        BackendError, match=r"; 4 of 6 plans done and kept in .*, re-run to resume$"
+    ):
         grade_file(*samples_and_plans, out, lambda: Grader(backend), batch_size=4, progress=False)
     assert len(load_records(out, Grade)) == 4
