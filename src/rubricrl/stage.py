@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from rich.console import RenderableType
@@ -70,7 +70,7 @@ class Resumable(Generic[U]):
         progress: bool = True,
     ) -> None:
         self.stage, self.output, self.units, self.noun = stage, output, units, noun
-        self._done = done or (lambda unit, writer: unit.id in writer)
+        self._done = done or _written
         self._redo = redo
         self._progress = progress
         self.todo: list[U] = []
@@ -112,6 +112,11 @@ class Resumable(Generic[U]):
                 f"{error}; {self.finished} of {len(self.units)} {self.noun} done and kept in "
                 f"{self.output}, re-run to resume"
             ) from error
+
+
+def _written(unit: Any, writer: JsonlWriter) -> bool:
+    """Whether a unit with an `id` (a plan, a pair) already has its row in the output."""
+    return str(unit.id) in writer
 
 
 def write_summary(output: Path, summary: BaseModel) -> Path:
