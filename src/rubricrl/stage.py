@@ -42,6 +42,18 @@ S = TypeVar("S", bound=Summary)
 
 
 @dataclass(frozen=True)
+class Written:
+    """The summary of a stage whose result is a file: `wrote WHAT -> PATH`."""
+
+    what: str
+    path: Path
+    failed = False
+
+    def render(self) -> RenderableType:
+        return f"wrote {self.what} -> {self.path}"
+
+
+@dataclass(frozen=True)
 class Stage(Generic[C, S]):
     """One command: its name, its config class (whose docstring is its help) and its run."""
 
