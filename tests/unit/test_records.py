@@ -27,8 +27,8 @@ def test_a_score_summary_line_with_and_without_a_score() -> None:
     scored = ScoreSummary(
         grader="g", scored=3, unscored=1, mean=0.5, ci_low=0.25, ci_high=0.75, item_satisfaction={}
     )
-    assert scored.line() == (
+    assert not scored.failed and scored.render() == (
         "mean rubric score 0.500 [95% CI 0.250, 0.750] over 3 plans (1 unscored), grader g"
     )
     empty = scored.model_copy(update={"scored": 0, "mean": None, "ci_low": None, "ci_high": None})
-    assert empty.line() == "no plan could be scored (1 unscored), grader g"
+    assert empty.failed and empty.render() == "no plan could be scored (1 unscored), grader g"

@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from rich.console import RenderableType
+
 from rubricrl.backends import ChatBackend, Sampling, load_backend
-from rubricrl.backends.registry import SPEC_HELP
 from rubricrl.backends.structured import Unreadable, refused_rows
 from rubricrl.errors import BackendError, InputError
 from rubricrl.jsonl import JsonlWriter, load_records
-from rubricrl.progress import progress_bar
+from rubricrl.model_spec import SPEC_HELP
 from rubricrl.records import Plan, Sample
+from rubricrl.stage import Resumable
 from rubricrl.task import MAX_PLAN_WORDS, plan_conversation, plan_id
 
 
@@ -53,6 +55,18 @@ class PlanConfig:
         )
 
 
+@dataclass(frozen=True)
+class Planned:
+    """What `plan` did: how many new plans it wrote, and where."""
+
+    written: int
+    output: Path
+    failed = False
+
+    def render(self) -> RenderableType:
+        return f"{self.written} new plans -> {self.output}"
+
+
 def write_plans(
     samples: Sequence[Sample], backend: ChatBackend, config: PlanConfig, progress: bool = True
 ) -> int:
@@ -67,50 +81,45 @@ def write_plans(
         raise InputError("plan: --n and --batch-size must be at least 1")
     written = 0
     refused: list[tuple[Sample, str]] = []
-    with JsonlWriter(config.output) as writer:
-        pending = [
-            sample
-            for sample in samples
-            if any(plan_id(sample.id, i) not in writer for i in range(config.n))
-        ]
-        with progress_bar("plan", len(pending), enabled=progress) as bar:
-            for start in range(0, len(pending), config.batch_size):
-                chunk = pending[start : start + config.batch_size]
-                conversations = [plan_conversation(s.goal, config.word_limit) for s in chunk]
-                try:
-                    completions = refused_rows(
-                        partial(backend.batch, conversations, config.sampling()), len(chunk)
+
+    def planned(sample: Sample, writer: JsonlWriter) -> bool:
+        return all(plan_id(sample.id, i) in writer for i in range(config.n))
+
+    with Resumable(
+        "plan", config.output, samples, noun="goals", done=planned, progress=progress
+    ) as work:
+        for chunk in work.chunks(config.batch_size):
+            conversations = [plan_conversation(s.goal, config.word_limit) for s in chunk]
+            completions = refused_rows(
+                partial(backend.batch, conversations, config.sampling()), len(chunk)
+            )
+            rows: list[Plan] = []
+            for sample, completion in zip(chunk, completions, strict=True):
+                if isinstance(completion, Unreadable):
+                    refused.append((sample, completion.reason))
+                    continue
+                rows += [
+                    Plan(
+                        id=plan_id(sample.id, index),
+                        sample_id=sample.id,
+                        model=backend.spec,
+                        text=text,
+                        index=index,
                     )
-                except BackendError as error:
-                    raise BackendError(
-                        f"{error}; {len(writer.ids)} plans kept in {config.output}, "
-                        "re-run to resume"
-                    ) from error
-                for sample, completion in zip(chunk, completions, strict=True):
-                    if isinstance(completion, Unreadable):
-                        refused.append((sample, completion.reason))
-                        continue
-                    written += writer.write_all(
-                        Plan(
-                            id=plan_id(sample.id, index),
-                            sample_id=sample.id,
-                            model=backend.spec,
-                            text=text,
-                            index=index,
-                        )
-                        for index, text in enumerate(completion.texts)
-                    )
-                bar.advance(len(chunk))
+                    for index, text in enumerate(completion.texts)
+                ]
+            written += work.write(rows, status=f"{len(refused)} refused" if refused else "")
     if refused:
         sample, reason = refused[0]
         raise BackendError(
-            f"plan: {len(refused)} of {len(pending)} goals failed ({sample.id}: {reason}); "
+            f"plan: {len(refused)} of {len(work.todo)} goals failed ({sample.id}: {reason}); "
             f"{written} new plans written to {config.output}, re-run to retry the failed goals"
         )
     return written
 
 
-def plan_file(config: PlanConfig) -> int:
+def plan(config: PlanConfig) -> Planned:
     """`rubricrl plan`: plans for every sample in `config.samples` by the model `config.model`."""
     samples = load_records(config.samples, Sample)
-    return write_plans(samples, load_backend(config.model, cache=config.cache), config)
+    backend = load_backend(config.model, cache=config.cache)
+    return Planned(write_plans(samples, backend, config), config.output)

@@ -7,11 +7,10 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 from matplotlib.figure import Figure
-from pydantic import ValidationError
 
 from rubricrl.errors import InputError
 from rubricrl.grading.probe_plans import ADVERSARIAL_KINDS
@@ -25,11 +24,13 @@ from rubricrl.records import (
     HumanStudySummary,
     Plan,
     ProbeResult,
+    Record,
     Sample,
     ScoreSummary,
     StepRow,
     TrainingStep,
 )
+from rubricrl.stage import Written, read_summary
 
 TRAINING_SERIES = (
     "reward_mean",
@@ -40,6 +41,7 @@ TRAINING_SERIES = (
     "learning_rate",
 )
 MAX_ITEM_ROWS = 200
+M = TypeVar("M", bound=Record)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,18 +101,17 @@ class RunFiles:
         def optional(path: Path) -> Path | None:
             return path if path.is_file() else None
 
-        summary_path = optional(layout.summary)
         samples_path = optional(layout.test_samples) or optional(layout.samples)
         return cls(
             metrics=read_steps(p, TrainingStep) if (p := optional(layout.metrics)) else None,
             evals=read_steps(p, HeldOutEval) if (p := optional(layout.evals)) else None,
-            summary=_read_summary(summary_path) if summary_path else None,
-            scores={m: _read_scores(optional(layout.scores(m))) for m in POLICIES},
+            summary=_summary(optional(layout.summary), ComparisonSummary),
+            scores={m: _summary(optional(layout.scores(m)), ScoreSummary) for m in POLICIES},
             grades={m: _load(optional(layout.grades(m)), Grade) for m in POLICIES},
             plans={m: _load(optional(layout.plans(m)), Plan) for m in POLICIES},
             samples=_load(samples_path, Sample),
             probe=_load(optional(layout.probe), ProbeResult),
-            human=_read_human(p) if (p := optional(layout.human_summary)) else None,
+            human=_summary(optional(layout.human_summary), HumanStudySummary),
         )
 
 
@@ -118,29 +119,8 @@ def _load(path: Path | None, record_type: type[Any]) -> list[Any] | None:
     return load_records(path, record_type) if path else None
 
 
-def _read_scores(path: Path | None) -> ScoreSummary | None:
-    if path is None:
-        return None
-    try:
-        return ScoreSummary.model_validate_json(path.read_text(encoding="utf-8"))
-    except ValidationError as error:
-        raise InputError(f"{path}: not a score summary ({error.errors()[0]['msg']})") from None
-
-
-def _read_human(path: Path) -> HumanStudySummary:
-    try:
-        return HumanStudySummary.model_validate_json(path.read_text(encoding="utf-8"))
-    except ValidationError as error:
-        raise InputError(
-            f"{path}: not a human study summary ({error.errors()[0]['msg']})"
-        ) from None
-
-
-def _read_summary(path: Path) -> ComparisonSummary:
-    try:
-        return ComparisonSummary.model_validate_json(path.read_text(encoding="utf-8"))
-    except ValidationError as error:
-        raise InputError(f"{path}: not a comparison summary ({error.errors()[0]['msg']})") from None
+def _summary(path: Path | None, model: type[M]) -> M | None:
+    return read_summary(path, model) if path else None
 
 
 def _png(figure: Figure) -> str:
@@ -339,3 +319,8 @@ def write_report(run_dir: Path, output: Path) -> Path:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render_report(run_dir), encoding="utf-8")
     return output
+
+
+def report(config: ReportConfig) -> Written:
+    """`rubricrl report`: the page of `config.run_dir`, written to `config.output`."""
+    return Written("report", write_report(config.run_dir, config.output))

@@ -10,8 +10,8 @@ from rubricrl.grading.grader import PlanGrader
 from rubricrl.grading.score import summarize
 from rubricrl.grading.stage import PlansToGrade, grade_file
 from rubricrl.jsonl import load_records
-from rubricrl.layout import summary_path
 from rubricrl.records import Grade, ScoreSummary
+from rubricrl.stage import write_summary
 from rubricrl.stats import mean_with_ci
 
 
@@ -30,8 +30,8 @@ class ScoreConfig(PlansToGrade):
 
 
 def score_plans(config: ScoreConfig, grader: PlanGrader | None = None) -> ScoreSummary:
-    """Grade the plans (resumably, into `config.output`), estimate their mean rubric score, and
-    write the summary beside the grades (`grades.summary.json`) for the report to read."""
+    """`rubricrl score`: grade the plans (resumably, into `config.output`), estimate their mean
+    rubric score, and write the summary beside the grades (`grades.summary.json`) for the report."""
     if config.training_grader is not None and config.training_grader == config.grader:
         raise InputError(
             f"--grader {config.grader!r} is the training grader: pick an independent one"
@@ -40,7 +40,7 @@ def score_plans(config: ScoreConfig, grader: PlanGrader | None = None) -> ScoreS
     grades = load_records(config.output, Grade)
     graders = " + ".join(sorted({grade.grader for grade in grades}))
     summary = summarize_scores(grades, graders, config.bootstrap, config.seed)
-    summary_path(config.output).write_text(summary.model_dump_json(indent=2) + "\n", "utf-8")
+    write_summary(config.output, summary)
     return summary
 
 

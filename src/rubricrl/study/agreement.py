@@ -10,7 +10,7 @@ from typing import Literal
 import krippendorff
 import numpy as np
 
-from rubricrl.evaluation.compare import judge_agreement
+from rubricrl.evaluation.win_rates import judge_agreement
 from rubricrl.records import JudgeAgreement
 
 Ratings = Mapping[str, Mapping[str, str]]  # rater -> unit -> label

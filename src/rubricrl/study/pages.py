@@ -10,8 +10,7 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from rubricrl.evaluation.compare import number
-from rubricrl.records import HumanStudySummary
+from rubricrl.records import HumanStudySummary, shown
 from rubricrl.study.store import REJECT_REASONS, Assignment
 
 SCALE = (
@@ -85,7 +84,7 @@ def admin_page(progress: list[dict[str, Any]], summary: HumanStudySummary, expor
         progress=None,
         rows=progress,
         models=(summary.model_a, summary.model_b) if exported else None,
-        alpha_preference=number(summary.alpha_preference, 2),
-        alpha_approval=number(summary.alpha_approval, 2),
-        kappa=[{"judges": k.judges, "n": k.n, "kappa": number(k.kappa, 2)} for k in summary.kappa],
+        alpha_preference=shown(summary.alpha_preference, 2),
+        alpha_approval=shown(summary.alpha_approval, 2),
+        kappa=[{"judges": k.judges, "n": k.n, "kappa": shown(k.kappa, 2)} for k in summary.kappa],
     )

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from rubricrl.errors import InputError
+from tests.builders import report_run
 from tests.unit.cli.helpers import invoke
+
+
+def test_report_says_where_it_wrote_the_page(tmp_path: Path) -> None:
+    page = tmp_path / "out" / "report.html"
+    result = invoke("report", str(report_run(tmp_path / "run")), "-o", str(page))
+    assert (result.exit_code, result.stdout) == (0, f"wrote report -> {page}\n")
+    assert page.read_text(encoding="utf-8").startswith("<!")
 
 
 def test_report_of_a_folder_without_run_files_names_what_it_looked_for(tmp_path: Path) -> None:

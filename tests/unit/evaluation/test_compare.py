@@ -9,9 +9,10 @@ import pytest
 
 from rubricrl.backends.base import Conversation
 from rubricrl.errors import BackendError, InputError
-from rubricrl.evaluation.compare import CompareConfig, compare, render_summary
+from rubricrl.evaluation.compare import CompareConfig, compare
 from rubricrl.jsonl import load_records, write_records
 from rubricrl.records import Comparison, Plan
+from rubricrl.stats import WIN_RATE_CONVENTION
 from tests.builders import plan, sample
 from tests.fakes import ScriptedBackend, judge_reply, preferring, prefers
 
@@ -73,7 +74,7 @@ def test_a_preferring_judge_gives_win_rate_one(tmp_path: Path) -> None:
     rows = load_records(config.output, Comparison)
     assert [r.sample_id for r in rows] == GOALS
     assert all(len(r.judgments) == 2 and r.model_b == "tuned" for r in rows)
-    assert "overall: 1.000" in render_summary(summary)
+    assert "overall: 1.000" in summary.render()
 
 
 def test_first_position_judge_is_all_ties_with_full_position_bias(tmp_path: Path) -> None:
@@ -93,6 +94,11 @@ def test_two_judges_rule_and_agreement(tmp_path: Path) -> None:
     [pair] = mean.agreement
     assert pair.judges == ["prefers-ALPHA", "lazy"]
     assert pair.percent == 0.0
+    lines = mean.render().splitlines()
+    assert lines[0] == f"base vs tuned ({WIN_RATE_CONVENTION}, 95% bootstrap CI)"
+    assert lines[-2].startswith("judge lazy: 0.500 [0.500, 0.500] (n=4: 0 wins, 0 losses, 4 ties")
+    assert lines[-2].endswith(", position bias 1.00")
+    assert lines[-1] == "agreement prefers-ALPHA ~ lazy over 4 pairs: 0.00, kappa 0.00"
     assert len(load_records(config.output, Comparison)) == 2 * len(GOALS)
 
 
@@ -114,7 +120,7 @@ def test_unscored_judgments_are_left_out_of_win_rates_and_agreement_and_counted(
     assert summary.overall.win_rate == 1.0 and summary.overall.unscored == 0
     [pair] = summary.agreement
     assert (pair.n, pair.unscored, pair.percent) == (2, 2, 1.0)
-    assert "2 unscored" in render_summary(summary)
+    assert "2 unscored" in summary.render()
 
     alone = compare(
         CompareConfig(**{**config.__dict__, "output": tmp_path / "c.jsonl"}), judges[:1]
@@ -124,7 +130,7 @@ def test_unscored_judgments_are_left_out_of_win_rates_and_agreement_and_counted(
         "n": 0, "win_rate": None, "ci_low": None, "ci_high": None,
         "wins": 0, "losses": 0, "ties": 0, "unscored": 2,
     }  # fmt: skip
-    assert "domain ml: n/a [n/a, n/a]" in render_summary(alone)
+    assert "domain ml: n/a [n/a, n/a]" in alone.render()
 
 
 def test_rerun_skips_finished_comparisons(tmp_path: Path) -> None:
@@ -138,7 +144,10 @@ def test_rerun_skips_finished_comparisons(tmp_path: Path) -> None:
 
 def test_down_backend_keeps_finished_comparisons(tmp_path: Path) -> None:
     config = CompareConfig(**{**write_inputs(tmp_path).__dict__, "chunk": 1})
-    with pytest.raises(BackendError, match=r"judge flaky failed: .*connection refused; 2 of 4"):
+    with pytest.raises(
+        BackendError,
+        match=r"judge flaky failed: .*connection refused; 2 of 4 pairs done and kept in .*, re-run",
+    ):
         compare(config, [fails_after(2)])
     assert [r.sample_id for r in load_records(config.output, Comparison)] == ["g0", "g1"]
     resumed = fails_after(2)

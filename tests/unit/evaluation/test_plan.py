@@ -33,6 +33,15 @@ def test_writes_n_plans_per_goal_and_resumes(tmp_path: Path) -> None:
     assert len(backend.conversations) == 3  # the resumed run asked only for the missing goal
 
 
+def test_a_goal_missing_one_of_its_plans_is_asked_again(tmp_path: Path) -> None:
+    one = PlanConfig(samples=tmp_path / "unused", output=tmp_path / "plans.jsonl")
+    backend = ScriptedBackend(echo_goal, spec="fake:m")
+    assert write_plans([widget_goal(0)], backend, one, progress=False) == 1
+    two = PlanConfig(samples=tmp_path / "unused", output=one.output, n=2)
+    assert write_plans([widget_goal(0)], backend, two, progress=False) == 1  # only s0#1 is new
+    assert sorted(p.id for p in load_records(one.output, Plan)) == ["s0#0", "s0#1"]
+
+
 def test_rejects_a_zero_count(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="--n"):
         config = PlanConfig(samples=tmp_path / "s.jsonl", output=tmp_path / "p.jsonl", n=0)
@@ -60,5 +69,7 @@ def test_a_systemic_failure_says_how_many_plans_were_kept(tmp_path: Path) -> Non
     samples = [widget_goal(i) for i in range(3)]
     backend = ScriptedBackend(echo_goal, spec="fake:m", fail_on=2)
     config = PlanConfig(samples=tmp_path / "unused", output=output, batch_size=2)
-    with pytest.raises(BackendError, match=r"; 2 plans kept in .*, re-run to resume$"):
+    with pytest.raises(
+        BackendError, match=r"; 2 of 3 goals done and kept in .*, re-run to resume$"
+    ):
         write_plans(samples, backend, config, progress=False)

@@ -46,6 +46,13 @@ def test_bad_metrics_row_names_file_and_line(tmp_path: Path) -> None:
         render_report(tmp_path)
 
 
+def test_a_broken_summary_names_its_file_and_kind(tmp_path: Path) -> None:
+    run = report_run(tmp_path)
+    (run / "comparisons.summary.json").write_text('{"model_a": "a"}', encoding="utf-8")
+    with pytest.raises(InputError, match=r"comparisons\.summary\.json: not a comparison summary"):
+        render_report(run)
+
+
 def test_user_text_is_escaped(tmp_path: Path) -> None:
     page = render_report(report_run(tmp_path))
     assert "<script>" not in page

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from rubricrl.backends.base import Conversation
 from rubricrl.evaluation.score import ScoreConfig, score_plans
-from rubricrl.grading.grader import Grader, GradingConfig
+from rubricrl.grading.grader import Grader, JudgeGrading
 from rubricrl.jsonl import write_records
 from rubricrl.records import ScoreSummary
 from tests.builders import plan, sample
@@ -31,7 +31,7 @@ def test_score_reports_mean_interval_and_unscored(tmp_path: Path) -> None:
     ]
     write_records(tmp_path / "samples.jsonl", [goal])
     write_records(tmp_path / "plans.jsonl", plans)
-    grader = Grader(ScriptedBackend(half_met, spec="judge"), GradingConfig(retries=0))
+    grader = Grader(ScriptedBackend(half_met, spec="judge"), JudgeGrading(retries=0))
     config = ScoreConfig(
         samples=tmp_path / "samples.jsonl",
         plans=tmp_path / "plans.jsonl",
@@ -43,4 +43,6 @@ def test_score_reports_mean_interval_and_unscored(tmp_path: Path) -> None:
     assert report.unscored == 1 and report.item_satisfaction == {"g/a": 1.0, "g/b": 0.0}
     written = (tmp_path / "grades.summary.json").read_text(encoding="utf-8")
     assert ScoreSummary.model_validate_json(written) == report
-    assert report.line().startswith("mean rubric score 0.500 [95% CI 0.500, 0.500] over 1 plans")
+    assert not report.failed and report.render().startswith(
+        "mean rubric score 0.500 [95% CI 0.500, 0.500] over 1 plans"
+    )
