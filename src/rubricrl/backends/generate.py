@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rubricrl.backends.base import JsonSchema, Sampling, user
-from rubricrl.backends.registry import SPEC_HELP, load_backend
+from rubricrl.backends.registry import load_backend
 from rubricrl.errors import InputError
+from rubricrl.model_spec import SPEC_HELP
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,7 +49,18 @@ def read_schema(path: Path | None) -> JsonSchema | None:
     return schema
 
 
-def generate(config: GenerateConfig) -> list[str]:
+@dataclass(frozen=True)
+class Replies:
+    """A model's replies to one prompt, one after another on the terminal."""
+
+    texts: list[str]
+    failed = False
+
+    def render(self) -> str:
+        return "\n".join(self.texts)
+
+
+def generate(config: GenerateConfig) -> Replies:
     """The model's replies to the prompt."""
     schema = read_schema(config.json_schema)
     backend = load_backend(config.model, cache=config.cache)
@@ -59,4 +71,4 @@ def generate(config: GenerateConfig) -> list[str]:
         n=config.n,
         seed=config.seed,
     )
-    return backend.batch([user(config.prompt, config.system)], sampling, schema)[0].texts
+    return Replies(backend.batch([user(config.prompt, config.system)], sampling, schema)[0].texts)

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from rubricrl.backends.failures import redact
 from rubricrl.cli.quiet import quiet_third_parties
+from rubricrl.cli.streams import console, out
 from rubricrl.config import parse
 from rubricrl.errors import RubricRLError
 from rubricrl.stage import Stage
@@ -27,10 +27,6 @@ study_app = typer.Typer(
     no_args_is_help=True,
 )
 PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
-# Progress, warnings and errors on stderr, results on stdout; tables keep their columns when
-# the stream is a file or a pipe.
-console = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 
 @app.callback()
@@ -45,12 +41,14 @@ def _options(
         quiet_third_parties()
 
 
-def stage_command(stage: Stage[Any, Any]) -> Callable[[typer.Context], None]:
-    """A stage as a command: every flag, `--help` included, goes to its config parser
+def stage_command(
+    stage: Stage[Any, Any], group: str = "rubricrl"
+) -> Callable[[typer.Context], None]:
+    """A stage as a command of `group`: every flag, `--help` included, goes to its config parser
     (rubricrl.config); the summary renders itself on stdout, and a failed one exits 1."""
 
     def command(ctx: typer.Context) -> None:
-        summary = stage.run(parse(stage.config, ctx.args, f"rubricrl {stage.name}"))
+        summary = stage.run(parse(stage.config, ctx.args, f"{group} {stage.name}"))
         out.print(summary.render(), markup=False, highlight=False)
         if summary.failed:
             raise typer.Exit(1)
@@ -65,9 +63,9 @@ def _register_commands() -> None:
         return
     from rubricrl.cli.commands import COMMANDS, STUDY
 
-    for group, rows in ((app, COMMANDS), (study_app, STUDY)):
+    for group, prog, rows in ((app, "rubricrl", COMMANDS), (study_app, "rubricrl study", STUDY)):
         for row in rows:
-            name, function = (row.name, stage_command(row)) if isinstance(row, Stage) else row
+            name, function = (row.name, stage_command(row, prog)) if isinstance(row, Stage) else row
             group.command(name, context_settings=PASSTHROUGH, add_help_option=False)(function)
     app.add_typer(study_app, name="study")
 

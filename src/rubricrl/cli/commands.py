@@ -9,46 +9,53 @@ from typing import Any
 import typer
 
 from rubricrl.cli import (
-    dataset,
     demo,
-    evaluation,
-    experiment,
-    generate,
-    grading,
-    ingest,
-    score,
     serve,
     training,
 )
 from rubricrl.cli import study as study_commands
+from rubricrl.backends.generate import GenerateConfig, generate
+from rubricrl.corpus.extract import ExtractConfig, extract
+from rubricrl.corpus.ingest import IngestConfig, ingest_papers
+from rubricrl.corpus.research_plan_gen import ExportConfig, ImportConfig, export, import_samples
+from rubricrl.corpus.split import SplitConfig, split
+from rubricrl.evaluation.compare import CompareConfig, compare
+from rubricrl.evaluation.plan import PlanConfig, plan
+from rubricrl.evaluation.report import ReportConfig, report
+from rubricrl.evaluation.score import ScoreConfig, score_plans
+from rubricrl.experiments.learning import LearningConfig, run_experiment
+from rubricrl.grading.agreement import GradeEvalConfig, grade_eval
+from rubricrl.grading.probe import GradeProbeConfig, known_answer_probe
 from rubricrl.grading.stage import GradeConfig, grade
 from rubricrl.stage import Stage
+from rubricrl.study.create import InviteConfig, StudyCreateConfig, study_create, study_invite
+from rubricrl.study.export import StudyExportConfig, study_export
 
 Command = Stage[Any, Any] | tuple[str, Callable[[typer.Context], None]]
 
 COMMANDS: list[Command] = [
-    ("ingest", ingest.ingest),
-    ("extract", dataset.extract_command),
-    ("import", dataset.import_command),
-    ("split", dataset.split_command),
-    ("export", dataset.export_command),
-    ("grade-probe", grading.grade_probe),
+    Stage("ingest", IngestConfig, ingest_papers),
+    Stage("extract", ExtractConfig, extract),
+    Stage("import", ImportConfig, import_samples),
+    Stage("split", SplitConfig, split),
+    Stage("export", ExportConfig, export),
+    Stage("grade-probe", GradeProbeConfig, known_answer_probe),
     Stage("grade", GradeConfig, grade),
-    ("grade-eval", grading.grade_eval),
+    Stage("grade-eval", GradeEvalConfig, grade_eval),
     ("train", training.train),
-    ("plan", training.plan),
-    ("score", score.score),
-    ("compare", evaluation.compare_command),
-    ("report", evaluation.report_command),
-    ("experiment", experiment.experiment),
+    Stage("plan", PlanConfig, plan),
+    Stage("score", ScoreConfig, score_plans),
+    Stage("compare", CompareConfig, compare),
+    Stage("report", ReportConfig, report),
+    Stage("experiment", LearningConfig, run_experiment),
     ("demo", demo.demo),
-    ("generate", generate.generate),
+    Stage("generate", GenerateConfig, generate),
     ("serve", serve.serve),
 ]
 
 STUDY: list[Command] = [
-    ("create", study_commands.create_command),
-    ("invite", study_commands.invite_command),
+    Stage("create", StudyCreateConfig, study_create),
+    Stage("invite", InviteConfig, study_invite),
     ("serve", study_commands.serve_command),
-    ("export", study_commands.export_command),
+    Stage("export", StudyExportConfig, study_export),
 ]

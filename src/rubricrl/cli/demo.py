@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from rubricrl.cli import console
+from rubricrl.cli.streams import console
 from rubricrl.config import parse
 from rubricrl.demo import DemoConfig, run_demo
 

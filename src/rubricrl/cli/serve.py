@@ -6,7 +6,7 @@ import typer
 
 from rubricrl.backends.embedded import EMBEDDED_NAME, embedded_gguf
 from rubricrl.backends.llama_server import LlamaServer, ServeConfig
-from rubricrl.cli import console
+from rubricrl.cli.streams import console
 from rubricrl.config import parse
 from rubricrl.errors import BackendError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from rubricrl.cli import out
+from rubricrl.cli.streams import out
 
 
 def train(ctx: typer.Context) -> None:

@@ -46,7 +46,8 @@ EXAMPLES = Path("examples/learning_goals")  # relative to the repository, where 
 
 @dataclass(frozen=True, kw_only=True)
 class LearningConfig:
-    """The controlled learning experiment (see docs/learning.md): arms x held-out goals."""
+    """Does GRPO on a rubric reward make plans better? Train the arms alike and score them on
+    held-out goals with an independent grader (resumable; docs/learning.md)."""
 
     train_goals: Path = field(
         default=EXAMPLES / "train.jsonl",
@@ -281,9 +282,25 @@ def _graded(samples: Path, plans: Path, output: Path, grader: PlanGrader) -> lis
     return load_records(output, Grade)
 
 
+@dataclass(frozen=True)
+class Experiment:
+    """The outcome of `rubricrl experiment`: one result per held-out file, and where it lies."""
+
+    results: list[LearningResult]
+    layout: ExperimentLayout
+    failed = False
+
+    def render(self) -> str:
+        tables = [result.markdown() for result in self.results]
+        where = self.layout
+        return "\n".join(
+            [*tables, f"result: {where.result}, {where.table}; curves: {where.curves}"]
+        )
+
+
 def run_experiment(
     config: LearningConfig, train_one: Callable[..., None] = train_arm
-) -> list[LearningResult]:
+) -> Experiment:
     """Train the missing arms, evaluate base and every arm on every held-out file, and write the
     result (JSON, a markdown table) and the learning curves; returns one result per file."""
     layout = ExperimentLayout(config.output_dir)
@@ -315,4 +332,4 @@ def run_experiment(
     replace_file(layout.result, [json.dumps([r.model_dump() for r in results], indent=2) + "\n"])
     replace_file(layout.table, [result.markdown() + "\n" for result in results])
     save_curves({arm: layout.arm(arm) for arm in config.arms}, layout.curves)
-    return results
+    return Experiment(results, layout)

@@ -25,7 +25,7 @@ def test_smoke_run_trains_every_arm_and_scores_it_independently(tmp_path: Path) 
         plans_per_goal=1,
         eval_every=1,
     )
-    (result,) = run_experiment(config)
+    (result,) = run_experiment(config).results
     layout = ExperimentLayout(config.output_dir)
     assert [model.model for model in result.models] == ["base", "rubric", "shuffled", "self"]
     assert all(model.score.goals == 4 and model.unscored == 0 for model in result.models)

@@ -91,7 +91,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 def test_arms_train_once_and_beat_base_on_held_out_goals(world: dict[str, Any]) -> None:
     config = world["config"]
-    (result,) = run_experiment(config, world["train"])
+    (result,) = run_experiment(config, world["train"]).results
     assert world["trained"] == ["rubric", "shuffled", "self"]
     scores = {model.model: model.score.value for model in result.models}
     assert scores["base"] == 0.0 and scores["rubric"] > 0.5
@@ -123,7 +123,9 @@ def test_more_held_out_goals_are_scored_without_retraining(
     run_experiment(config, world["train"])
     world["trained"].clear()
     extra = goal_file(tmp_path / "mine.jsonl", 3, "p3")
-    results = run_experiment(replace(config, heldout=(*config.heldout, extra)), world["train"])
+    results = run_experiment(
+        replace(config, heldout=(*config.heldout, extra)), world["train"]
+    ).results
     assert world["trained"] == []
     assert [r.heldout for r in results] == ["heldout", "mine"]
     assert all(model.score.goals == 3 for model in results[1].models)
