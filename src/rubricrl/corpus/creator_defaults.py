@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from rubricrl.backends.registry import ModelSpec
 from rubricrl.corpus.select import SelectionRules
+from rubricrl.model_spec import ModelSpec
 
 
 @dataclass(frozen=True)

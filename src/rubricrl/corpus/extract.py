@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rubricrl.backends.base import ChatBackend
-from rubricrl.backends.registry import SPEC_HELP, load_backend
+from rubricrl.backends.registry import load_backend
 from rubricrl.backends.structured import Unreadable
 from rubricrl.corpus.creator import Extractor
 from rubricrl.corpus.creator_defaults import (
@@ -24,11 +24,13 @@ from rubricrl.corpus.creator_defaults import (
     resolve_settings,
 )
 from rubricrl.corpus.excerpt import Excerpt, paper_excerpt
-from rubricrl.corpus.extract_report import ExtractReport, load_report, report_path
+from rubricrl.corpus.extract_report import ExtractReport, load_report
 from rubricrl.corpus.select import SelectionRules, drop_near_duplicates, item_problem, leakage
-from rubricrl.jsonl import JsonlWriter, load_records
-from rubricrl.progress import ProgressBar, progress_bar
+from rubricrl.jsonl import load_records
+from rubricrl.model_spec import SPEC_HELP
+from rubricrl.progress import ProgressBar
 from rubricrl.records import Paper, Provenance, RubricItem, Sample
+from rubricrl.stage import Resumable
 
 
 def _setting(
@@ -206,33 +208,32 @@ def _run_batch(
 
 
 def extract(config: ExtractConfig, creator: ChatBackend | None = None) -> ExtractReport:
-    """Extract samples for every paper not yet finished in `config.output`; returns (and
-    writes, after every batch) the report accumulated over all runs on that output. The
-    creator is `config.creator` unless given."""
-    out_path = config.output
+    """`rubricrl extract`: samples for every paper not yet finished in `config.output`, a batch
+    of papers at a time; returns (and saves after every batch) the report accumulated over all
+    runs on that output. The creator is `config.creator` unless given."""
     papers = load_records(config.papers, Paper)
     creator = creator or load_backend(config.creator)
     extractor = Extractor(creator, config.settings(), config.seed, config.attempts)
-    where = report_path(out_path)
-    # Without its samples, a report's finished papers are not finished: start over.
-    report = load_report(where) if out_path.exists() else ExtractReport()
+    report = load_report(config.output)
     report.papers = len(papers)
     finished = set(report.papers_done)
-    todo = [p for p in papers if p.id not in finished]
-    earlier = len(papers) - len(todo)
-    with JsonlWriter(out_path) as writer, progress_bar("extract", len(papers), earlier) as bar:
-        bar.log(
-            f"{len(todo)} of {len(papers)} papers to do, creator {creator.spec}, "
+    with Resumable(
+        "extract",
+        config.output,
+        papers,
+        noun="papers",
+        done=lambda paper, _: paper.id in finished,
+    ) as work:
+        work.bar.log(
+            f"{len(work.todo)} of {len(papers)} papers to do, creator {creator.spec}, "
             f"{extractor.settings}"
         )
-        size = extractor.settings.papers_per_batch
-        for start in range(0, len(todo), size):
-            chunk = todo[start : start + size]
-            selected = _run_batch(extractor, chunk, report, bar)
-            writer.write_all(selected)  # a rerun after a kill skips the ids written before it
+        for chunk in work.chunks(extractor.settings.papers_per_batch):
+            selected = _run_batch(extractor, chunk, report, work.bar)
+            # a rerun after a kill skips the ids written before it
+            work.write(selected, status=f"{len(selected)} samples from {len(chunk)} papers")
             report.samples_kept += len(selected)
             report.papers_done.extend(paper.id for paper in chunk)
-            report.save(where)
-            bar.advance(len(chunk), status=f"{len(selected)} samples from {len(chunk)} papers")
-    report.save(where)
+            report.save()
+    report.save()
     return report

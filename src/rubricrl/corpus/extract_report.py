@@ -12,6 +12,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rich.console import Group, RenderableType
+from rich.table import Table
+
 from rubricrl.corpus.excerpt import Excerpt
 from rubricrl.errors import InputError
 from rubricrl.jsonl import replace_file
@@ -21,6 +24,8 @@ from rubricrl.jsonl import replace_file
 class ExtractReport:
     """Counts of what was kept and dropped, and why, over every run on one output file."""
 
+    # the samples file it belongs to: where it is saved, not part of what it says
+    output: Path = field(compare=False)
     papers: int = 0
     papers_done: list[str] = field(default_factory=list)
     insights: int = 0
@@ -29,6 +34,7 @@ class ExtractReport:
     dropped_items: Counter[str] = field(default_factory=Counter)
     dropped_drafts: dict[str, str] = field(default_factory=dict)
     cut_papers: dict[str, str] = field(default_factory=dict)
+    failed = False
 
     def record_cut(self, paper_id: str, excerpt: Excerpt) -> None:
         """Note where the paper was cut to fit the creator's budget, if it was."""
@@ -39,11 +45,24 @@ class ExtractReport:
             )
 
     def to_json(self) -> str:
-        return json.dumps(vars(self), indent=2)
+        return json.dumps({k: v for k, v in vars(self).items() if k != "output"}, indent=2)
 
-    def save(self, path: Path) -> None:
-        """Write atomically, so a kill leaves the previous report whole."""
-        replace_file(path, [self.to_json()])
+    def render(self) -> RenderableType:
+        """The counts as a table, and where the full report lies."""
+        table = Table("count", "value", title=f"extract -> {self.output}")
+        table.add_row("papers (finished)", f"{self.papers} ({len(self.papers_done)})")
+        table.add_row("insights", str(self.insights))
+        table.add_row("samples kept", str(self.samples_kept))
+        for reason, count in self.dropped_samples.items():
+            table.add_row(f"sample dropped: {reason}", str(count))
+        for reason, count in self.dropped_items.items():
+            table.add_row(f"item dropped: {reason}", str(count))
+        table.add_row("papers cut to fit", str(len(self.cut_papers)))
+        return Group(table, f"report: {report_path(self.output)}")
+
+    def save(self) -> None:
+        """Write beside the samples atomically, so a kill leaves the previous report whole."""
+        replace_file(report_path(self.output), [self.to_json()])
 
 
 def report_path(out_path: Path) -> Path:
@@ -51,17 +70,19 @@ def report_path(out_path: Path) -> Path:
     return out_path.with_suffix(".report.json")
 
 
-def load_report(path: Path) -> ExtractReport:
-    """The report at `path`, or a fresh one when there is none (or it predates `papers_done`,
-    whose papers are then all redone, writing only missing samples)."""
-    if not path.exists():
-        return ExtractReport()
+def load_report(output: Path) -> ExtractReport:
+    """The report of the samples file `output`, or a fresh one when there is none (or it
+    predates `papers_done`, whose papers are then all redone, writing only missing samples).
+    Without its samples, a report's finished papers are not finished: it starts over too."""
+    path = report_path(output)
+    if not (path.exists() and output.exists()):
+        return ExtractReport(output=output)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError(f"{path}: cannot read the extraction report ({error})") from None
     if not isinstance(data, dict) or "papers_done" not in data:
-        return ExtractReport()
+        return ExtractReport(output=output)
     try:
         return ExtractReport(
             papers=int(data["papers"]),
@@ -72,6 +93,7 @@ def load_report(path: Path) -> ExtractReport:
             dropped_items=Counter(data["dropped_items"]),
             dropped_drafts=dict(data.get("dropped_drafts", {})),
             cut_papers=dict(data["cut_papers"]),
+            output=output,
         )
     except (KeyError, TypeError, ValueError) as error:
         raise InputError(f"{path}: not an extraction report ({error!r})") from None

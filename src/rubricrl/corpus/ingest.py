@@ -13,8 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.console import RenderableType
 
 from rubricrl.corpus.bundle import read_bundle
 from rubricrl.corpus.common import paper_id
@@ -24,6 +23,7 @@ from rubricrl.corpus.pdf import read_pdf
 from rubricrl.corpus.text import read_markdown, read_plain
 from rubricrl.errors import InputError, RubricRLError
 from rubricrl.jsonl import JsonlWriter
+from rubricrl.progress import progress_bar
 from rubricrl.records import Paper
 
 Reader = Callable[[Path, bytes, str | None], Paper]
@@ -80,10 +80,28 @@ class Failure:
 class IngestReport:
     """What one run did: papers written per format, ids already present, failures, files passed over."""
 
+    output: Path
     written: Counter[str] = field(default_factory=Counter)
     already_done: int = 0
     failures: list[Failure] = field(default_factory=list)
     passed_over: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.failures)
+
+    def render(self) -> RenderableType:
+        """Papers written per format, then the files passed over and each failure, a line each."""
+        formats = ", ".join(f"{fmt} {n}" for fmt, n in sorted(self.written.items())) or "none"
+        lines = [
+            f"wrote {sum(self.written.values())} papers ({formats}) to {self.output}; "
+            f"{self.already_done} already there; {len(self.failures)} failed"
+        ]
+        if self.passed_over:
+            kinds = ", ".join(f"{n} {s}" for s, n in sorted(self.passed_over.items()))
+            lines.append(f"passed over (not papers): {kinds}")
+        lines += [f"failed: {failure.source}: {failure.reason}" for failure in self.failures]
+        return "\n".join(lines)
 
 
 def _fail(path: Path, message: str) -> Failure:
@@ -161,37 +179,26 @@ def read_paper(path: Path, domain: str | None = None) -> Paper:
     return _reader(path)(path, _read_bytes(path), domain)
 
 
-def ingest(
-    paths: Iterable[Path],
-    output: Path,
-    *,
-    domain: str | None = None,
-    console: Console | None = None,
-) -> IngestReport:
+def ingest(paths: Iterable[Path], output: Path, *, domain: str | None = None) -> IngestReport:
     """Parse every paper under `paths` into `output` (JSONL of Paper), resuming by id.
 
-    `domain` overrides what a file's metadata says. With a console, shows a progress bar and
-    one status line per file.
+    `domain` overrides what a file's metadata says. Progress shows each file's one-line status.
     """
-    report = IngestReport()
+    report = IngestReport(output)
     files = discover(paths, report)
-    with (
-        JsonlWriter(output) as writer,
-        Progress(
-            TextColumn("ingest"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.description}"),
-            console=console,
-            disable=console is None,
-        ) as progress,
-    ):
-        task = progress.add_task("", total=len(files))
+    # Not a Resumable: a paper's id hashes its bytes, so knowing what is done up front would
+    # read every file twice; each file is checked against the output as it is read instead.
+    with JsonlWriter(output) as writer, progress_bar("ingest", len(files)) as bar:
         for path in files:
-            progress.update(task, description=path.name)
-            status = _ingest_one(path, writer, domain, report)
-            progress.console.print(status, markup=False, highlight=False, soft_wrap=True)
-            progress.advance(task)
+            bar.advance(status=_ingest_one(path, writer, domain, report))
+    return report
+
+
+def ingest_papers(config: IngestConfig) -> IngestReport:
+    """`rubricrl ingest`: the config's papers into its output, failures to `--errors` if given."""
+    report = ingest(config.paths, config.output, domain=config.domain)
+    if config.errors is not None:
+        write_failures(config.errors, report.failures)
     return report
 
 

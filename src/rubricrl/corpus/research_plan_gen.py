@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich.console import RenderableType
+
 from rubricrl.errors import InputError
-from rubricrl.jsonl import JsonlWriter, load_records
+from rubricrl.jsonl import load_records
 from rubricrl.records import Provenance, RubricItem, Sample
+from rubricrl.stage import Resumable, Written
 
 HUB_NAME = "facebook/research-plan-gen"
 CREATOR = "research-plan-gen"
 LOCAL_SUFFIXES = (".parquet", ".jsonl", ".json", ".csv")
+IMPORT_CHUNK = 1000  # samples per write, and per step of progress
 COLUMNS = (
     "Goal",
     "Rubric",
@@ -73,9 +77,26 @@ class ExportConfig:
 
 @dataclass
 class ImportReport:
+    """What an import did: samples new in the output, already there, and rows that did not fit."""
+
+    output: Path
     imported: int = 0
     skipped_existing: int = 0
     bad_rows: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.bad_rows)
+
+    def render(self) -> RenderableType:
+        """A line per bad row, then what was imported."""
+        return "\n".join(
+            [
+                *(f"skipped {line}" for line in self.bad_rows),
+                f"imported {self.imported} samples ({self.skipped_existing} already there, "
+                f"{len(self.bad_rows)} bad rows) -> {self.output}",
+            ]
+        )
 
 
 def _absent(value: Any) -> bool:
@@ -191,32 +212,41 @@ def _read_hub(name: str, config: str | None, split: str) -> Iterator[dict[str, A
     yield from dataset
 
 
-def import_samples(
-    source: str, out_path: Path, config: str | None, split: str, domain: str | None
-) -> ImportReport:
-    """Append the source's rows to `out_path` as Samples; bad rows are listed, the rest imported."""
-    report = ImportReport()
+def _samples(
+    source: str, rows: Iterable[dict[str, Any]], domain: str | None, report: ImportReport
+) -> list[Sample]:
+    """The rows as Samples; bad rows go to `report`, a repeated id or no good row stops it."""
+    samples: list[Sample] = []
     first_row: dict[str, int] = {}
-    with JsonlWriter(out_path) as writer:
-        for number, row in enumerate(read_rows(source, config, split), start=1):
-            try:
-                sample = sample_from_row(row, domain or config)
-            except RowError as error:
-                report.bad_rows.append(f"{source}: row {number}: {error}")
-                continue
-            if sample.id in first_row:
-                raise InputError(
-                    f"{source}: row {number}: duplicate id {sample.id!r} (first at row"
-                    f" {first_row[sample.id]}); {writer.written} rows written before it"
-                )
-            first_row[sample.id] = number
-            if writer.write(sample):
-                report.imported += 1
-            else:
-                report.skipped_existing += 1
-        if not first_row:
-            reason = report.bad_rows[0] if report.bad_rows else f"{source}: no rows"
-            raise InputError(f"{reason} (no row could be imported)")
+    for number, row in enumerate(rows, start=1):
+        try:
+            sample = sample_from_row(row, domain)
+        except RowError as error:
+            report.bad_rows.append(f"{source}: row {number}: {error}")
+            continue
+        if sample.id in first_row:
+            raise InputError(
+                f"{source}: row {number}: duplicate id {sample.id!r} (first at row"
+                f" {first_row[sample.id]}); nothing imported"
+            )
+        first_row[sample.id] = number
+        samples.append(sample)
+    if not samples:
+        reason = report.bad_rows[0] if report.bad_rows else f"{source}: no rows"
+        raise InputError(f"{reason} (no row could be imported)")
+    return samples
+
+
+def import_samples(config: ImportConfig) -> ImportReport:
+    """`rubricrl import`: append the source's rows to the output as Samples, resuming by id.
+    Every row is checked before any is written; bad rows are listed, the rest imported."""
+    report = ImportReport(config.output)
+    rows = read_rows(config.source, config.subset, config.split)
+    samples = _samples(config.source, rows, config.domain or config.subset, report)
+    with Resumable("import", config.output, samples, noun="samples") as work:
+        report.skipped_existing = work.finished
+        for chunk in work.chunks(IMPORT_CHUNK):
+            report.imported += work.write(chunk)
     return report
 
 
@@ -242,6 +272,13 @@ def load_goals(path: Path) -> list[Sample]:
         except RowError as error:
             raise InputError(f"{path}: row {number}: {error}") from None
     return samples
+
+
+def export(config: ExportConfig) -> Written:
+    """`rubricrl export`: the samples file in the released schema."""
+    samples = load_records(config.samples, Sample)
+    export_samples(samples, config.output)
+    return Written(f"{len(samples)} samples", config.output)
 
 
 def export_samples(samples: list[Sample], out_path: Path) -> None:

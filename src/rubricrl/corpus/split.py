@@ -7,9 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rich.console import RenderableType
+
 from rubricrl.corpus.research_plan_gen import export_samples
 from rubricrl.errors import InputError
-from rubricrl.jsonl import write_records
+from rubricrl.jsonl import load_records, write_records
 from rubricrl.records import Sample
 
 
@@ -31,6 +33,22 @@ class SplitConfig:
 class SplitResult:
     train: list[Sample]
     test: list[Sample]
+
+
+@dataclass(frozen=True)
+class SplitSummary:
+    """How many samples went to each side, and where they are."""
+
+    train: int
+    test: int
+    output: Path
+    failed = False
+
+    def render(self) -> RenderableType:
+        return (
+            f"train: {self.train} samples, test: {self.test} samples -> {self.output}"
+            f" (load with datasets.load_dataset('parquet', data_dir='{self.output / 'hf'}'))"
+        )
 
 
 def split_by_paper(samples: list[Sample], test_fraction: float, seed: int = 0) -> SplitResult:
@@ -57,3 +75,10 @@ def write_split(result: SplitResult, out_dir: Path) -> None:
     for name, samples in (("train", result.train), ("test", result.test)):
         write_records(out_dir / f"{name}.jsonl", samples)
         export_samples(samples, out_dir / "hf" / f"{name}.parquet")
+
+
+def split(config: SplitConfig) -> SplitSummary:
+    """`rubricrl split`: the samples file split by paper into the output folder."""
+    result = split_by_paper(load_records(config.samples, Sample), config.test_fraction, config.seed)
+    write_split(result, config.output)
+    return SplitSummary(len(result.train), len(result.test), config.output)

@@ -1,6 +1,7 @@
 """The sample creator with a scripted creator: selection, drop reasons, defaults, resumption."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from rubricrl.config import parse
 from rubricrl.corpus.creator_defaults import SMALL_LOCAL, RulesGiven
 from rubricrl.corpus.extract import ExtractConfig, extract
 from rubricrl.corpus.extract_report import report_path
+from rubricrl.errors import BackendError
 from rubricrl.jsonl import JsonlWriter, load_records, write_records
 from rubricrl.records import Paper, Sample
 from tests import builders
@@ -231,3 +233,17 @@ def test_a_refused_paper_is_named_as_refused_and_the_others_kept(tmp_path: Path)
     assert report.dropped_samples == {"no insights: the server refused the request": 1}
     (detail,) = [d for key, d in report.dropped_drafts.items() if key.startswith("refused")]
     assert detail.startswith("no insights: the server refused the request (request refused: ")
+
+
+def test_a_server_that_goes_down_keeps_the_finished_batches(tmp_path: Path) -> None:
+    papers, out = tmp_path / "papers.jsonl", tmp_path / "samples.jsonl"
+    write_records(papers, [make_paper("Good paper"), make_paper("Other paper")])
+    one_at_a_time = replace(config(papers, out), papers_per_batch=1)
+    down = ScriptedBackend(creator, fail_on=lambda n: n > 3, error=BackendError("server down"))
+    with pytest.raises(BackendError, match=r"^server down; 1 of 2 papers done and kept in "):
+        extract(one_at_a_time, down)
+    assert {s.provenance.paper_id for s in load_records(out, Sample)} == {"good"}
+    backend = ScriptedBackend(creator)
+    report = extract(one_at_a_time, backend)
+    assert report.papers_done == ["good", "other"] and report.samples_kept == 4
+    assert "Other paper" in backend.calls[0].conversations[0][-1]["content"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rubricrl.corpus.ingest import ingest, write_failures
+from rubricrl.corpus.ingest import IngestConfig, ingest, ingest_papers, write_failures
 from rubricrl.jsonl import load_records
 from rubricrl.records import Paper
 from tests.builders import paper_folder
@@ -56,3 +56,18 @@ def test_failures_file_formats(tmp_path: Path) -> None:
     assert rows[0] == "source\treason" and len(rows) == 3
     records = [json.loads(line) for line in (tmp_path / "e.jsonl").read_text().splitlines()]
     assert {r["reason"] for r in records} == {f.reason for f in report.failures}
+
+
+def test_the_stage_writes_errors_and_its_summary_names_every_failure(tmp_path: Path) -> None:
+    folder, errors = paper_folder(tmp_path), tmp_path / "errors.tsv"
+    config = IngestConfig(paths=[folder], output=tmp_path / "o.jsonl", errors=errors)
+    report = ingest_papers(config)
+    assert report.failed
+    assert len(errors.read_text().splitlines()) == 3
+    lines = str(report.render()).splitlines()
+    assert lines[0] == f"wrote 2 papers (text 2) to {config.output}; 0 already there; 2 failed"
+    assert lines[1] == "passed over (not papers): 1 .png, 1 .tex"
+    assert {line.rsplit(": ", 1)[1] for line in lines[2:]} == {
+        "no abstract or body sections found",
+        "empty file (0 bytes)",
+    }

@@ -5,8 +5,9 @@ from pathlib import Path
 import datasets
 import pytest
 
-from rubricrl.corpus.split import split_by_paper, write_split
+from rubricrl.corpus.split import SplitConfig, split, split_by_paper, write_split
 from rubricrl.errors import InputError
+from rubricrl.jsonl import write_records
 from rubricrl.records import Sample
 from tests import builders
 
@@ -39,3 +40,13 @@ def test_split_writes_a_datasets_loadable_form(tmp_path: Path) -> None:
     assert loaded["train"].num_rows == 3
     assert loaded["test"].num_rows == 1
     assert loaded["test"][0]["Rubric"] == ["item"]
+
+
+def test_the_stage_says_how_many_went_each_way(tmp_path: Path) -> None:
+    samples = tmp_path / "samples.jsonl"
+    write_records(samples, [sample(p, 1) for p in range(4)])
+    summary = split(SplitConfig(samples=samples, output=tmp_path / "out", test_fraction=0.25))
+    assert str(summary.render()).startswith(
+        f"train: 3 samples, test: 1 samples -> {tmp_path / 'out'}"
+    )
+    assert (tmp_path / "out" / "test.jsonl").exists()
