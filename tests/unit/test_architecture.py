@@ -86,6 +86,66 @@ def test_no_import_cycles_between_packages() -> None:
     assert [part for part in sorted(graph) if reaches(part, part, set())] == []
 
 
+def module_name(path: Path) -> str:
+    parts = ("rubricrl", *path.relative_to(PACKAGE).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def module_graph() -> dict[str, set[str]]:
+    """Which rubricrl modules import which, at module level or inside a function (a lazy import
+    is still a dependency). `from package import name` counts the submodule when `name` is one,
+    else the package's __init__; the parent __init__ that Python runs before any submodule does
+    not count, or every package re-exporting its parts would be a cycle."""
+    paths = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                for alias in node.names:
+                    submodule = f"{node.module}.{alias.name}"
+                    names.add(submodule if submodule in paths else node.module)
+        graph[module] = (names & paths.keys()) - {module}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One cycle of `graph` as a path that ends where it starts, or [] when there is none."""
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> list[str]:
+        if node in path:
+            return [*path[path.index(node) :], node]
+        if node in done:
+            return []
+        for step in sorted(graph.get(node, set())):
+            if cycle := visit(step, [*path, node]):
+                return cycle
+        done.add(node)
+        return []
+
+    for start in sorted(graph):
+        if cycle := visit(start, []):
+            return cycle
+    return []
+
+
+def test_find_cycle_reports_the_loop() -> None:
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) == []
+
+
+def test_no_import_cycles_between_modules() -> None:
+    cycle = find_cycle(module_graph())
+    assert cycle == [], "import cycle: " + " -> ".join(cycle)
+
+
+def test_model_specs_parse_at_the_bottom() -> None:
+    assert module_graph()["rubricrl.model_spec"] <= {"rubricrl.errors"}
+
+
 @pytest.mark.parametrize("module", ["errors", "layout", "stats"])
 def test_bottom_modules_import_nothing_of_ours(module: str) -> None:
     assert package_graph()[module] == set()

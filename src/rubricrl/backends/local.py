@@ -41,8 +41,8 @@ from rubricrl.backends.prefixes import (
     shared_prefix_length,
     stack_left_padded,
 )
-from rubricrl.backends.registry import ModelSpec
 from rubricrl.errors import BackendError, InputError
+from rubricrl.model_spec import ModelSpec
 
 DEFAULT_MICRO_BATCH = 16
 MIN_SHARED_PREFIX = 16  # tokens: a shorter shared prefix does not repay its separate prefill

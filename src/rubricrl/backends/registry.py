@@ -1,46 +1,18 @@
 """Model spec strings to backends: `embedded`, `hf:PATH_OR_ID`, `openai:BASE_URL#MODEL`.
 
-`embed` and `embed:PATH_OR_ID` also parse here, but name a sentence encoder for the coverage
-grader (grading/load.py), never a chat backend.
+`embed` and `embed:PATH_OR_ID` also parse (model_spec.py), but name a sentence encoder for the
+coverage grader (grading/load.py), never a chat backend.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 from rubricrl.backends.base import ChatBackend
 from rubricrl.backends.cache import CachedBackend, ResponseCache
 from rubricrl.errors import InputError
+from rubricrl.model_spec import SPEC_HELP, ModelSpec
 from rubricrl.paths import home
-
-SPEC_HELP = "embedded | hf:PATH_OR_ID | openai:BASE_URL#MODEL"
-GRADER_SPEC_HELP = f"{SPEC_HELP} | embed | embed:PATH_OR_ID (coverage only, not the guidelines)"
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """A parsed spec: which provider, and its target (a model path, id, or server URL and model)."""
-
-    provider: str
-    target: str = ""
-    model: str = ""
-
-    @classmethod
-    def parse(cls, spec: str) -> ModelSpec:
-        if spec in ("embedded", "embed"):
-            return cls(spec)
-        provider, _, rest = spec.partition(":")
-        if provider == "embed" and rest:
-            return cls("embed", rest)
-        if provider == "hf" and rest:
-            return cls("hf", rest)
-        if provider == "openai" and rest:
-            url, _, model = rest.partition("#")
-            if not url.startswith(("http://", "https://")) or not model:
-                raise InputError(f"model spec {spec!r}: expected openai:BASE_URL#MODEL")
-            return cls("openai", url.rstrip("/"), model)
-        raise InputError(f"unknown model spec {spec!r}: expected {GRADER_SPEC_HELP}")
 
 
 @cache

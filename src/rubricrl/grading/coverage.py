@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from rubricrl.backends.encoder import MINILM_NAME, TextEncoder, load_encoder
 from rubricrl.backends.mpnet import MPNET_NAME
-from rubricrl.backends.registry import ModelSpec
 from rubricrl.errors import InputError
 from rubricrl.grading.grader import (
     NO_RUBRIC,
@@ -25,6 +25,7 @@ from rubricrl.grading.grader import (
 )
 from rubricrl.grading.parse import extract_plan
 from rubricrl.grading.score import rubric_score
+from rubricrl.model_spec import ModelSpec
 from rubricrl.records import Grade, Plan, Verdict
 
 MIN_WORDS = 3  # shorter pieces ("Step 2:", "Evaluation") match too much by topic alone
@@ -91,6 +92,14 @@ def covered_probability(cosine: float, threshold: float, scale: float = SCALE) -
     return 1.0 / (1.0 + math.exp(-(cosine - threshold) / scale))
 
 
+@dataclass(frozen=True)
+class CoverageGrading:
+    """The embed grader's settings (defaults: the flags'; threshold None: the encoder's own)."""
+
+    threshold: float | None = GradingConfig.threshold
+    rationale_chars: int = GradingConfig.rationale_chars
+
+
 class CoverageGrader:
     """Grades each rubric item by its best cosine against the plan's sentences.
 
@@ -98,24 +107,24 @@ class CoverageGrader:
     once), so a GRPO step's group of plans costs one pass of a small model.
     """
 
-    def __init__(self, encoder: TextEncoder, config: GradingConfig = GradingConfig()) -> None:
+    def __init__(self, encoder: TextEncoder, settings: CoverageGrading = CoverageGrading()) -> None:
         self.encoder = encoder
-        self.config = config
+        self.settings = settings
         self.threshold = (
             THRESHOLDS.get(encoder.name, THRESHOLDS[MINILM_NAME])
-            if config.threshold is None
-            else config.threshold
+            if settings.threshold is None
+            else settings.threshold
         )
         self.name = f"embed:{encoder.name}|cos>={self.threshold:g}"
 
     @classmethod
-    def from_spec(cls, spec: str, config: GradingConfig = GradingConfig()) -> CoverageGrader:
+    def from_spec(cls, spec: str, settings: CoverageGrading = CoverageGrading()) -> CoverageGrader:
         """`embed` (all-MiniLM-L6-v2), `embed:mpnet` (all-mpnet-base-v2), both shipped offline,
         or `embed:PATH_OR_ID` (a local model)."""
         parsed = ModelSpec.parse(spec)
         if parsed.provider != "embed":
             raise InputError(f"grader spec {spec!r}: not a coverage grader (embed[:PATH_OR_ID])")
-        return cls(load_encoder(parsed.target), config)
+        return cls(load_encoder(parsed.target), settings)
 
     def grade_many(self, pairs: Sequence[tuple[GradingTarget, Plan]]) -> list[Grade]:
         texts = [extract_plan(plan.text) for _, plan in pairs]
@@ -159,7 +168,7 @@ class CoverageGrader:
         cosine = float(cosines[best])
         covered = cosine >= self.threshold
         tail = f" (cos {cosine:.2f})"
-        room = max(self.config.rationale_chars - len("best match: ") - len(tail), 0)
+        room = max(self.settings.rationale_chars - len("best match: ") - len(tail), 0)
         piece = pieces[best]
         snippet = piece if len(piece) <= room else piece[: max(room - 3, 0)] + "..."
         return Verdict(

@@ -26,7 +26,9 @@ Verdicts = Literal["generated", "prob"]
 
 @dataclass(frozen=True)
 class GradingConfig:
-    """How a grader asks: one call per plan or per item, binary or dense verdicts, retries."""
+    """How a grader asks, as the user sets it (`--grading.*`, a YAML `grading:` section): the
+    chat-model graders' options and the embed grader's, which grading/load.py sorts into a
+    JudgeGrading or a CoverageGrading by the grader spec."""
 
     mode: Mode = field(
         default="all",
@@ -81,6 +83,26 @@ class GradingConfig:
             "max": 1.0,
         },
     )
+
+
+@dataclass(frozen=True)
+class JudgeGrading:
+    """A chat-model grader's settings (defaults: the flags'); dense scores need written verdicts."""
+
+    mode: Mode = GradingConfig.mode
+    dense: bool = GradingConfig.dense
+    with_reference: bool = GradingConfig.with_reference
+    retries: int = GradingConfig.retries
+    temperature: float = GradingConfig.temperature
+    retry_temperature: float = GradingConfig.retry_temperature
+    rationale_chars: int = GradingConfig.rationale_chars
+    seed: int | None = GradingConfig.seed
+    verdicts: Verdicts = GradingConfig.verdicts
+    min_mass: float = GradingConfig.min_mass
+
+    def __post_init__(self) -> None:
+        if self.verdicts == "prob" and self.dense:
+            raise InputError("grading: dense scores and probability verdicts do not mix")
 
 
 class GradingTarget(Protocol):
@@ -168,12 +190,10 @@ class Grader:
     one reply schema and hence one batched call; verdicts are mapped back to the real ids.
     """
 
-    def __init__(self, backend: ChatBackend, config: GradingConfig = GradingConfig()) -> None:
+    def __init__(self, backend: ChatBackend, settings: JudgeGrading = JudgeGrading()) -> None:
         self.backend = backend
-        self.config = config
-        if config.verdicts == "prob" and config.dense:
-            raise InputError("grading: dense scores and probability verdicts do not mix")
-        prob = config.verdicts == "prob"
+        self.settings = settings
+        prob = settings.verdicts == "prob"
         templates = [
             load_prompt("grade_prob_system" if prob else "grade_system"),
             load_prompt("grade_prob" if prob else "grade"),
@@ -182,16 +202,16 @@ class Grader:
         self._template = templates[1]
         self._system = templates[0].render(
             guidelines=GUIDELINES,
-            dense=config.dense,
+            dense=settings.dense,
             scale=DENSE_SCALE,
-            with_reference=config.with_reference,
-            rationale_chars=config.rationale_chars,
+            with_reference=settings.with_reference,
+            rationale_chars=settings.rationale_chars,
         )
         digest = hashlib.sha256("".join(t.digest for t in templates).encode()).hexdigest()[:12]
         variant = (
-            ("prob" if prob else config.mode)
-            + ("+dense" if config.dense else "")
-            + ("" if config.with_reference else "+noref")
+            ("prob" if prob else settings.mode)
+            + ("+dense" if settings.dense else "")
+            + ("" if settings.with_reference else "+noref")
         )
         self.name = f"{backend.spec}|{variant}|{digest}"
 
@@ -217,7 +237,7 @@ class Grader:
 
     def _requests(self, pair: int, target: GradingTarget, plan: str) -> list[_Request]:
         items = tuple(target.rubric)
-        one_call = self.config.mode == "all" and self.config.verdicts == "generated"
+        one_call = self.settings.mode == "all" and self.settings.verdicts == "generated"
         groups = [items] if one_call else [(item,) for item in items]
         requests = []
         for group in groups:
@@ -226,7 +246,7 @@ class Grader:
             # the goal-and-plan prefix (the local backend prefills it once).
             content = self._template.render(
                 goal=target.goal,
-                reference=target.reference_solution if self.config.with_reference else "",
+                reference=target.reference_solution if self.settings.with_reference else "",
                 items=[(label, item.text) for label, item in zip(labels, group, strict=True)],
                 item=group[0].text,
                 plan=plan,
@@ -236,37 +256,37 @@ class Grader:
         return requests
 
     def _sampling(self, items: int) -> Sampling:
-        per_item = self.config.rationale_chars + 48  # a rationale can cost a token per character
+        per_item = self.settings.rationale_chars + 48  # a rationale can cost a token per character
         return Sampling(
-            temperature=self.config.temperature,
+            temperature=self.settings.temperature,
             max_tokens=16 + items * per_item,
-            seed=self.config.seed or 0,
+            seed=self.settings.seed or 0,
         )
 
     def _ask(self, requests: Sequence[_Request]) -> list[list[Verdict] | str]:
         """Verdicts per request, or why every attempt failed; one call per reply shape."""
-        if self.config.verdicts == "prob":
+        if self.settings.verdicts == "prob":
             return self._ask_probabilities(requests)
         outcomes: list[list[Verdict] | str] = ["not asked"] * len(requests)
         by_shape: dict[tuple[str, ...], list[int]] = defaultdict(list)
         for index, request in enumerate(requests):
             by_shape[request.labels].append(index)
-        guidelines, dense = len(GUIDELINES), self.config.dense
+        guidelines, dense = len(GUIDELINES), self.settings.dense
         for labels, indices in by_shape.items():
             replies = ask_structured(
                 self.backend,
                 [requests[i].conversation for i in indices],
                 self._sampling(len(labels)),
-                verdict_schema(labels, guidelines, dense, self.config.rationale_chars),
+                verdict_schema(labels, guidelines, dense, self.settings.rationale_chars),
                 partial(
                     parse_verdicts,
                     labels=labels,
                     guidelines=guidelines,
                     dense=dense,
-                    rationale_chars=self.config.rationale_chars,
+                    rationale_chars=self.settings.rationale_chars,
                 ),
-                attempts=1 + self.config.retries,
-                retry_temperature=self.config.retry_temperature,
+                attempts=1 + self.settings.retries,
+                retry_temperature=self.settings.retry_temperature,
             )
             for index, reply in zip(indices, replies, strict=True):
                 outcomes[index] = reply.reason if isinstance(reply, Unreadable) else reply
@@ -285,7 +305,7 @@ class Grader:
             if isinstance(probs, Unreadable):
                 outcomes.append(probs.reason)
                 continue
-            p = first_choice_probability(probs, YES_NO, self.config.min_mass)
+            p = first_choice_probability(probs, YES_NO, self.settings.min_mass)
             if isinstance(p, str):
                 outcomes.append(p)
                 continue
@@ -312,19 +332,19 @@ class Grader:
             return grade([], None, NO_RUBRIC)
         if not text:
             # Nothing to grade: every item fails outright instead of asking a model about nothing.
-            probability = 0.0 if self.config.verdicts == "prob" else None
-            return grade(empty_plan_verdicts(target.rubric, self.config.dense, probability), 0.0)
+            probability = 0.0 if self.settings.verdicts == "prob" else None
+            return grade(empty_plan_verdicts(target.rubric, self.settings.dense, probability), 0.0)
         verdicts: list[Verdict] = []
         for request, outcome in answers:
             if isinstance(outcome, str):
-                one_item = self.config.mode == "per-item" or self.config.verdicts == "prob"
+                one_item = self.settings.mode == "per-item" or self.settings.verdicts == "prob"
                 where = f"item {request.items[0].id}: " if one_item else ""
                 return grade([], None, where + outcome)
             verdicts.extend(
                 verdict.model_copy(update={"item_id": item.id})
                 for item, verdict in zip(request.items, outcome, strict=True)
             )
-        score = (dense_score if self.config.dense else rubric_score)(target.rubric, verdicts)
+        score = (dense_score if self.settings.dense else rubric_score)(target.rubric, verdicts)
         return grade(
             verdicts, score, None if score is not None else "verdicts do not match the rubric"
         )

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from rubricrl.backends.registry import GRADER_SPEC_HELP
 from rubricrl.errors import InputError
 from rubricrl.grading.grader import GradingConfig, PlanGrader
 from rubricrl.grading.score import GradeSummary, summarize
 from rubricrl.jsonl import Row, load_records, read_records
+from rubricrl.model_spec import GRADER_SPEC_HELP
 from rubricrl.records import Grade, Plan, Sample
 from rubricrl.stage import Resumable
 

@@ -19,6 +19,7 @@ from trl import GRPOConfig
 from rubricrl.config import check_output, config_parser, parse_config
 from rubricrl.errors import InputError
 from rubricrl.grading import FormatPenalty, GradingConfig
+from rubricrl.grading.load import grader_settings, is_coverage
 from rubricrl.training.reward import Reward
 
 PROG = "rubricrl train"
@@ -134,17 +135,35 @@ class TrainConfig:
         default=False, metadata={"help": "Continue from the last checkpoint in output_dir."}
     )
 
+    @property
+    def grader_spec(self) -> str:
+        """The training grader's spec; self-grading grades with the policy's model."""
+        return self.grader or self.policy
+
     def grading_config(self, seed: int) -> GradingConfig:
         """The training grader's settings; the run's `seed` unless `grading.seed` is set."""
-        return _seeded(self.grading, seed)
+        return _seeded(self.grader_spec, self.grading, seed)
 
     def eval_grading_config(self, seed: int) -> GradingConfig:
-        """The independent grader's settings (the training grader's unless given)."""
-        return _seeded(self.eval_grading or self.grading, seed)
+        """The independent grader's settings: the training grader's unless given, or unless the
+        two graders are of different kinds (a chat model's options mean nothing to embed)."""
+        spec = self.eval_grader or self.grader_spec
+        same_kind = is_coverage(spec) == is_coverage(self.grader_spec)
+        inherited = self.grading if same_kind else GradingConfig()
+        return _seeded(spec, self.eval_grading or inherited, seed)
+
+    def check_grading(self) -> None:
+        """Refuse, before any model loads, grading options the chosen graders would ignore."""
+        grader_settings(self.grader_spec, self.grading_config(0))
+        if self.eval_grader:
+            grader_settings(self.eval_grader, self.eval_grading_config(0), "eval-grading")
 
 
-def _seeded(grading: GradingConfig, seed: int) -> GradingConfig:
-    return grading if grading.seed is not None else replace(grading, seed=seed)
+def _seeded(spec: str, grading: GradingConfig, seed: int) -> GradingConfig:
+    # Only a chat model samples; the coverage grader is deterministic and takes no seed.
+    if grading.seed is not None or is_coverage(spec):
+        return grading
+    return replace(grading, seed=seed)
 
 
 def precision_flags() -> dict[str, bool]:
@@ -217,6 +236,7 @@ def parse_train_args(argv: Sequence[str]) -> tuple[TrainConfig, GRPOConfig]:
         raise InputError(f"{PROG}: {str(error).splitlines()[0]}") from None
     if not train.samples:
         raise InputError(f"{PROG}: --samples (or `samples:` in the config) is required")
+    train.check_grading()
     inputs = [("--samples", Path(train.samples))]
     inputs += [("--test-samples", Path(train.test_samples))] if train.test_samples else []
     if grpo.output_dir:

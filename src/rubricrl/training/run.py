@@ -15,12 +15,12 @@ from trl import GRPOConfig
 
 from rubricrl.backends.embedded import embedded_model_dir
 from rubricrl.backends.local import LocalBackend
-from rubricrl.backends.registry import ModelSpec
 from rubricrl.errors import InputError
 from rubricrl.grading.contrastive import Contrast, ContrastiveGrader
 from rubricrl.grading.grader import PlanGrader
 from rubricrl.grading.load import load_grader
 from rubricrl.layout import RunLayout
+from rubricrl.model_spec import ModelSpec
 from rubricrl.training.callbacks import EvalCallback, MeteredReward, MetricsCallback
 from rubricrl.training.config import TrainConfig
 from rubricrl.training.control import ShuffledReward
@@ -87,9 +87,7 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: PlanGrader | None =
     run_dir = Path(grpo.output_dir or "runs/grpo")
     samples = load_samples(config.samples)
     keep_freed_memory()
-    source = GraderSource(
-        config.grader or config.policy, config.grading_config(grpo.seed), config.grader_cache
-    )
+    source = GraderSource(config.grader_spec, config.grading_config(grpo.seed), config.grader_cache)
     contrast = Contrast(tuple(samples), config.contrast) if config.contrast else None
     reward = RubricReward(grader or source, config.penalty, reward=config.reward, contrast=contrast)
     grader = reward.rubric_grader

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from rubricrl.backends.base import ChatBackend
-from rubricrl.grading.grader import Grader, GradingConfig
+from rubricrl.grading.grader import Grader, JudgeGrading
 from rubricrl.records import Sample
 from tests import EXAMPLES
 from tests.builders import plan, sample
@@ -50,7 +50,7 @@ def test_embedded_model_grades_real_plans(
         )
         for goal in samples
     ]
-    config = GradingConfig(mode=mode, rationale_chars=60, retries=1)  # type: ignore[arg-type]
+    config = JudgeGrading(mode=mode, rationale_chars=60, retries=1)  # type: ignore[arg-type]
     grades = Grader(embedded_each_dtype, config).grade_many(pairs)
     unscored = sum(grade.score is None for grade in grades) / len(grades)
     record_property("unscored_share", unscored)

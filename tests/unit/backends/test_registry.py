@@ -2,8 +2,9 @@
 
 import pytest
 
-from rubricrl.backends.registry import ModelSpec, load_provider
+from rubricrl.backends.registry import load_provider
 from rubricrl.errors import InputError
+from rubricrl.model_spec import ModelSpec
 
 
 def test_specs_parse() -> None:

@@ -14,10 +14,10 @@ from rubricrl.errors import InputError
 from rubricrl.grading.coverage import (
     SCALE,
     CoverageGrader,
+    CoverageGrading,
     covered_probability,
     split_sentences,
 )
-from rubricrl.grading.grader import GradingConfig
 from rubricrl.records import Plan, Provenance, RubricItem, Sample
 
 
@@ -132,7 +132,7 @@ def test_items_pass_at_or_above_the_threshold_and_carry_probability_and_rational
             "We do something else entirely.": unit(0.2),
         }
     )
-    grader = CoverageGrader(encoder, GradingConfig(threshold=0.6))
+    grader = CoverageGrader(encoder, CoverageGrading(threshold=0.6))
     [grade] = grader.grade_many(
         [
             (
@@ -153,7 +153,7 @@ def test_items_pass_at_or_above_the_threshold_and_carry_probability_and_rational
 
 def test_exactly_at_the_threshold_counts_as_covered() -> None:
     encoder = TableEncoder({"item": unit(1.0), "The plan says it here.": unit(0.5)})
-    grader = CoverageGrader(encoder, GradingConfig(threshold=0.5))
+    grader = CoverageGrader(encoder, CoverageGrading(threshold=0.5))
     [grade] = grader.grade_many([(sample("s", ["item"]), plan("The plan says it here."))])
     assert grade.verdicts[0].satisfied and grade.score == 1.0
 
@@ -198,7 +198,7 @@ def test_a_goal_without_rubric_is_unscored_with_a_reason() -> None:
 def test_long_best_matches_are_cut_to_the_rationale_length() -> None:
     sentence = "We will " + "do a great deal of work " * 30 + "today."
     encoder = TableEncoder({"item": unit(1.0), sentence: unit(0.8)})
-    grader = CoverageGrader(encoder, GradingConfig(rationale_chars=60))
+    grader = CoverageGrader(encoder, CoverageGrading(rationale_chars=60))
     [grade] = grader.grade_many([(sample("s", ["item"]), plan(sentence))])
     rationale = grade.verdicts[0].rationale
     assert len(rationale) == 60 and rationale.endswith("... (cos 0.80)")

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from rubricrl.grading.coverage import THRESHOLDS, CoverageGrader
-from rubricrl.grading.grader import GradingConfig
+from rubricrl.grading.coverage import THRESHOLDS, CoverageGrader, CoverageGrading
 from tests.builders import plan, sample
 
 ITEM = "The plan compares against a strong baseline."
@@ -42,7 +41,7 @@ def test_an_unset_threshold_is_the_encoders_calibrated_one(
 
 
 def test_a_threshold_in_the_config_wins() -> None:
-    grader = CoverageGrader(TwoTextEncoder("all-mpnet-base-v2"), GradingConfig(threshold=0.5))
+    grader = CoverageGrader(TwoTextEncoder("all-mpnet-base-v2"), CoverageGrading(threshold=0.5))
     [grade] = grader.grade_many([(sample(items=[ITEM]), plan(text=SENTENCE))])
     assert grader.threshold == 0.5 and grader.name.endswith("|cos>=0.5")
     assert not grade.verdicts[0].satisfied

@@ -9,7 +9,7 @@ import pytest
 
 from rubricrl.backends.base import Conversation
 from rubricrl.errors import InputError
-from rubricrl.grading.grader import Grader, GradingConfig
+from rubricrl.grading.grader import Grader, JudgeGrading
 from rubricrl.records import Sample
 from tests import builders
 from tests.builders import plan
@@ -79,7 +79,7 @@ def test_both_modes_give_the_same_grades_in_one_call_per_attempt(dense: bool) ->
     grades = {}
     for mode in ("all", "per-item"):
         backend = ScriptedBackend(respond if dense else keyword_verdicts)
-        grades[mode] = Grader(backend, GradingConfig(mode=mode, dense=dense)).grade_many(pairs)
+        grades[mode] = Grader(backend, JudgeGrading(mode=mode, dense=dense)).grade_many(pairs)
         sizes = backend.batch_sizes
         # all: one call per rubric size (3 and 2 items); per-item: every (plan, item) in one call
         assert sizes == ([2, 1] if mode == "all" else [8])
@@ -96,7 +96,7 @@ def test_both_modes_give_the_same_grades_in_one_call_per_attempt(dense: bool) ->
 
 def test_the_schema_pins_ids_count_and_rationale_length() -> None:
     backend = ScriptedBackend(keyword_verdicts)
-    Grader(backend, GradingConfig(rationale_chars=120)).grade(GOAL, [plan("p1", "s1", PLAN_TEXT)])
+    Grader(backend, JudgeGrading(rationale_chars=120)).grade(GOAL, [plan("p1", "s1", PLAN_TEXT)])
     schema = backend.schemas[0]
     assert schema is not None
     verdicts = schema["properties"]["verdicts"]
@@ -156,7 +156,7 @@ def test_unreadable_replies_are_retried_with_new_seeds() -> None:
 
 def test_a_reply_never_readable_is_unscored_after_bounded_retries() -> None:
     backend = ScriptedBackend("All items look satisfied to me.")
-    grade = Grader(backend, GradingConfig(retries=2)).grade(GOAL, [plan("p1", "s1", PLAN_TEXT)])[0]
+    grade = Grader(backend, JudgeGrading(retries=2)).grade(GOAL, [plan("p1", "s1", PLAN_TEXT)])[0]
     assert grade.score is None
     assert grade.verdicts == []
     assert grade.reason is not None and "after 3 attempt(s)" in grade.reason
@@ -172,7 +172,7 @@ def test_per_item_unscored_reason_names_the_item() -> None:
             else keyword_verdicts(conversation)
         )
 
-    config = GradingConfig(mode="per-item", retries=0)
+    config = JudgeGrading(mode="per-item", retries=0)
     grades = Grader(ScriptedBackend(bad_second), config).grade(
         GOAL, [plan("p1", "s1", PLAN_TEXT), plan("p2", "s1", "<solution>dataset</solution>")]
     )
@@ -210,7 +210,7 @@ def test_prompts_share_their_prefix_and_end_with_the_plan() -> None:
 
 def test_the_reference_can_be_withheld() -> None:
     backend = ScriptedBackend(keyword_verdicts)
-    Grader(backend, GradingConfig(with_reference=False)).grade(GOAL, [plan("p1", "s1", PLAN_TEXT)])
+    Grader(backend, JudgeGrading(with_reference=False)).grade(GOAL, [plan("p1", "s1", PLAN_TEXT)])
     assert "the paper's own approach" not in backend.conversations[0][1]["content"]
     assert "reference" not in backend.conversations[0][0]["content"].lower()
 
@@ -246,7 +246,7 @@ def yes_when_mentioned(conversation: Conversation, choices: tuple[str, ...]) -> 
 
 def test_probability_verdicts_read_yes_over_no_per_item_in_one_call() -> None:
     backend = ScriptedBackend(probs=yes_when_mentioned)
-    grader = Grader(backend, GradingConfig(verdicts="prob"))
+    grader = Grader(backend, JudgeGrading(verdicts="prob"))
     goal = sample("g", ["alpha", "beta", "gamma"])
     grades = grader.grade_many([(goal, plan("p1", "g", "alpha and beta"))])
     assert [call.kind for call in backend.calls] == ["choice_probs"]  # nothing generated
@@ -262,7 +262,7 @@ def test_probability_verdicts_read_yes_over_no_per_item_in_one_call() -> None:
 
 def test_too_little_mass_on_yes_no_leaves_the_grade_unscored_with_the_reason() -> None:
     backend = ScriptedBackend(probs={"Yes": 0.1, "No": 0.1})
-    grader = Grader(backend, GradingConfig(verdicts="prob", min_mass=0.5))
+    grader = Grader(backend, JudgeGrading(verdicts="prob", min_mass=0.5))
     (grade,) = grader.grade_many([(sample("g", ["alpha"]), plan("p", "g", "alpha"))])
     assert grade.score is None
     assert grade.reason == (
@@ -273,12 +273,12 @@ def test_too_little_mass_on_yes_no_leaves_the_grade_unscored_with_the_reason() -
 
 def test_probability_verdicts_refuse_dense_scores() -> None:
     with pytest.raises(InputError, match="dense"):
-        Grader(ScriptedBackend(), GradingConfig(verdicts="prob", dense=True))
+        Grader(ScriptedBackend(), JudgeGrading(verdicts="prob", dense=True))
 
 
 def test_an_empty_plan_fails_every_item_with_probability_zero_without_asking() -> None:
     backend = ScriptedBackend(probs=yes_when_mentioned)
-    grader = Grader(backend, GradingConfig(verdicts="prob"))
+    grader = Grader(backend, JudgeGrading(verdicts="prob"))
     (grade,) = grader.grade_many([(sample("g", ["alpha", "beta"]), plan("p", "g", ""))])
     assert backend.calls == [] and grade.score == 0.0
     assert [v.probability for v in grade.verdicts] == [0.0, 0.0]
@@ -291,7 +291,7 @@ def test_a_plan_the_server_refuses_is_unscored_and_the_others_graded(verdicts: s
         probs=yes_when_mentioned,
         refuse_when=lambda c: "POISON" in c[-1]["content"],
     )
-    grader = Grader(backend, GradingConfig(verdicts=verdicts, retries=2))  # type: ignore[arg-type]
+    grader = Grader(backend, JudgeGrading(verdicts=verdicts, retries=2))  # type: ignore[arg-type]
     goal = sample("g", ["alpha"])
     good, refused = grader.grade_many(
         [(goal, plan("p1", "g", "alpha")), (goal, plan("p2", "g", "alpha POISON"))]

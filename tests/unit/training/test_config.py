@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from rubricrl.errors import InputError
+from rubricrl.grading import GradingConfig
 from rubricrl.training.config import parse_train_args, precision_flags
 
 
@@ -123,6 +124,29 @@ def test_independent_grader_can_use_its_own_protocol() -> None:
     assert not config.eval_grading_config(0).dense
     plain, _ = parse_train_args(["--samples", "t.jsonl", "--grading.dense", "true"])
     assert plain.eval_grading_config(0) == plain.grading_config(0)
+
+
+def test_grading_options_the_grader_would_ignore_are_refused_at_parse() -> None:
+    with pytest.raises(InputError, match=r"^--grading\.dense applies to chat-model graders only"):
+        parse_train_args(["--samples", "a", "--grader", "embed", "--grading.dense", "true"])
+    with pytest.raises(InputError, match=r"^--grading\.threshold applies to the embed grader"):
+        parse_train_args(["--samples", "a", "--grading.threshold", "0.5"])
+    with pytest.raises(InputError, match=r"^--eval-grading\.verdicts applies to chat-model"):
+        parse_train_args(
+            ["--samples", "a", "--eval-grader", "embed", "--eval-grading.verdicts", "prob"]
+        )
+
+
+def test_the_embed_grader_takes_no_seed_nor_a_chat_graders_options() -> None:
+    config, grpo = parse_train_args(
+        ["--samples", "a", "--seed", "7", "--grader", "embed", "--grading.threshold", "0.5"]
+    )
+    assert config.grading_config(grpo.seed) == GradingConfig(threshold=0.5)
+    config, grpo = parse_train_args(
+        ["--samples", "a", "--seed", "7", "--grading.dense", "true", "--eval-grader", "embed"]
+    )
+    assert config.eval_grading_config(grpo.seed) == GradingConfig()
+    assert config.grading_config(grpo.seed) == GradingConfig(dense=True, seed=7)
 
 
 @pytest.mark.parametrize(

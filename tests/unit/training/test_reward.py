@@ -11,7 +11,7 @@ import pytest
 
 from rubricrl.backends.base import Conversation
 from rubricrl.grading.contrastive import Contrast
-from rubricrl.grading.grader import Grader, GradingConfig
+from rubricrl.grading.grader import Grader, GradingConfig, JudgeGrading
 from rubricrl.records import RubricItem
 from rubricrl.training import reward as reward_module
 from rubricrl.training.reward import (
@@ -45,7 +45,7 @@ RUBRIC = [{"id": "a", "text": "alpha"}, {"id": "b", "text": "beta"}]
 
 def reward_for(completions: list, **extra: object) -> tuple[RubricReward, list[float | None]]:
     reward = RubricReward(
-        Grader(ScriptedBackend(passes_items_named_in_plan), GradingConfig(retries=1))
+        Grader(ScriptedBackend(passes_items_named_in_plan), JudgeGrading(retries=1))
     )
     n = len(completions)
     columns = {"sample_id": ["s"] * n, "goal": ["g"] * n, "rubric": [RUBRIC] * n, **extra}
@@ -111,7 +111,7 @@ def test_a_whole_step_is_graded_in_one_backend_call() -> None:
 
 
 def test_verl_compute_score_single_and_batched(monkeypatch: pytest.MonkeyPatch) -> None:
-    grader = Grader(ScriptedBackend(passes_items_named_in_plan), GradingConfig(retries=0))
+    grader = Grader(ScriptedBackend(passes_items_named_in_plan), JudgeGrading(retries=0))
     monkeypatch.setattr(reward_module, "_loaded_grader", lambda source: grader)
     truth = {"goal": "g", "rubric": RUBRIC, "reference_solution": "r"}
     single = compute_score("rubric", "<solution>beta</solution>", json.dumps(truth), {"index": 3})
@@ -141,7 +141,7 @@ def test_a_reward_from_a_source_pickles_without_its_grader_and_loads_it_again(
 
     def load(source: GraderSource) -> Grader:
         loads.append(source)
-        return Grader(ScriptedBackend(passes_items_named_in_plan), GradingConfig(retries=0))
+        return Grader(ScriptedBackend(passes_items_named_in_plan), JudgeGrading(retries=0))
 
     monkeypatch.setattr(reward_module, "_loaded_grader", load)
     source = GraderSource("openai:http://grader:8000/v1#judge", GradingConfig(mode="per-item"))
@@ -160,7 +160,7 @@ def test_a_contrastive_reward_pays_only_for_what_answers_the_goal(
     monkeypatch.setattr(
         reward_module,
         "_loaded_grader",
-        lambda source: Grader(ScriptedBackend(passes_items_named_in_plan), GradingConfig()),
+        lambda source: Grader(ScriptedBackend(passes_items_named_in_plan), JudgeGrading()),
     )
     items = (RubricItem(id="c", text="gamma"), RubricItem(id="d", text="delta"))
     other = Goal(id="t", goal="h", rubric=items)
