@@ -17,11 +17,11 @@ from rich.console import Console
 
 from rubricrl.corpus.extract import ExtractConfig, extract
 from rubricrl.corpus.ingest import ingest
-from rubricrl.corpus.research_plan_gen import import_samples
+from rubricrl.corpus.research_plan_gen import ImportConfig, import_samples
 from rubricrl.corpus.split import split_by_paper, write_split
 from rubricrl.errors import InputError
-from rubricrl.evaluation.compare import CompareConfig, compare, number, render_summary
-from rubricrl.evaluation.plan import PlanConfig, plan_file
+from rubricrl.evaluation.compare import CompareConfig, compare
+from rubricrl.evaluation.plan import PlanConfig, plan
 from rubricrl.evaluation.report import write_report
 from rubricrl.evaluation.score import ScoreConfig, score_plans
 from rubricrl.grading.grader import GradingConfig
@@ -36,7 +36,8 @@ from rubricrl.grading.probe import (
 from rubricrl.grading.score import FormatPenalty
 from rubricrl.jsonl import load_records, write_records
 from rubricrl.layout import RunLayout
-from rubricrl.records import ProbeResult, Sample
+from rubricrl.records import ProbeResult, Sample, shown
+from rubricrl.stage import Written
 from rubricrl.study.create import StudyCreateConfig, admin_link, create_study
 
 
@@ -118,7 +119,7 @@ def _probe(config: DemoConfig, run: RunLayout, console: Console) -> tuple[str, G
     console.print(
         f"probe: the training self-grader orders known answers at "
         f"{training.ordering_accuracy:.2f} [{training.ci_low:.2f}, {training.ci_high:.2f}], "
-        f"item AUC {number(training.item_auc, 2)} (chance 0.50 for both): {signal}. Training keeps it, as the "
+        f"item AUC {shown(training.item_auc, 2)} (chance 0.50 for both): {signal}. Training keeps it, as the "
         f"paper does; held-out plans are scored by {independent.grader}, the independent "
         "grader the probe ranks first."
     )
@@ -182,6 +183,11 @@ class _Stages:
         return time.monotonic() - self.started
 
 
+def demo(config: DemoConfig) -> Written:
+    """`rubricrl demo`: every stage, its progress and numbers on stderr; the report's path."""
+    return Written("the demo's report", run_demo(config, Console(stderr=True)))
+
+
 def run_demo(config: DemoConfig, console: Console) -> Path:
     """Run every stage into `config.run_dir`; returns the report's path."""
     if not config.papers.is_dir():
@@ -191,11 +197,11 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
     stage = _Stages(console)
     samples, split_dir, test_samples = run.samples, run.split, run.test_samples
     with stage("ingest"):
-        ingest([config.papers], run.papers, console=console)
+        ingest([config.papers], run.papers)
     with stage("extract"):
         extract(_extract_config(config, run))
     with stage("import"):  # goals in the released dataset's schema join the mined ones
-        imported = import_samples(str(config.released), samples, None, "train", None)
+        imported = import_samples(ImportConfig(source=str(config.released), output=samples))
         console.print(f"{imported.imported} goals imported from {config.released}")
     with stage("split"):
         result = split_by_paper(load_records(samples, Sample), config.test_fraction, config.seed)
@@ -210,7 +216,7 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
     for name, spec in policies.items():
         with stage(f"plan and score ({name})"):
             plans = run.plans(name)
-            plan_file(
+            plan(
                 PlanConfig(
                     samples=test_samples,
                     output=plans,
@@ -227,7 +233,7 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
                 grading=grading,
                 seed=config.seed,
             )
-            console.print(score_plans(scoring).line())
+            console.print(score_plans(scoring).render())
     with stage("compare"):
         comparison = CompareConfig(
             plans_a=run.plans("trained"),
@@ -240,7 +246,7 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
             show_rubric=True,
             seed=config.seed,
         )
-        console.print(render_summary(compare(comparison)))
+        console.print(compare(comparison).render())
     report = write_report(run.root, run.report)
     console.print(f"report: {report.resolve()}  ({stage.elapsed:.0f} s in all)")
     _study(run, console)

@@ -8,17 +8,17 @@ from typing import Any
 
 import typer
 
+from rubricrl.backends.generate import GenerateConfig, generate
 from rubricrl.cli import (
-    demo,
     serve,
     training,
 )
 from rubricrl.cli import study as study_commands
-from rubricrl.backends.generate import GenerateConfig, generate
 from rubricrl.corpus.extract import ExtractConfig, extract
 from rubricrl.corpus.ingest import IngestConfig, ingest_papers
 from rubricrl.corpus.research_plan_gen import ExportConfig, ImportConfig, export, import_samples
 from rubricrl.corpus.split import SplitConfig, split
+from rubricrl.demo import DemoConfig, demo
 from rubricrl.evaluation.compare import CompareConfig, compare
 from rubricrl.evaluation.plan import PlanConfig, plan
 from rubricrl.evaluation.report import ReportConfig, report
@@ -48,7 +48,7 @@ COMMANDS: list[Command] = [
     Stage("compare", CompareConfig, compare),
     Stage("report", ReportConfig, report),
     Stage("experiment", LearningConfig, run_experiment),
-    ("demo", demo.demo),
+    Stage("demo", DemoConfig, demo),
     Stage("generate", GenerateConfig, generate),
     ("serve", serve.serve),
 ]
