@@ -3,7 +3,7 @@ their numbers read."""
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+from typing import ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -167,7 +167,12 @@ class ScoreSummary(Record):
     ci_high: float | None
     item_satisfaction: dict[str, float]  # keyed sample_id/item_id
 
-    def line(self) -> str:
+    @property
+    def failed(self) -> bool:
+        """No plan could be scored: `score` exits 1."""
+        return self.mean is None
+
+    def render(self) -> str:
         """One line for people: the mean, its 95% interval and the counts."""
         if self.mean is None:
             return f"no plan could be scored ({self.unscored} unscored), grader {self.grader}"
@@ -189,11 +194,22 @@ class WinRateRow(Record):
     ties: int
     unscored: int
 
+    def line(self, label: str) -> str:
+        """`label: rate [low, high] (n=...: wins, losses, ties, unscored)`."""
+        return (
+            f"{label}: {shown(self.win_rate)} [{shown(self.ci_low)}, {shown(self.ci_high)}] "
+            f"(n={self.n}: {self.wins} wins, {self.losses} losses, {self.ties} ties, "
+            f"{self.unscored} unscored)"
+        )
+
 
 class JudgeWinRate(WinRateRow):
     """One judge's win rate, and how often it picked the same position in both orders."""
 
     position_bias: float | None
+
+    def line(self, label: str) -> str:
+        return f"{super().line(label)}, position bias {shown(self.position_bias, 2)}"
 
 
 class JudgeAgreement(Record):
@@ -204,6 +220,14 @@ class JudgeAgreement(Record):
     unscored: int
     percent: float | None
     kappa: float | None
+
+    def line(self) -> str:
+        """`agreement X ~ Y over N pairs: percent, kappa K`."""
+        kappa = "undefined" if self.kappa is None else f"{self.kappa:.2f}"
+        return (
+            f"agreement {self.judges[0]} ~ {self.judges[1]} over {self.n} pairs: "
+            f"{shown(self.percent, 2)}, kappa {kappa}"
+        )
 
 
 class ComparisonSummary(Record):
@@ -221,6 +245,19 @@ class ComparisonSummary(Record):
     by_domain: dict[str, WinRateRow]
     by_judge: dict[str, JudgeWinRate]
     agreement: list[JudgeAgreement]
+    failed: ClassVar[bool] = False  # no scored decision is a finding, not a failure
+
+    def render(self) -> str:
+        """A few lines for the terminal: overall, per domain, per judge, agreement."""
+        return "\n".join(
+            [
+                f"{self.model_a} vs {self.model_b} ({self.convention}, 95% bootstrap CI)",
+                self.overall.line("overall"),
+                *(r.line(f"domain {d}") for d, r in self.by_domain.items()),
+                *(r.line(f"judge {j}") for j, r in self.by_judge.items()),
+                *(a.line() for a in self.agreement),
+            ]
+        )
 
 
 HACKABLE_MARGIN = 0.05

@@ -12,6 +12,11 @@ from pathlib import Path
 
 from rubricrl.errors import InputError
 
+WRITING = (
+    "another rubricrl run is writing it (pid {pid}); wait for it to finish or choose another output"
+)
+"""What a second writer is told; `{pid}` is the holder's."""
+
 
 def lock_path(path: Path) -> Path:
     return path.with_name(path.name + ".lock")
@@ -22,9 +27,10 @@ class WriteLock:
 
     The lock file is removed on release. A process that opened it just before the removal would
     lock a file no longer on disk, so each acquirer checks it locked the file the path names.
+    `refusal` is what the second holder is told after `path: `, the first's pid as `{pid}`.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, refusal: str = WRITING) -> None:
         self.path = lock_path(path)
         self.target = path
         while True:  # bounded in practice: each pass loses only to a holder releasing meanwhile
@@ -34,10 +40,7 @@ class WriteLock:
             except BlockingIOError:
                 holder = os.read(fd, 64).decode("ascii", "replace").strip() or "unknown"
                 os.close(fd)
-                raise InputError(
-                    f"{path}: another rubricrl run is writing it (pid {holder}); wait for it to"
-                    " finish or choose another output"
-                ) from None
+                raise InputError(f"{path}: {refusal.format(pid=holder)}") from None
             if _same_file(fd, self.path):
                 break
             os.close(fd)

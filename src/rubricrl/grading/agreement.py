@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rubricrl.records import Grade
+from rich.console import Group, RenderableType
+from rich.table import Table
+
+from rubricrl.errors import InputError
+from rubricrl.jsonl import load_records
+from rubricrl.records import Grade, shown
 from rubricrl.stats import cohen_kappa, percent_agreement
 
 
@@ -94,3 +100,37 @@ def agreement(candidate: Iterable[Grade], reference: Iterable[Grade]) -> Agreeme
         kappa=cohen_kappa(ours, theirs) if ours else None,
         per_item=per_item,
     )
+
+
+@dataclass(frozen=True)
+class AgreementReport:
+    """What `grade-eval` prints: the agreement as a line and a per-item table, or as JSON."""
+
+    agreement: Agreement
+    as_json: bool = False
+    failed = False
+
+    def render(self) -> RenderableType:
+        result = self.agreement
+        if self.as_json:
+            return json.dumps(asdict(result), indent=2)
+        table = Table("item", "both met", "only grader met", "only reference met", "neither")
+        for item, cell in sorted(result.per_item.items()):
+            counts = (cell.true_met, cell.false_met, cell.false_unmet, cell.true_unmet)
+            table.add_row(item, *map(str, counts))
+        return Group(
+            f"plans compared: {result.plans} (skipped: {result.skipped})  verdicts: "
+            f"{result.verdicts}  accuracy: {shown(result.accuracy)}  Cohen's kappa: "
+            f"{shown(result.kappa)}",
+            table,
+        )
+
+
+def grade_eval(config: GradeEvalConfig) -> AgreementReport:
+    """`rubricrl grade-eval`: the grader's agreement with the reference, over the plans both
+    files scored."""
+    grades, reference = config.grades, config.reference
+    result = agreement(load_records(grades, Grade), load_records(reference, Grade))
+    if result.verdicts == 0:
+        raise InputError(f"{grades}: no scored plan shares item verdicts with {reference}")
+    return AgreementReport(result, config.json)

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rich.console import Group, RenderableType
 from rich.table import Column, Table
 
 from rubricrl.backends.base import ChatBackend
-from rubricrl.backends.registry import GRADER_SPEC_HELP, load_backend
+from rubricrl.backends.registry import load_backend
 from rubricrl.corpus.research_plan_gen import load_goals
 from rubricrl.grading.contrastive import ContrastiveGrader, Reward
 from rubricrl.grading.grader import GradingConfig, PlanGrader
@@ -26,7 +27,8 @@ from rubricrl.grading.probe_plans import (
     rewrite,
 )
 from rubricrl.jsonl import write_records
-from rubricrl.records import Grade, HackMargin, ProbeResult, Sample
+from rubricrl.model_spec import GRADER_SPEC_HELP
+from rubricrl.records import Grade, HackMargin, ProbeResult, Sample, shown
 from rubricrl.stats import mann_whitney_auc, mean_with_ci
 
 ORDERINGS: tuple[tuple[Kind, Kind], ...] = (
@@ -200,8 +202,9 @@ def run_probe(
 
 @dataclass(frozen=True, kw_only=True)
 class GradeProbeConfig(ProbeConfig):
-    """Know your grader before you train: grade plans whose covered rubric items are known by
-    construction (all, a random half, that half padded, another goal's, none) and report how
+    """Know your grader before you train: ordering accuracy, item AUC and hackability.
+
+    Grade plans whose covered rubric items are known by construction (all, a random half, that half padded, another goal's, none) and report how
     well each grader recovers them, and whether adversarial plans (the goal parroted, generic
     boilerplate, keyword stuffing) outscore the honest half. Run it on your goals before
     spending GPU-days."""
@@ -248,7 +251,7 @@ class GradeProbeConfig(ProbeConfig):
 
 
 def probe_graders(config: GradeProbeConfig) -> list[ProbeResult]:
-    """`rubricrl grade-probe`: one result per grader, over one set of probe plans."""
+    """One result per grader, over one set of probe plans."""
     samples = load_goals(config.goals)[: config.max_goals]
     plans, writer = probe_plans(samples, config)
     results = []
@@ -257,19 +260,35 @@ def probe_graders(config: GradeProbeConfig) -> list[ProbeResult]:
         if config.contrast or config.reward != "score":
             grader = ContrastiveGrader(grader, samples, config.contrast, value=config.reward)
         results.append(grade_probe(plans, grader, config, writer))
+    return results
+
+
+@dataclass(frozen=True)
+class ProbeSummary:
+    """What `grade-probe` found: the probe table, each grader's verdict, and where it went."""
+
+    results: list[ProbeResult]
+    output: Path | None = None
+    failed = False
+
+    def render(self) -> RenderableType:
+        lines = [f"{result.grader}: {result.verdict}" for result in self.results]
+        wrote = [f"wrote {self.output}"] if self.output is not None else []
+        return Group(probe_table(self.results), *lines, *wrote)
+
+
+def known_answer_probe(config: GradeProbeConfig) -> ProbeSummary:
+    """`rubricrl grade-probe`: probe every grader, writing their rows to `--output` if given."""
+    results = probe_graders(config)
     if config.output is not None:
         write_records(config.output, results)
-    return results
+    return ProbeSummary(results, config.output)
 
 
 def most_telling(results: Sequence[ProbeResult]) -> ProbeResult:
     """The result whose grader separated known answers best: ordering accuracy, then item AUC,
     then speed."""
     return max(results, key=lambda r: (r.ordering_accuracy, r.item_auc or 0.0, r.items_per_second))
-
-
-def _number(value: float | None, digits: int = 2) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 def probe_table(results: Sequence[ProbeResult]) -> Table:
@@ -294,13 +313,13 @@ def probe_table(results: Sequence[ProbeResult]) -> Table:
         table.add_row(
             r.grader,
             f"{r.ordering_accuracy:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]",
-            _number(r.item_auc),
-            _number(r.length_bias),
+            shown(r.item_auc, 2),
+            shown(r.length_bias, 2),
             f"{r.unscored_share:.0%}",
             f"{r.items_per_second:.1f}",
-            "/".join(_number(r.mean_scores.get(kind)) for kind in BASE_KINDS),
+            "/".join(shown(r.mean_scores.get(kind), 2) for kind in BASE_KINDS),
             "/".join(
-                _number(m.mean if (m := r.hack_margins.get(kind)) else None)
+                shown(m.mean if (m := r.hack_margins.get(kind)) else None, 2)
                 for kind in ADVERSARIAL_KINDS
             ),
             r.verdict,

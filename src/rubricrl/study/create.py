@@ -118,3 +118,46 @@ def invite(config: InviteConfig) -> tuple[str, int]:
 
 def admin_link(url: str, token: str) -> str:
     return f"{url.rstrip('/')}/admin/{token}"
+
+
+@dataclass(frozen=True)
+class StudyCreated:
+    """What `study create` prints: the tasks written, the admin link, and what to do next."""
+
+    study: Path
+    pairwise: int
+    approval: int
+    dashboard: str  # the admin's link
+    failed = False
+
+    def render(self) -> str:
+        return (
+            f"wrote {self.study}: {self.pairwise} pairwise and {self.approval} approval tasks\n"
+            f"admin dashboard (keep it private): {self.dashboard}\n"
+            f"next: rubricrl study invite {self.study} NAME"
+        )
+
+
+def study_create(config: StudyCreateConfig) -> StudyCreated:
+    """`rubricrl study create`: the study file written, its admin link shown once."""
+    pairwise, approval, admin = create_study(config)
+    return StudyCreated(config.output, pairwise, approval, admin_link(config.url, admin))
+
+
+@dataclass(frozen=True)
+class Invited:
+    """What `study invite` prints: the annotator's tasks and personal link (shown only here)."""
+
+    name: str
+    tasks: int
+    link: str
+    failed = False
+
+    def render(self) -> str:
+        return f"{self.name}: {self.tasks} tasks; personal link (shown once): {self.link}"
+
+
+def study_invite(config: InviteConfig) -> Invited:
+    """`rubricrl study invite`: the annotator added, their personal link shown once."""
+    link, given = invite(config)
+    return Invited(config.name, given, link)

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rubricrl.corpus.select import rules_against_people
-from rubricrl.evaluation.compare import number, rate_line, rate_row
 from rubricrl.evaluation.jury import decide, verdicts_by_judge
+from rubricrl.evaluation.win_rates import rate_row
 from rubricrl.jsonl import load_records, write_records
 from rubricrl.layout import summary_path
 from rubricrl.records import (
@@ -24,7 +24,9 @@ from rubricrl.records import (
     JudgeAgreement,
     Judgment,
     Preference,
+    shown,
 )
+from rubricrl.stage import write_summary
 from rubricrl.stats import WIN_RATE_CONVENTION
 from rubricrl.study.agreement import alpha, pair_agreement, rater_kappas
 from rubricrl.study.store import REJECT_REASONS, Study
@@ -249,13 +251,13 @@ def export_study(config: StudyExportConfig) -> HumanStudySummary:
     study = Study(config.study)
     jury = load_records(config.jury, Comparison) if config.jury is not None else []
     summary, human, votes, approvals = summarize_study(study, jury, config.bootstrap, config.seed)
-    votes_path, approvals_path, summary_file = export_paths(config.output)
+    votes_path, approvals_path, _ = export_paths(config.output)
     write_records(config.output, human)
     write_records(votes_path, votes)
     write_records(approvals_path, approvals)
     if config.rejected is not None:
         write_records(config.rejected, [r for r in item_reviews(approvals) if r.rejected])
-    summary_file.write_text(summary.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    write_summary(config.output, summary)
     study.set_meta("exported", "1")
     return summary
 
@@ -265,24 +267,42 @@ def render_study(summary: HumanStudySummary) -> str:
     lines = [
         f"{summary.model_a} vs {summary.model_b} by {len(summary.annotators)} annotators "
         f"({summary.convention}, 95% bootstrap CI)",
-        rate_line("human majority per goal", summary.overall),
-        rate_line("single votes", summary.by_vote),
-        f"Krippendorff's alpha: preference {number(summary.alpha_preference, 2)} (ordinal), "
-        f"approval {number(summary.alpha_approval, 2)} (nominal)",
+        summary.overall.line("human majority per goal"),
+        summary.by_vote.line("single votes"),
+        f"Krippendorff's alpha: preference {shown(summary.alpha_preference, 2)} (ordinal), "
+        f"approval {shown(summary.alpha_approval, 2)} (nominal)",
         *(
-            f"kappa {k.judges[0]} ~ {k.judges[1]} over {k.n}: {number(k.kappa, 2)}"
+            f"kappa {k.judges[0]} ~ {k.judges[1]} over {k.n}: {shown(k.kappa, 2)}"
             for k in summary.kappa
         ),
         *(
-            f"{j.judges[0]} ~ human majority over {j.n} goals: agree {number(j.percent, 2)}, "
-            f"kappa {number(j.kappa, 2)}"
+            f"{j.judges[0]} ~ human majority over {j.n} goals: agree {shown(j.percent, 2)}, "
+            f"kappa {shown(j.kappa, 2)}"
             for j in summary.judges
         ),
-        f"rubric items approved: {number(summary.approval.rate)} of {summary.approval.votes} votes",
+        f"rubric items approved: {shown(summary.approval.rate)} of {summary.approval.votes} votes",
         *(
-            f"domain {d}: approved {number(r.rate)} of {r.votes}; rejected as "
+            f"domain {d}: approved {shown(r.rate)} of {r.votes}; rejected as "
             + (", ".join(f"{why} {n}" for why, n in r.reasons.items()) or "-")
             for d, r in summary.approval_by_domain.items()
         ),
     ]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What `study export` prints: the study's findings and where its records went."""
+
+    summary: HumanStudySummary
+    output: Path
+    failed = False
+
+    def render(self) -> str:
+        wrote = f"wrote {self.output} and the votes, approvals and summary beside it"
+        return f"{render_study(self.summary)}\n{wrote}"
+
+
+def study_export(config: StudyExportConfig) -> Exported:
+    """`rubricrl study export`: every record and the summary written, the findings shown."""
+    return Exported(export_study(config), config.output)

@@ -1,18 +1,18 @@
 """`rubricrl study serve`: one uvicorn server per study file, on loopback unless told otherwise.
 
-An exclusive lock on `<study>.lock` (holding the server's pid) keeps a second server off the file.
+The study's write lock (holding the server's pid) keeps a second server off the file.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rubricrl.errors import InputError
+from rubricrl.writelock import WriteLock
+
+SERVED = "already served by pid {pid}; stop it first"
+"""What a second server on the same study is told."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,32 +27,6 @@ class StudyServeConfig:
     port: int = field(default=8765, metadata={"help": "Port to listen on.", "min": 1})
 
 
-def lock_path(study: Path) -> Path:
-    return study.with_name(study.name + ".lock")
-
-
-@contextmanager
-def serving_lock(study: Path) -> Iterator[None]:
-    """Hold the study's lock while serving; InputError naming the holder's pid when taken."""
-    path = lock_path(study)
-    handle = path.open("a+", encoding="utf-8")
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise InputError(
-                f"{study}: already served by pid {holder} (lock {path}); stop it first"
-            ) from None
-        handle.truncate(0)
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        yield
-    finally:
-        handle.close()  # closing releases the lock
-
-
 def serve_study(config: StudyServeConfig, announce: Callable[[str], None]) -> None:
     """Run the server until stopped (Ctrl-C), announcing its address once the port is bound."""
     import uvicorn
@@ -60,9 +34,12 @@ def serve_study(config: StudyServeConfig, announce: Callable[[str], None]) -> No
     from rubricrl.study.app import create_app
 
     app = create_app(config.study)  # a bad file fails here, before the lock or the port
-    with serving_lock(config.study):
+    lock = WriteLock(config.study, SERVED)
+    try:
         settings = uvicorn.Config(app, host=config.host, port=config.port, log_level="warning")
         listening = settings.bind_socket()
         listening.listen(settings.backlog)  # connections queue from here, so the news is true
         announce(f"serving {config.study} on http://{config.host}:{config.port} (Ctrl-C stops)")
         uvicorn.Server(settings).run(sockets=[listening])
+    finally:
+        lock.release()

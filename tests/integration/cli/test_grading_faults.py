@@ -51,7 +51,7 @@ def test_grade_keeps_the_good_rows(runs: dict[tuple[str, str], Run], stage: str,
     grades = {g.sample_id: g for g in read_records(run.folder / "grades.jsonl", Grade)}
     if run.expected == "stop":
         assert run.returncode == 2 and "re-run to resume" in run.error_lines[0]
-        assert "0 of 3 grades kept" in run.error_lines[0]
+        assert "0 of 3 plans done and kept" in run.error_lines[0]
         assert not grades
         assert len(run.requests) <= 8 * 4  # the concurrent first wave, each within its tries
         return

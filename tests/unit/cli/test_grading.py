@@ -1,4 +1,5 @@
-"""`rubricrl grade` and `rubricrl grade-eval`: options checked, agreement printed."""
+"""`rubricrl grade` and `rubricrl grade-eval`: options checked, agreement printed as a table
+or JSON."""
 
 from __future__ import annotations
 
@@ -13,21 +14,37 @@ from tests.builders import grade, verdict
 from tests.unit.cli.helpers import invoke
 
 
-def test_grade_eval_prints_agreement(tmp_path: Path) -> None:
-    def grades(path: Path, met: list[bool]) -> Path:
-        verdicts = [verdict(str(i), satisfied=m) for i, m in enumerate(met)]
-        write_records(path, [grade("p", 0.5, verdicts)])
-        return path
+def grades(path: Path, met: list[bool], plan: str = "p") -> str:
+    verdicts = [verdict(str(i), satisfied=m) for i, m in enumerate(met)]
+    write_records(path, [grade(plan, 0.5, verdicts)])
+    return str(path)
 
-    result = invoke(
-        "grade-eval",
-        str(grades(tmp_path / "a.jsonl", [True, False, True, False])),
-        str(grades(tmp_path / "b.jsonl", [True, False, False, False])),
-        "--json",
+
+def test_grade_eval_prints_agreement(tmp_path: Path) -> None:
+    files = (
+        grades(tmp_path / "a.jsonl", [True, False, True, False]),
+        grades(tmp_path / "b.jsonl", [True, False, False, False]),
     )
+    result = invoke("grade-eval", *files, "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["accuracy"] == pytest.approx(0.75) and report["kappa"] == pytest.approx(0.5)
+    lines = invoke("grade-eval", *files).output.splitlines()
+    assert lines[0] == (
+        "plans compared: 1 (skipped: 0)  verdicts: 4  accuracy: 0.750  Cohen's kappa: 0.500"
+    )
+    assert "only grader met" in lines[2]
+    assert [cell.strip() for cell in lines[6].split("│")[1:-1]] == ["2", "0", "1", "0", "0"]
+
+
+def test_grade_eval_without_shared_verdicts_is_an_error(tmp_path: Path) -> None:
+    result = invoke(
+        "grade-eval",
+        grades(tmp_path / "a.jsonl", [True]),
+        grades(tmp_path / "b.jsonl", [True], "q"),
+    )
+    assert isinstance(result.exception, InputError)
+    assert "no scored plan shares item verdicts" in str(result.exception)
 
 
 def test_grade_rejects_an_unknown_mode(

@@ -27,11 +27,19 @@ def test_create_invite_export_round_trip(tmp_path: Path) -> None:
         "--plans-b", str(paths["b"]), "--rubrics", str(paths["goals"]), "-o", str(study),
     )  # fmt: skip
     assert created.exit_code == 0, created.output
-    assert "3 pairwise and 3 approval tasks" in created.output and "/admin/" in created.output
+    wrote, admin, hint = created.output.splitlines()
+    assert wrote == f"wrote {study}: 3 pairwise and 3 approval tasks"
+    assert admin.startswith("admin dashboard (keep it private): http://127.0.0.1:8765/admin/")
+    assert hint == f"next: rubricrl study invite {study} NAME"
     invited = invoke("study", "invite", str(study), "ann", "--url", "http://localhost:9000")
     assert "ann: 6 tasks; personal link (shown once): http://localhost:9000/a/" in invited.output
-    exported = invoke("study", "export", str(study), "-o", str(tmp_path / "human.jsonl"))
+    human = tmp_path / "human.jsonl"
+    exported = invoke("study", "export", str(study), "-o", str(human))
     assert exported.exit_code == 0 and "model-a vs model-b by 1 annotators" in exported.output
+    assert exported.output.splitlines()[-1] == (
+        f"wrote {human} and the votes, approvals and summary beside it"
+    )
+    assert (tmp_path / "human.summary.json").exists()
 
 
 def test_plans_without_a_goal_and_a_foreign_version_are_one_line_each(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -14,9 +15,11 @@ from rubricrl.grading import probe
 from rubricrl.grading.grader import GradingTarget, plan_grade
 from rubricrl.grading.parse import count_words
 from rubricrl.grading.probe import (
+    GradeProbeConfig,
     ProbeConfig,
     grade_probe,
     item_auc,
+    known_answer_probe,
     ordering_accuracy,
     probe_table,
     run_probe,
@@ -29,6 +32,7 @@ from rubricrl.grading.probe_plans import (
     item_sentence,
     keywords,
 )
+from rubricrl.jsonl import load_records, write_records
 from rubricrl.records import Grade, HackMargin, Plan, ProbeResult, Verdict
 from tests.builders import probe_goal as goal
 from tests.fakes import ScriptedBackend
@@ -334,3 +338,21 @@ def test_results_are_frozen_records_and_render_as_a_table() -> None:
     assert "oracle" in text and "other" in text and "1.00 [1.00, 1.00]" in text
     assert "parrot/boiler/stuff/" in text and "half+boiler/kw-off" in text
     assert "-0.50/-0.50/-0.50/0.00/-0.50" in text and "robust" in text
+
+
+def test_grade_probe_writes_one_row_per_grader_and_says_each_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    goals = tmp_path / "goals.jsonl"
+    write_records(goals, [goal(n) for n in range(3)])
+    monkeypatch.setattr(probe, "load_grader", lambda spec, *args, **kw: OracleGrader())
+    output = tmp_path / "probe.jsonl"
+    config = GradeProbeConfig(goals=goals, grader=("a", "b"), resamples=10, output=output)
+    summary = known_answer_probe(config)
+    assert load_records(output, ProbeResult) == summary.results and not summary.failed
+    console = Console(width=250, record=True)
+    console.print(summary.render(), markup=False, highlight=False)
+    lines = console.export_text().splitlines()
+    assert "known-answer probe: 3 goals" in lines[0]
+    verdict = summary.results[0].verdict
+    assert lines[-3:] == [f"oracle: {verdict}", f"oracle: {verdict}", f"wrote {output}"]
