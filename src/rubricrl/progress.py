@@ -1,15 +1,16 @@
 """One progress display for every long stage: a bar on a terminal, plain lines in a log.
 
-On a terminal the bar shows counts, rate, time left and the latest status. When stderr is not
-a terminal (CI, `nohup`, a pipe) a bar's redraws are lost or garble the log, so each unit of
-work (and each status note) prints one line instead: `extract: 3/10 (p7: 2 samples, 41 s)`.
+On a terminal the bar shows counts, rate, time left and the latest status, and work inside one
+unit (a backend's micro-batches or requests) a transient line under it. When stderr is not a
+terminal (CI, `nohup`, a pipe) a bar's redraws are lost or garble the log, so each unit of work
+(and each status note) prints one line instead: `extract: 3/10 (p7: 2 samples, 41 s)`.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -22,6 +23,8 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+
+_live: list[Progress] = []  # the stage bar drawn on the terminal now, if any
 
 
 class ProgressBar:
@@ -105,4 +108,24 @@ def progress_bar(
     )
     with progress:
         task = progress.add_task(description, total=total, completed=done, status="")
-        yield ProgressBar(description, total, done, progress, task)
+        _live.append(progress)
+        try:
+            yield ProgressBar(description, total, done, progress, task)
+        finally:
+            _live.pop()
+
+
+@contextmanager
+def step_progress(description: str, total: int) -> Iterator[Callable[[], None]]:
+    """A transient line under the stage bar for the `total` steps of one unit of work; yields
+    the function that counts a step. Nothing shows without a bar (in a log the stage's own
+    lines say enough) or for a single step."""
+    if not _live or total < 2:
+        yield lambda: None
+        return
+    progress = _live[-1]
+    task = progress.add_task(description, total=total, status="")
+    try:
+        yield lambda: progress.advance(task)
+    finally:
+        progress.remove_task(task)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rubricrl.progress import progress_bar
+from rubricrl import progress
+from rubricrl.progress import progress_bar, step_progress
 
 
 def test_a_terminal_gets_the_bar(capsys: pytest.CaptureFixture[str]) -> None:
@@ -37,3 +38,25 @@ def test_a_disabled_display_prints_nothing(
         bar.advance()
         bar.note("busy")
     assert capsys.readouterr().err == ""
+
+
+def test_steps_inside_a_unit_are_a_line_under_the_terminal_bar_until_done() -> None:
+    with progress_bar("grade", total=2, terminal=True) as bar:
+        display = progress._live[-1]
+        with step_progress("hf:model", total=3) as step:
+            step()
+            step()
+            lines = {task.description: task.completed for task in display.tasks}
+            assert lines == {"grade": 0, "hf:model": 2}
+        bar.advance(2)
+        assert [task.description for task in display.tasks] == ["grade"]  # transient
+
+
+def test_steps_show_nothing_without_a_bar_on_a_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with progress_bar("grade", total=1) as bar:  # a log: the stage's own line says enough
+        with step_progress("hf:model", total=3) as step:
+            step()
+        bar.advance()
+    assert "hf:model" not in capsys.readouterr().err

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -18,13 +17,13 @@ from functools import partial
 from typing import Any, Literal, TypeVar
 
 import httpx
-from tqdm import tqdm
 
 from rubricrl.backends.base import ChoiceProbs, Completion, Conversation, JsonSchema, Sampling
 from rubricrl.backends.connections import PooledTransport
 from rubricrl.backends.failures import api_key, explain, one_line, redact, row_level
 from rubricrl.backends.retry import Exhausted, Garbled, Limits, Retry
 from rubricrl.errors import BackendError, BatchError, InputError
+from rubricrl.progress import step_progress
 
 T = TypeVar("T")
 SchemaStyle = Literal["json_schema", "json_object"]
@@ -171,13 +170,6 @@ class OpenAIBackend:
         headers = {"Authorization": f"Bearer {key}"} if (key := api_key()) else {}
         seconds = self.retry.limits.timeout
         timeout = httpx.Timeout(seconds, connect=min(seconds, 5.0))
-        progress = tqdm(
-            total=len(conversations),
-            desc=self.spec,
-            leave=False,
-            # off a terminal the stage's own plain progress lines say enough
-            disable=len(conversations) <= self.concurrency or not sys.stderr.isatty(),
-        )
         transport = self.transport or PooledTransport(self.concurrency)
         async with httpx.AsyncClient(
             headers=headers, timeout=timeout, transport=transport
@@ -196,10 +188,10 @@ class OpenAIBackend:
                             raise _RowFailed(message) from None
                         gone.append(message)  # queued requests stop early: they would fail too
                         raise BackendError(message) from None
-                    progress.update()
+                    step()
                     return result
 
-            with progress:
+            with step_progress(self.spec, len(conversations)) as step:
                 results = await asyncio.gather(*map(one, conversations), return_exceptions=True)
         finished = {i: r for i, r in enumerate(results) if not isinstance(r, BaseException)}
         failures = {i: r for i, r in enumerate(results) if isinstance(r, BaseException)}
