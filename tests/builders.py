@@ -10,6 +10,7 @@ from rubricrl.evaluation.compare import CompareConfig, compare
 from rubricrl.evaluation.judge import Pair
 from rubricrl.evaluation.score import summarize_scores
 from rubricrl.jsonl import write_records
+from rubricrl.model_spec import EMBEDDED
 from rubricrl.records import (
     Grade,
     Judgment,
@@ -262,7 +263,7 @@ def report_run(root: Path) -> Path:
             plans_b=root / "plans_base.jsonl",
             goals=root / "samples_test.jsonl",
             output=root / "comparisons.jsonl",
-            judge=("fake",),
+            judge=(EMBEDDED,),
             bootstrap=200,
         ),
         [

@@ -6,6 +6,7 @@ from the dataclass defaults, then `--config stage.yaml`, then flags. Field metad
 (the allowed range), `input` ("file", "dir" or "path": must exist before anything loads) and
 `output` ("file" or "dir": must not be an input nor the wrong kind of thing). An input of kind
 "file-or-name" may also be a name (a hub dataset's): it is checked only if it exists.
+A `ModelSpec` field is parsed here, once, and its `--help` shows the spec text.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 import yaml
 
 from rubricrl.errors import InputError
+from rubricrl.model_spec import ModelSpec
 
 T = TypeVar("T")
 TRUE, FALSE = {"true", "yes", "1", "on"}, {"false", "no", "0", "off"}
@@ -45,7 +47,8 @@ def _optional(hint: Any) -> tuple[Any, bool]:
 
 
 def _is_config(hint: Any) -> bool:
-    return dataclasses.is_dataclass(hint) and isinstance(hint, type)
+    """Whether `hint` is a nested section (a ModelSpec is a dataclass too, but one value)."""
+    return dataclasses.is_dataclass(hint) and isinstance(hint, type) and hint is not ModelSpec
 
 
 def _scalar(hint: Any, name: str, value: Any) -> Any:
@@ -70,7 +73,19 @@ def _scalar(hint: Any, name: str, value: Any) -> Any:
             raise InputError(f"{name} {value!r}: expected {hint.__name__}") from None
     if hint is Path:
         return Path(value)
+    if hint is ModelSpec:
+        return parse_spec(name, value)
     return str(value)
+
+
+def parse_spec(name: str, value: Any) -> ModelSpec:
+    """`value` parsed as a model spec; InputError naming the flag `name` if it is not one."""
+    if isinstance(value, ModelSpec):
+        return value
+    try:
+        return ModelSpec.parse(str(value))
+    except InputError as error:
+        raise InputError(f"{name}: {error}") from None
 
 
 def _convert(hint: Any, name: str, value: Any) -> Any:
@@ -253,6 +268,8 @@ def _metavar(hint: Any) -> str:
         return "|".join(map(str, get_args(hint)))
     if get_origin(hint) in (tuple, list):
         return _metavar(get_args(hint)[0])
+    if hint is ModelSpec:
+        return "SPEC"
     return getattr(hint, "__name__", "VALUE").upper()
 
 

@@ -36,6 +36,7 @@ from rubricrl.grading.probe import (
 from rubricrl.grading.score import FormatPenalty
 from rubricrl.jsonl import load_records, write_records
 from rubricrl.layout import RunLayout
+from rubricrl.model_spec import EMBED, EMBEDDED, ModelSpec
 from rubricrl.records import ProbeResult, Sample, shown
 from rubricrl.stage import Written
 from rubricrl.study.create import StudyCreateConfig, admin_link, create_study
@@ -61,7 +62,7 @@ class DemoConfig:
         default=Path("runs/demo"),
         metadata={"help": "Folder for every stage's files.", "output": "dir"},
     )
-    model: str = field(default="embedded", metadata={"help": "Model spec for every role."})
+    model: ModelSpec = field(default=EMBEDDED, metadata={"help": "Model spec for every role."})
     train_steps: int = field(default=4, metadata={"help": "GRPO steps.", "min": 2})
     num_generations: int = field(
         default=4, metadata={"help": "Plans per goal in a GRPO group.", "min": 2}
@@ -92,13 +93,13 @@ _WRITTEN_GRADING = GradingConfig(rationale_chars=20, retries=0)
 PROBE_GOALS = 4
 
 
-def _probe(config: DemoConfig, run: RunLayout, console: Console) -> tuple[str, GradingConfig]:
+def _probe(config: DemoConfig, run: RunLayout, console: Console) -> tuple[ModelSpec, GradingConfig]:
     """Probe every grader the demo has on held-out goals; returns the independent grader's spec
     and settings (the one the probe ranks first, the training self-grader aside)."""
     graders = {
         "written": (config.model, replace(_WRITTEN_GRADING, seed=config.seed)),
         "training": (config.model, replace(_TRAINING_GRADING, seed=config.seed)),
-        "coverage": ("embed", GradingConfig()),
+        "coverage": (EMBED, GradingConfig()),
     }
     if run.probe.exists():
         results = load_records(run.probe, ProbeResult)
@@ -127,7 +128,10 @@ def _probe(config: DemoConfig, run: RunLayout, console: Console) -> tuple[str, G
 
 
 def _train(
-    config: DemoConfig, train_path: Path, test_path: Path, independent: tuple[str, GradingConfig]
+    config: DemoConfig,
+    train_path: Path,
+    test_path: Path,
+    independent: tuple[ModelSpec, GradingConfig],
 ) -> None:
     """Train the policy unless an earlier run finished, then drop the checkpoints: the final
     policy is saved, and resuming needs none."""
@@ -138,8 +142,8 @@ def _train(
         settings = TrainConfig(
             samples=str(train_path),
             test_samples=str(test_path),
-            policy=config.model,
-            eval_grader=independent[0],
+            policy=str(config.model),
+            eval_grader=str(independent[0]),
             grading=_TRAINING_GRADING,
             eval_grading=independent[1],
             reward="probability",
@@ -212,7 +216,7 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
         independent, grading = _probe(config, run, console)
     with stage("train"):
         _train(config, split_dir / "train.jsonl", split_dir / "test.jsonl", (independent, grading))
-    policies = {"base": config.model, "trained": f"hf:{run.root.resolve()}"}
+    policies = {"base": config.model, "trained": ModelSpec("hf", str(run.root.resolve()))}
     for name, spec in policies.items():
         with stage(f"plan and score ({name})"):
             plans = run.plans(name)

@@ -1,7 +1,8 @@
 """Model spec strings: `embedded`, `hf:PATH_OR_ID`, `openai:BASE_URL#MODEL`, `embed[:PATH_OR_ID]`.
 
 A bottom-level module (it imports only errors), so backends, grading, training and the CLI can
-all parse a spec without importing one another.
+all share a spec without importing one another. A spec is parsed once, where the user's text
+enters (the config parser, training/config.py), and passed down as a ModelSpec.
 """
 
 from __future__ import annotations
@@ -37,3 +38,13 @@ class ModelSpec:
                 raise InputError(f"model spec {spec!r}: expected openai:BASE_URL#MODEL")
             return cls("openai", url.rstrip("/"), model)
         raise InputError(f"unknown model spec {spec!r}: expected {GRADER_SPEC_HELP}")
+
+    def __str__(self) -> str:
+        """The canonical spec text, which parses back to this spec."""
+        if self.provider == "openai":
+            return f"openai:{self.target}#{self.model}"
+        return f"{self.provider}:{self.target}" if self.target else self.provider
+
+
+EMBEDDED = ModelSpec("embedded")
+EMBED = ModelSpec("embed")

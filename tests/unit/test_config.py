@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -10,6 +11,7 @@ import pytest
 
 from rubricrl.config import config_parser, parse, parse_config
 from rubricrl.errors import InputError
+from rubricrl.model_spec import EMBEDDED, ModelSpec
 
 
 @dataclass(frozen=True)
@@ -122,3 +124,45 @@ def test_help_shows_required_arguments_and_defaults() -> None:
     assert text.startswith("usage: rubricrl t SOURCE --output OUTPUT [options]")
     assert "--inner.level INT" in text and "(default: 1)" in text
     assert "A stage for the tests." in text
+
+
+@dataclass(frozen=True)
+class Models:
+    model: ModelSpec = field(default=EMBEDDED, metadata={"help": "Model."})
+    grader: ModelSpec | None = field(default=None, metadata={"help": "Grader."})
+    judge: tuple[ModelSpec, ...] = field(default=(), metadata={"help": "Judges."})
+
+
+def test_model_spec_fields_are_parsed_once(tmp_path: Path) -> None:
+    argv = ["--model", "hf:/m", "--judge", "embedded", "--judge", "openai:http://h/v1#q"]
+    config = parse(Models, argv, "t")
+    assert config == Models(
+        model=ModelSpec("hf", "/m"),
+        judge=(EMBEDDED, ModelSpec("openai", "http://h/v1", "q")),
+    )
+    settings = tmp_path / "run.yaml"
+    settings.write_text("grader: embed:/bge\n", encoding="utf-8")
+    assert parse(Models, ["--config", str(settings)], "t").grader == ModelSpec("embed", "/bge")
+    assert parse(Models, [], "t") == Models()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--model", "gpt4"], "--model: unknown model spec 'gpt4': expected embedded"),
+        (["--grader", "openai:h#m"], "--grader: model spec 'openai:h#m': expected openai:"),
+        (["--judge", "embedded", "--judge", "hf:"], "--judge: unknown model spec 'hf:'"),
+    ],
+)
+def test_a_bad_model_spec_is_a_one_line_error_naming_the_flag(
+    argv: list[str], message: str
+) -> None:
+    with pytest.raises(InputError, match="^" + re.escape(message)) as error:
+        parse(Models, argv, "t")
+    assert "\n" not in str(error.value)
+
+
+def test_help_shows_a_spec_metavar_and_the_default_spec_text() -> None:
+    text = config_parser(Models, "rubricrl t").format_help()
+    assert "--model SPEC" in text and "(default: embedded)" in text
+    assert "--judge SPEC" in text

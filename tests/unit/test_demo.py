@@ -21,6 +21,7 @@ from rubricrl.backends.base import Conversation, JsonSchema, Sampling
 from rubricrl.demo import DemoConfig, run_demo
 from rubricrl.errors import InputError
 from rubricrl.grading import coverage
+from rubricrl.model_spec import ModelSpec
 from rubricrl.study.store import Study
 from tests import EXAMPLES, REPO
 from tests.fakes import ScriptedBackend, random_text, schema_instance
@@ -113,8 +114,8 @@ def test_the_seed_reaches_every_sampling_stage_and_fixes_its_files(
 ) -> None:
     models: list[ScriptedBackend] = []
 
-    def load_provider(spec: str) -> ScriptedBackend:  # a fresh model each time, never cached
-        models.append(seeded_model(spec))
+    def load_provider(spec: ModelSpec) -> ScriptedBackend:  # a fresh model each time, never cached
+        models.append(seeded_model(str(spec)))
         return models[-1]
 
     monkeypatch.setattr(registry, "load_provider", load_provider)

@@ -9,7 +9,7 @@ from pathlib import Path
 from rubricrl.backends.base import JsonSchema, Sampling, user
 from rubricrl.backends.registry import load_backend
 from rubricrl.errors import InputError
-from rubricrl.model_spec import SPEC_HELP
+from rubricrl.model_spec import EMBEDDED, SPEC_HELP, ModelSpec
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -17,7 +17,7 @@ class GenerateConfig:
     """Send one prompt to a model and print the reply or replies."""
 
     prompt: str = field(metadata={"help": "The user message."})
-    model: str = field(default="embedded", metadata={"help": f"Model spec: {SPEC_HELP}."})
+    model: ModelSpec = field(default=EMBEDDED, metadata={"help": f"Model spec: {SPEC_HELP}."})
     json_schema: Path | None = field(
         default=None, metadata={"help": "JSON Schema file the reply must satisfy.", "input": "file"}
     )

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import torch
 import xgrammar as xgr
-from tqdm import tqdm
 from transformers import (
     AutoModelForCausalLM,
     AutoTokenizer,
@@ -43,6 +42,7 @@ from rubricrl.backends.prefixes import (
 )
 from rubricrl.errors import BackendError, InputError
 from rubricrl.model_spec import ModelSpec
+from rubricrl.progress import step_progress
 
 DEFAULT_MICRO_BATCH = 16
 MIN_SHARED_PREFIX = 16  # tokens: a shorter shared prefix does not repay its separate prefill
@@ -159,14 +159,14 @@ class LocalBackend:
         self._schemas: SchemaCompiler | None = None
 
     @classmethod
-    def from_spec(cls, spec: str, micro_batch: int = DEFAULT_MICRO_BATCH) -> LocalBackend:
+    def from_spec(cls, spec: ModelSpec, micro_batch: int = DEFAULT_MICRO_BATCH) -> LocalBackend:
         """`embedded` or `hf:PATH_OR_ID`."""
-        parsed = ModelSpec.parse(spec)
-        if parsed.provider == "embedded":
-            return cls.from_pretrained(embedded_model_dir(), spec=spec, micro_batch=micro_batch)
-        if parsed.provider == "hf":
-            return cls.from_pretrained(parsed.target, spec=spec, micro_batch=micro_batch)
-        raise InputError(f"model spec {spec!r} is not a local model (embedded or hf:PATH)")
+        text = str(spec)
+        if spec.provider == "embedded":
+            return cls.from_pretrained(embedded_model_dir(), spec=text, micro_batch=micro_batch)
+        if spec.provider == "hf":
+            return cls.from_pretrained(spec.target, spec=text, micro_batch=micro_batch)
+        raise InputError(f"model spec {text!r} is not a local model (embedded or hf:PATH)")
 
     @classmethod
     def from_pretrained(
@@ -228,10 +228,10 @@ class LocalBackend:
             order[start : start + self.micro_batch]
             for start in range(0, len(order), self.micro_batch)
         ]
-        # A bar's redraws garble a log; the stage around this call prints plain lines there.
-        quiet = len(chunks) < 2 or not sys.stderr.isatty()
-        for chunk in tqdm(chunks, desc=self.spec, leave=False, disable=quiet):
-            self._generate([rows[i] for i in chunk], sampling, schema, generator)
+        with step_progress(self.spec, len(chunks)) as step:
+            for chunk in chunks:
+                self._generate([rows[i] for i in chunk], sampling, schema, generator)
+                step()
 
     def choice_probs(
         self, conversations: list[Conversation], choices: tuple[str, ...]

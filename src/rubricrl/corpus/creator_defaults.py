@@ -96,16 +96,16 @@ def per_model_help(name: str, text: str) -> str:
     return _unset(text, getattr(SMALL_LOCAL, name), getattr(SERVER, name))
 
 
-def creator_defaults(spec: str) -> CreatorSettings:
+def creator_defaults(spec: ModelSpec) -> CreatorSettings:
     """The defaults for the creator named by `spec`: a server's, else a small local model's."""
-    return SERVER if ModelSpec.parse(spec).provider == "openai" else SMALL_LOCAL
+    return SERVER if spec.provider == "openai" else SMALL_LOCAL
 
 
 def _given(values: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
     return {name: values[name] for name in names if values.get(name) is not None}
 
 
-def resolve_settings(spec: str, given: Mapping[str, Any]) -> CreatorSettings:
+def resolve_settings(spec: ModelSpec, given: Mapping[str, Any]) -> CreatorSettings:
     """The settings a run on `spec` uses: each one `given` (not None) wins over the default;
     `given["rules"]`, a RulesGiven, overrides the default rules one by one."""
     defaults = creator_defaults(spec)

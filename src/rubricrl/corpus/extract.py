@@ -27,7 +27,7 @@ from rubricrl.corpus.excerpt import Excerpt, paper_excerpt
 from rubricrl.corpus.extract_report import ExtractReport, load_report
 from rubricrl.corpus.select import SelectionRules, drop_near_duplicates, item_problem, leakage
 from rubricrl.jsonl import load_records
-from rubricrl.model_spec import SPEC_HELP
+from rubricrl.model_spec import EMBEDDED, SPEC_HELP, ModelSpec
 from rubricrl.progress import ProgressBar
 from rubricrl.records import Paper, Provenance, RubricItem, Sample
 from rubricrl.stage import Resumable
@@ -59,7 +59,9 @@ class ExtractConfig:
     output: Path = field(
         metadata={"help": "Samples JSONL to append to.", "flags": ("-o",), "output": "file"}
     )
-    creator: str = _setting("embedded", f"Model spec of the sample creator: {SPEC_HELP}.")
+    creator: ModelSpec = field(
+        default=EMBEDDED, metadata={"help": f"Model spec of the sample creator: {SPEC_HELP}."}
+    )
     insights: int | None = _per_model("insights", "Insights to ask for per paper", 1)
     draft_items: int | None = _per_model("draft_items", "Rubric items drafted per goal", 1)
     max_paper_chars: int | None = _per_model(

@@ -16,7 +16,7 @@ from rubricrl.evaluation.jury import Jury, Rule, check_jury
 from rubricrl.evaluation.win_rates import summarize
 from rubricrl.grading.grader import Verdicts
 from rubricrl.jsonl import Row, load_records
-from rubricrl.model_spec import SPEC_HELP
+from rubricrl.model_spec import SPEC_HELP, ModelSpec
 from rubricrl.records import Comparison, ComparisonSummary, Plan, Sample
 from rubricrl.stage import Resumable, write_summary
 
@@ -41,7 +41,7 @@ class CompareConfig:
             "output": "file",
         }
     )
-    judge: tuple[str, ...] = field(
+    judge: tuple[ModelSpec, ...] = field(
         metadata={"help": f"Judge model spec ({SPEC_HELP}); repeat for a jury."}
     )
     verdicts: Verdicts = field(
@@ -170,7 +170,7 @@ def compare(
     """Judge every shared goal's pair (resuming), write comparisons and the summary; return it."""
     goals = Goals.load(config)  # check every input before any model loads
     if backends is None:
-        check_jury(config.judge, config.rule)
+        check_jury([str(spec) for spec in config.judge], config.rule)
         backends = [load_backend(spec) for spec in config.judge]
     sampling = Sampling(
         temperature=config.temperature, max_tokens=config.max_tokens, seed=config.seed

@@ -13,7 +13,7 @@ from rubricrl.backends import ChatBackend, Sampling, load_backend
 from rubricrl.backends.structured import Unreadable, refused_rows
 from rubricrl.errors import BackendError, InputError
 from rubricrl.jsonl import JsonlWriter, load_records
-from rubricrl.model_spec import SPEC_HELP
+from rubricrl.model_spec import EMBEDDED, SPEC_HELP, ModelSpec
 from rubricrl.records import Plan, Sample
 from rubricrl.stage import Resumable
 from rubricrl.task import MAX_PLAN_WORDS, plan_conversation, plan_id
@@ -33,8 +33,8 @@ class PlanConfig:
     output: Path = field(
         metadata={"help": "Plans JSONL (resumed if present).", "flags": ("-o",), "output": "file"}
     )
-    model: str = field(
-        default="embedded", metadata={"help": f"Model spec ({SPEC_HELP}); a checkpoint is hf:DIR."}
+    model: ModelSpec = field(
+        default=EMBEDDED, metadata={"help": f"Model spec ({SPEC_HELP}); a checkpoint is hf:DIR."}
     )
     n: int = field(default=1, metadata={"help": "Plans per goal.", "min": 1})
     max_tokens: int = field(default=1024, metadata={"help": "Most tokens per plan.", "min": 1})

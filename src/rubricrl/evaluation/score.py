@@ -10,6 +10,7 @@ from rubricrl.grading.grader import PlanGrader
 from rubricrl.grading.score import summarize
 from rubricrl.grading.stage import PlansToGrade, grade_file
 from rubricrl.jsonl import load_records
+from rubricrl.model_spec import ModelSpec
 from rubricrl.records import Grade, ScoreSummary
 from rubricrl.stage import write_summary
 from rubricrl.stats import mean_with_ci
@@ -19,7 +20,7 @@ from rubricrl.stats import mean_with_ci
 class ScoreConfig(PlansToGrade):
     """Score plans with an evaluation grader: mean rubric score and its 95% interval."""
 
-    training_grader: str | None = field(
+    training_grader: ModelSpec | None = field(
         default=None,
         metadata={"help": "The grader used in training; the evaluation grader must differ."},
     )
@@ -34,7 +35,7 @@ def score_plans(config: ScoreConfig, grader: PlanGrader | None = None) -> ScoreS
     rubric score, and write the summary beside the grades (`grades.summary.json`) for the report."""
     if config.training_grader is not None and config.training_grader == config.grader:
         raise InputError(
-            f"--grader {config.grader!r} is the training grader: pick an independent one"
+            f"--grader {str(config.grader)!r} is the training grader: pick an independent one"
         )
     grade_file(config.samples, config.plans, config.output, lambda: grader or config.load())
     grades = load_records(config.output, Grade)

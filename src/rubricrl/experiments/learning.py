@@ -16,7 +16,7 @@ import gc
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Literal
 
@@ -32,6 +32,7 @@ from rubricrl.grading.grader import PlanGrader
 from rubricrl.grading.load import load_grader
 from rubricrl.grading.stage import grade_file
 from rubricrl.jsonl import load_records, replace_file
+from rubricrl.model_spec import EMBED, EMBEDDED, ModelSpec
 from rubricrl.records import Grade, Plan, Sample
 from rubricrl.task import plan_id
 
@@ -81,15 +82,15 @@ class LearningConfig:
     word_limit: int = field(
         default=80, metadata={"help": "Plan length the prompt asks for, in words.", "min": 1}
     )
-    grader: str = field(
-        default="embed", metadata={"help": "The rubric arm's grader (coverage encoder)."}
+    grader: ModelSpec = field(
+        default=EMBED, metadata={"help": "The rubric arm's grader (coverage encoder)."}
     )
     contrast: int = field(
         default=3,
         metadata={"help": "Other goals' rubrics the rubric reward is contrasted with.", "min": 0},
     )
-    eval_grader: str = field(
-        default="embed:mpnet",
+    eval_grader: ModelSpec = field(
+        default=ModelSpec("embed", "mpnet"),
         metadata={"help": "The independent grader of held-out plans (no arm trains on it)."},
     )
     eval_every: int = field(
@@ -116,7 +117,9 @@ class LearningConfig:
             "train_goals max_steps learning_rate lora lora_rank num_generations "
             "max_completion_length word_limit grader contrast eval_grader seed"
         ).split()
-        return {key: str(value) for key, value in asdict(self).items() if key in keep}
+        return {
+            item.name: str(getattr(self, item.name)) for item in fields(self) if item.name in keep
+        }
 
 
 @dataclass(frozen=True)
@@ -205,7 +208,7 @@ def train_arm(config: LearningConfig, arm: Arm, layout: ExperimentLayout, heldou
     common = TrainConfig(
         samples=str(layout.train_samples),
         test_samples=str(heldout),
-        eval_grader=config.eval_grader,
+        eval_grader=str(config.eval_grader),
         lora=config.lora,
         lora_rank=config.lora_rank,
         lora_alpha=2 * config.lora_rank,
@@ -216,7 +219,9 @@ def train_arm(config: LearningConfig, arm: Arm, layout: ExperimentLayout, heldou
         penalty=penalty,
         resume=True,
     )
-    rubric = replace(common, grader=config.grader, reward="probability", contrast=config.contrast)
+    rubric = replace(
+        common, grader=str(config.grader), reward="probability", contrast=config.contrast
+    )
     train_config = {
         "rubric": rubric,
         "shuffled": replace(rubric, shuffle_rewards=True),
@@ -239,9 +244,11 @@ def train_arm(config: LearningConfig, arm: Arm, layout: ExperimentLayout, heldou
     gc.collect()
 
 
-def model_spec(config: LearningConfig, model: str) -> str:
+def model_spec(config: LearningConfig, model: str) -> ModelSpec:
     """The base model, or an arm's saved adapter (or weights) as `hf:DIR`."""
-    return "embedded" if model == BASE else f"hf:{ExperimentLayout(config.output_dir).arm(model)}"
+    if model == BASE:
+        return EMBEDDED
+    return ModelSpec("hf", str(ExperimentLayout(config.output_dir).arm(model)))
 
 
 def evaluate_model(

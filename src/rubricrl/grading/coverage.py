@@ -118,13 +118,16 @@ class CoverageGrader:
         self.name = f"embed:{encoder.name}|cos>={self.threshold:g}"
 
     @classmethod
-    def from_spec(cls, spec: str, settings: CoverageGrading = CoverageGrading()) -> CoverageGrader:
+    def from_spec(
+        cls, spec: ModelSpec, settings: CoverageGrading = CoverageGrading()
+    ) -> CoverageGrader:
         """`embed` (all-MiniLM-L6-v2), `embed:mpnet` (all-mpnet-base-v2), both shipped offline,
         or `embed:PATH_OR_ID` (a local model)."""
-        parsed = ModelSpec.parse(spec)
-        if parsed.provider != "embed":
-            raise InputError(f"grader spec {spec!r}: not a coverage grader (embed[:PATH_OR_ID])")
-        return cls(load_encoder(parsed.target), settings)
+        if spec.provider != "embed":
+            raise InputError(
+                f"grader spec {str(spec)!r}: not a coverage grader (embed[:PATH_OR_ID])"
+            )
+        return cls(load_encoder(spec.target), settings)
 
     def grade_many(self, pairs: Sequence[tuple[GradingTarget, Plan]]) -> list[Grade]:
         texts = [extract_plan(plan.text) for _, plan in pairs]

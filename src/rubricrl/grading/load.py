@@ -13,13 +13,13 @@ from rubricrl.model_spec import ModelSpec
 _KINDS = {JudgeGrading: "chat-model graders", CoverageGrading: "the embed grader"}
 
 
-def is_coverage(spec: str) -> bool:
+def is_coverage(spec: ModelSpec) -> bool:
     """Whether `spec` names the coverage (embedding) grader rather than a chat model."""
-    return ModelSpec.parse(spec).provider == "embed"
+    return spec.provider == "embed"
 
 
 def grader_settings(
-    spec: str, config: GradingConfig, section: str = "grading"
+    spec: ModelSpec, config: GradingConfig, section: str = "grading"
 ) -> JudgeGrading | CoverageGrading:
     """The settings of the grader kind `spec` names, from the user's `config`; refuses an option
     of the other kind changed from its default (it would be silently ignored). `section` is the
@@ -32,13 +32,13 @@ def grader_settings(
         if item.name not in own and getattr(config, item.name) != item.default:
             raise InputError(
                 f"--{section}.{item.name.replace('_', '-')} applies to {_KINDS[other]} only, "
-                f"not {spec!r}"
+                f"not {str(spec)!r}"
             )
     return kind(**{name: getattr(config, name) for name in own})
 
 
 def load_grader(
-    spec: str, config: GradingConfig = GradingConfig(), cache: bool = True
+    spec: ModelSpec, config: GradingConfig = GradingConfig(), cache: bool = True
 ) -> PlanGrader:
     """The grader named by `spec`; `cache` puts a chat grader behind the shared response cache
     (the coverage grader is deterministic and cheap, so it never is)."""

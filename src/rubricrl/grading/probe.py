@@ -27,7 +27,7 @@ from rubricrl.grading.probe_plans import (
     rewrite,
 )
 from rubricrl.jsonl import write_records
-from rubricrl.model_spec import GRADER_SPEC_HELP
+from rubricrl.model_spec import EMBED, GRADER_SPEC_HELP, ModelSpec
 from rubricrl.records import Grade, HackMargin, ProbeResult, Sample, shown
 from rubricrl.stats import mann_whitney_auc, mean_with_ci
 
@@ -58,7 +58,7 @@ class ProbeConfig:
             "min": 1,
         },
     )
-    writer: str | None = field(
+    writer: ModelSpec | None = field(
         default=None,
         metadata={
             "help": "Model spec that rewrites the full and half plans as prose, so a grader "
@@ -216,8 +216,8 @@ class GradeProbeConfig(ProbeConfig):
             "input": "file",
         }
     )
-    grader: tuple[str, ...] = field(
-        default=("embed",),
+    grader: tuple[ModelSpec, ...] = field(
+        default=(EMBED,),
         metadata={"help": f"Grader spec ({GRADER_SPEC_HELP}); repeat for one row each."},
     )
     grading: GradingConfig = field(default_factory=GradingConfig)

@@ -11,7 +11,7 @@ from rubricrl.errors import InputError
 from rubricrl.grading.grader import GradingConfig, PlanGrader
 from rubricrl.grading.score import GradeSummary, summarize
 from rubricrl.jsonl import Row, load_records, read_records
-from rubricrl.model_spec import GRADER_SPEC_HELP
+from rubricrl.model_spec import EMBEDDED, GRADER_SPEC_HELP, ModelSpec
 from rubricrl.records import Grade, Plan, Sample
 from rubricrl.stage import Resumable
 
@@ -20,7 +20,9 @@ from rubricrl.stage import Resumable
 class GraderChoice:
     """Which grader, and how it grades: the options `grade`, `score` and `grade-probe` share."""
 
-    grader: str = field(default="embedded", metadata={"help": f"Grader spec: {GRADER_SPEC_HELP}."})
+    grader: ModelSpec = field(
+        default=EMBEDDED, metadata={"help": f"Grader spec: {GRADER_SPEC_HELP}."}
+    )
     grading: GradingConfig = field(default_factory=GradingConfig)
     cache: bool = field(default=True, metadata={"help": "Keep replies in the response cache."})
 

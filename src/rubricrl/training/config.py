@@ -1,5 +1,8 @@
 """The train stage's settings: our small TrainConfig beside TRL's own GRPOConfig, from YAML and flags.
 
+TrainConfig keeps its model specs as text; its `*_spec` properties parse them (naming the flag
+of a bad one), so the run receives ModelSpecs.
+
 A run YAML holds TrainConfig fields at the top level (with `grading:`, `eval_grading:` and
 `penalty:` sections, or dotted flags such as `--grading.dense true`) and a `grpo:` section passed
 straight to GRPOConfig; every field of either is also a command-line flag, and flags win.
@@ -16,10 +19,11 @@ from typing import Any, Literal, NoReturn
 from transformers import HfArgumentParser
 from trl import GRPOConfig
 
-from rubricrl.config import check_output, config_parser, parse_config
+from rubricrl.config import check_output, config_parser, parse_config, parse_spec
 from rubricrl.errors import InputError
 from rubricrl.grading import FormatPenalty, GradingConfig
 from rubricrl.grading.load import grader_settings, is_coverage
+from rubricrl.model_spec import ModelSpec
 from rubricrl.training.reward import Reward
 
 PROG = "rubricrl train"
@@ -136,9 +140,18 @@ class TrainConfig:
     )
 
     @property
-    def grader_spec(self) -> str:
+    def policy_spec(self) -> ModelSpec:
+        return parse_spec("--policy", self.policy)
+
+    @property
+    def grader_spec(self) -> ModelSpec:
         """The training grader's spec; self-grading grades with the policy's model."""
-        return self.grader or self.policy
+        return parse_spec("--grader", self.grader) if self.grader else self.policy_spec
+
+    @property
+    def eval_grader_spec(self) -> ModelSpec | None:
+        """The independent grader's spec, if one is set."""
+        return parse_spec("--eval-grader", self.eval_grader) if self.eval_grader else None
 
     def grading_config(self, seed: int) -> GradingConfig:
         """The training grader's settings; the run's `seed` unless `grading.seed` is set."""
@@ -147,7 +160,7 @@ class TrainConfig:
     def eval_grading_config(self, seed: int) -> GradingConfig:
         """The independent grader's settings: the training grader's unless given, or unless the
         two graders are of different kinds (a chat model's options mean nothing to embed)."""
-        spec = self.eval_grader or self.grader_spec
+        spec = self.eval_grader_spec or self.grader_spec
         same_kind = is_coverage(spec) == is_coverage(self.grader_spec)
         inherited = self.grading if same_kind else GradingConfig()
         return _seeded(spec, self.eval_grading or inherited, seed)
@@ -155,11 +168,11 @@ class TrainConfig:
     def check_grading(self) -> None:
         """Refuse, before any model loads, grading options the chosen graders would ignore."""
         grader_settings(self.grader_spec, self.grading_config(0))
-        if self.eval_grader:
-            grader_settings(self.eval_grader, self.eval_grading_config(0), "eval-grading")
+        if self.eval_grader_spec:
+            grader_settings(self.eval_grader_spec, self.eval_grading_config(0), "eval-grading")
 
 
-def _seeded(spec: str, grading: GradingConfig, seed: int) -> GradingConfig:
+def _seeded(spec: ModelSpec, grading: GradingConfig, seed: int) -> GradingConfig:
     # Only a chat model samples; the coverage grader is deterministic and takes no seed.
     if grading.seed is not None or is_coverage(spec):
         return grading

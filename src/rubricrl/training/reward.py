@@ -18,12 +18,14 @@ from functools import cache
 from typing import Any
 
 from rubricrl.backends.retry import Limits
+from rubricrl.config import parse_spec
 from rubricrl.errors import InputError
 from rubricrl.grading.contrastive import Contrast, ContrastiveGrader, Reward, grade_value
 from rubricrl.grading.grader import GradingConfig, Mode, PlanGrader, Verdicts
 from rubricrl.grading.load import load_grader
 from rubricrl.grading.parse import count_words, extract_plan, has_solution
 from rubricrl.grading.score import FormatPenalty, penalized
+from rubricrl.model_spec import ModelSpec
 from rubricrl.records import Grade, Plan, RubricItem
 
 
@@ -109,7 +111,7 @@ class GraderSource:
     """What loads a grader: plain data, so a reward pickled into a spawned worker (TRL's async
     GRPO trainer) loads its own grader there, once per process."""
 
-    spec: str
+    spec: ModelSpec
     grading: GradingConfig
     cache: bool = True
 
@@ -249,7 +251,8 @@ def compute_score_batch(
     **_kwargs: Any,
 ) -> list[dict[str, float]]:
     """verl batch reward: `score` is the penalised rubric score (or mean item probability with
-    `reward="probability"`); `grader` takes any grader spec, `embed` included.
+    `reward="probability"`); `grader` takes any grader spec text (from verl's config), `embed`
+    included.
 
     verl has no "no reward" value, so an unscored plan gets score 0.0 with `unscored` 1.0 beside
     it; filter on that flag rather than trusting the zero.
@@ -260,7 +263,9 @@ def compute_score_batch(
         for n, (truth, extra) in enumerate(zip(ground_truths, extras, strict=True))
     ]
     grades, rewards = score_completions(
-        GraderSource(grader, GradingConfig(mode=mode, dense=dense, verdicts=verdicts)).load(),
+        GraderSource(
+            parse_spec("grader", grader), GradingConfig(mode=mode, dense=dense, verdicts=verdicts)
+        ).load(),
         goals,
         solution_strs,
         FormatPenalty(),

@@ -33,14 +33,13 @@ from rubricrl.training.rollouts import PolicySnapshot, RubricGRPOTrainer
 logger = logging.getLogger(__name__)
 
 
-def policy_path(spec: str) -> str:
+def policy_path(spec: ModelSpec) -> str:
     """The weights folder (or hub id) a policy spec names; only local models can be trained."""
-    parsed = ModelSpec.parse(spec)
-    if parsed.provider == "embedded":
+    if spec.provider == "embedded":
         return str(embedded_model_dir())
-    if parsed.provider == "hf":
-        return parsed.target
-    raise InputError(f"train: the policy must be embedded or hf:PATH, not {spec!r}")
+    if spec.provider == "hf":
+        return spec.target
+    raise InputError(f"train: the policy must be embedded or hf:PATH, not {str(spec)!r}")
 
 
 def _resume_checkpoint(config: TrainConfig, run_dir: Path) -> str | None:
@@ -95,7 +94,7 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: PlanGrader | None =
     metered = MeteredReward(reward)
     paid = ShuffledReward(metered, seed=grpo.seed) if config.shuffle_rewards else metered
     trainer = RubricGRPOTrainer(
-        model=policy_path(config.policy),
+        model=policy_path(config.policy_spec),
         reward_funcs=AsyncReward(paid),  # type: ignore[arg-type]  # TRL awaits async rewards
         args=grpo,
         train_dataset=build_dataset(samples, word_limit),
@@ -103,7 +102,7 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: PlanGrader | None =
     )
     if config.rollouts == "snapshot":
         copy = LocalBackend.from_pretrained(
-            policy_path(config.policy), device=trainer.accelerator.device
+            policy_path(config.policy_spec), device=trainer.accelerator.device
         )
         trainer.snapshot = PolicySnapshot(copy)
     is_main = trainer.accelerator.is_main_process
@@ -112,11 +111,10 @@ def build_run(config: TrainConfig, grpo: GRPOConfig, grader: PlanGrader | None =
     evaluation = monitor = None
     if config.test_samples:
         held_out = load_samples(config.test_samples)[: config.eval_goals]
+        eval_spec = config.eval_grader_spec
         independent = (
-            load_grader(
-                config.eval_grader, config.eval_grading_config(grpo.seed), config.grader_cache
-            )
-            if config.eval_grader
+            load_grader(eval_spec, config.eval_grading_config(grpo.seed), config.grader_cache)
+            if eval_spec
             else None
         )
         evaluation = EvalCallback(

@@ -13,6 +13,7 @@ import torch
 from rubricrl.backends.base import Sampling, user
 from rubricrl.backends.local import LocalBackend
 from rubricrl.errors import InputError
+from rubricrl.model_spec import ModelSpec
 
 pytestmark = pytest.mark.model
 
@@ -108,7 +109,7 @@ def test_stop_string_cuts_the_reply(embedded_each_dtype: LocalBackend) -> None:
 
 def test_missing_hf_path_is_an_input_error() -> None:
     with pytest.raises(InputError, match="not found"):
-        LocalBackend.from_spec("hf:/no/such/model/folder")
+        LocalBackend.from_spec(ModelSpec("hf", "/no/such/model/folder"))
 
 
 def test_budget_no_valid_reply_fits_is_refused_before_generating(embedded: LocalBackend) -> None:

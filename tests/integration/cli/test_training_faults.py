@@ -38,7 +38,7 @@ def test_plan_writes_the_good_rows(runs: dict[tuple[str, str], Run], mode: str) 
     run.check_clean()
     plans = plans_of(run.folder / "plans.jsonl")
     if run.expected == "stop":
-        assert run.returncode == 2 and "0 plans kept" in run.error_lines[0]
+        assert run.returncode == 2 and "0 of 3 goals done and kept" in run.error_lines[0]
         assert "re-run to resume" in run.error_lines[0] and not plans
     elif mode == "400":
         assert run.returncode == 2

@@ -9,6 +9,7 @@ from pathlib import Path
 from rubricrl.backends.registry import load_backend
 from rubricrl.experiments.learning import ExperimentLayout, LearningConfig, run_experiment
 from rubricrl.jsonl import load_records
+from rubricrl.model_spec import ModelSpec
 from rubricrl.records import Plan
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -38,5 +39,5 @@ def test_smoke_run_trains_every_arm_and_scores_it_independently(tmp_path: Path) 
     assert saved[0]["heldout"] == "research_plan_gen"
     assert layout.curves.stat().st_size > 0
     # the saved adapter is what `rubricrl plan --model hf:DIR` loads
-    backend = load_backend(f"hf:{layout.arm('rubric')}", cache=False)
+    backend = load_backend(ModelSpec("hf", str(layout.arm("rubric"))), cache=False)
     assert backend.spec == f"hf:{layout.arm('rubric')}"

@@ -11,6 +11,7 @@ from rubricrl.backends.encoder import load_encoder
 from rubricrl.corpus.research_plan_gen import read_rows, sample_from_row
 from rubricrl.grading.load import load_grader
 from rubricrl.grading.probe import GradeProbeConfig, ProbeConfig, probe_graders, run_probe
+from rubricrl.model_spec import EMBED
 from rubricrl.records import Sample
 
 EXAMPLES = Path(__file__).parents[3] / "examples" / "research_plan_gen.jsonl"
@@ -31,7 +32,7 @@ def test_minilm_orders_full_over_half_over_off_topic_offline(
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
     load_encoder.cache_clear()  # load for real, under the blocked network
-    grader = load_grader("embed")
+    grader = load_grader(EMBED)
     assert grader.name == "embed:all-MiniLM-L6-v2|cos>=0.45"
 
     result = run_probe(example_goals(2), grader, ProbeConfig(resamples=100))

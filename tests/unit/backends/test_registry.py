@@ -27,8 +27,20 @@ def test_embed_specs_parse_as_coverage_encoders() -> None:
     assert ModelSpec.parse("embed:/models/bge") == ModelSpec("embed", "/models/bge")
 
 
+@pytest.mark.parametrize(
+    "spec", ["embedded", "embed", "embed:/models/bge", "hf:org/model", "openai:http://h:8/v1#q/m"]
+)
+def test_a_spec_prints_as_text_that_parses_back(spec: str) -> None:
+    parsed = ModelSpec.parse(spec)
+    assert str(parsed) == spec and ModelSpec.parse(str(parsed)) == parsed
+
+
+def test_a_spec_prints_canonically() -> None:
+    assert str(ModelSpec.parse("openai:http://h/v1/#m")) == "openai:http://h/v1#m"
+
+
 @pytest.mark.parametrize("spec", ["embed", "embed:/models/bge"])
 def test_embed_is_refused_as_a_chat_backend(spec: str) -> None:
     with pytest.raises(InputError, match="embed is a coverage grader, not a chat model") as error:
-        load_provider(spec)
+        load_provider(ModelSpec.parse(spec))
     assert "\n" not in str(error.value)

@@ -28,4 +28,7 @@ def test_help_lists_commands_in_pipeline_order() -> None:
 def test_debug_shows_the_traceback_instead() -> None:
     result = run_cli("--debug", "generate", "--model", "gpt4", "--prompt", "hi")
     assert result.returncode == 1
-    assert "Traceback" in result.stderr and "InputError: unknown model spec 'gpt4'" in result.stderr
+    assert (
+        "Traceback" in result.stderr
+        and "InputError: --model: unknown model spec 'gpt4'" in result.stderr
+    )

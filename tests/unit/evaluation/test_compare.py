@@ -11,6 +11,7 @@ from rubricrl.backends.base import Conversation
 from rubricrl.errors import BackendError, InputError
 from rubricrl.evaluation.compare import CompareConfig, compare
 from rubricrl.jsonl import load_records, write_records
+from rubricrl.model_spec import EMBEDDED
 from rubricrl.records import Comparison, Plan
 from rubricrl.stats import WIN_RATE_CONVENTION
 from tests.builders import plan, sample
@@ -57,7 +58,7 @@ def write_inputs(
         plans_b=root / "b.jsonl",
         goals=root / "samples.jsonl",
         output=root / "out" / "comparisons.jsonl",
-        judge=("unused",),
+        judge=(EMBEDDED,),
         bootstrap=200,
     )
 

@@ -7,6 +7,7 @@ from rubricrl.backends.base import Conversation
 from rubricrl.evaluation.score import ScoreConfig, score_plans
 from rubricrl.grading.grader import Grader, JudgeGrading
 from rubricrl.jsonl import write_records
+from rubricrl.model_spec import EMBEDDED
 from rubricrl.records import ScoreSummary
 from tests.builders import plan, sample
 from tests.fakes import ScriptedBackend
@@ -36,7 +37,7 @@ def test_score_reports_mean_interval_and_unscored(tmp_path: Path) -> None:
         samples=tmp_path / "samples.jsonl",
         plans=tmp_path / "plans.jsonl",
         output=tmp_path / "grades.jsonl",
-        grader="judge",
+        grader=EMBEDDED,
     )
     report = score_plans(config, grader)
     assert (report.mean, report.ci_low, report.ci_high, report.scored) == (0.5, 0.5, 0.5, 1)

@@ -16,6 +16,7 @@ from rubricrl.errors import InputError
 from rubricrl.experiments import learning
 from rubricrl.experiments.learning import ExperimentLayout, LearningConfig, run_experiment
 from rubricrl.grading.grader import GradingTarget, plan_grade
+from rubricrl.model_spec import EMBEDDED, ModelSpec
 from rubricrl.records import Grade, Plan
 from tests.fakes import ScriptedBackend
 
@@ -59,10 +60,10 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Scripted models (base says nothing useful, arms repeat the goal) and a record of work."""
     done: dict[str, Any] = {"trained": [], "loaded": []}
 
-    def load_backend(spec: str, cache: bool = True) -> ScriptedBackend:
+    def load_backend(spec: ModelSpec, cache: bool = True) -> ScriptedBackend:
         done["loaded"].append(spec)
         return ScriptedBackend(
-            "an unrelated reply" if spec == "embedded" else repeat_goal, spec=spec
+            "an unrelated reply" if spec == EMBEDDED else repeat_goal, spec=str(spec)
         )
 
     def train_one(

@@ -18,6 +18,7 @@ from rubricrl.grading.coverage import (
     covered_probability,
     split_sentences,
 )
+from rubricrl.model_spec import EMBEDDED, ModelSpec
 from rubricrl.records import Plan, Provenance, RubricItem, Sample
 
 
@@ -210,7 +211,7 @@ def test_long_best_matches_are_cut_to_the_rationale_length() -> None:
 def test_an_unknown_encoder_path_is_one_line_naming_it(tmp_path: Path) -> None:
     missing = tmp_path / "no-model-here"
     with pytest.raises(InputError, match="no-model-here") as error:
-        CoverageGrader.from_spec(f"embed:{missing}")
+        CoverageGrader.from_spec(ModelSpec("embed", str(missing)))
     assert "\n" not in str(error.value)
     with pytest.raises(InputError, match=r"no config\.json"):
         load_encoder(str(tmp_path))
@@ -225,4 +226,4 @@ def test_a_hub_id_is_only_read_from_the_local_cache(monkeypatch: pytest.MonkeyPa
 
 def test_a_chat_spec_is_not_a_coverage_grader() -> None:
     with pytest.raises(InputError, match="not a coverage grader"):
-        CoverageGrader.from_spec("embedded")
+        CoverageGrader.from_spec(EMBEDDED)

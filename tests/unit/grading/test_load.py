@@ -13,6 +13,7 @@ from rubricrl.grading import coverage, load
 from rubricrl.grading.coverage import CoverageGrader, CoverageGrading
 from rubricrl.grading.grader import Grader, GradingConfig, JudgeGrading
 from rubricrl.grading.load import grader_settings, load_grader
+from rubricrl.model_spec import ModelSpec
 from tests.fakes import ScriptedBackend
 
 
@@ -32,8 +33,8 @@ def test_embed_specs_build_the_coverage_grader(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr(coverage, "load_encoder", fake_load)
     config = GradingConfig(threshold=0.3)
-    default = load_grader("embed", config)
-    other = load_grader("embed:/models/bge-small")
+    default = load_grader(ModelSpec.parse("embed"), config)
+    other = load_grader(ModelSpec.parse("embed:/models/bge-small"))
     assert isinstance(default, CoverageGrader)
     assert default.settings == CoverageGrading(threshold=0.3)
     assert isinstance(other, CoverageGrader)
@@ -44,21 +45,21 @@ def test_embed_specs_build_the_coverage_grader(monkeypatch: pytest.MonkeyPatch) 
 def test_chat_specs_build_the_rubric_grader(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: dict[str, Any] = {}
 
-    def fake_backend(spec: str, cache: bool = True) -> ScriptedBackend:
+    def fake_backend(spec: ModelSpec, cache: bool = True) -> ScriptedBackend:
         seen.update(spec=spec, cache=cache)
-        return ScriptedBackend([], spec=spec)
+        return ScriptedBackend([], spec=str(spec))
 
     monkeypatch.setattr(load, "load_backend", fake_backend)
-    grader = load_grader("hf:/models/qwen", cache=False)
+    grader = load_grader(ModelSpec.parse("hf:/models/qwen"), cache=False)
     assert isinstance(grader, Grader)
-    assert seen == {"spec": "hf:/models/qwen", "cache": False}
+    assert seen == {"spec": ModelSpec("hf", "/models/qwen"), "cache": False}
     assert grader.name.startswith("hf:/models/qwen|")
 
 
 @pytest.mark.parametrize("spec", ["embed:", "nonsense", "embedx"])
 def test_bad_grader_specs_are_one_line_errors(spec: str) -> None:
     with pytest.raises(InputError) as error:
-        load_grader(spec)
+        load_grader(ModelSpec.parse(spec))
     assert "\n" not in str(error.value)
 
 
@@ -96,26 +97,30 @@ def test_options_of_the_other_grader_kind_are_refused(
     spec: str, config: GradingConfig, message: str
 ) -> None:
     with pytest.raises(InputError) as error:
-        load_grader(spec, config)
+        load_grader(ModelSpec.parse(spec), config)
     assert str(error.value) == message
 
 
 def test_each_kind_keeps_its_own_options() -> None:
     judge = GradingConfig(mode="per-item", dense=True, rationale_chars=50, seed=3)
-    assert grader_settings("hf:/m", judge) == JudgeGrading(
+    assert grader_settings(ModelSpec.parse("hf:/m"), judge) == JudgeGrading(
         mode="per-item", dense=True, rationale_chars=50, seed=3
     )
     coverage = GradingConfig(threshold=0.4, rationale_chars=50)
-    assert grader_settings("embed", coverage) == CoverageGrading(threshold=0.4, rationale_chars=50)
-    assert grader_settings("embed", GradingConfig()) == CoverageGrading()
-    assert grader_settings("openai:http://h/v1#m", GradingConfig()) == JudgeGrading()
+    assert grader_settings(ModelSpec.parse("embed"), coverage) == CoverageGrading(
+        threshold=0.4, rationale_chars=50
+    )
+    assert grader_settings(ModelSpec.parse("embed"), GradingConfig()) == CoverageGrading()
+    assert (
+        grader_settings(ModelSpec.parse("openai:http://h/v1#m"), GradingConfig()) == JudgeGrading()
+    )
 
 
 def test_the_message_names_the_section_it_came_from() -> None:
     with pytest.raises(InputError, match=r"^--eval-grading\.threshold applies"):
-        grader_settings("embedded", GradingConfig(threshold=0.5), "eval-grading")
+        grader_settings(ModelSpec.parse("embedded"), GradingConfig(threshold=0.5), "eval-grading")
 
 
 def test_dense_probability_verdicts_cannot_be_built() -> None:
     with pytest.raises(InputError, match="do not mix"):
-        grader_settings("embedded", GradingConfig(verdicts="prob", dense=True))
+        grader_settings(ModelSpec.parse("embedded"), GradingConfig(verdicts="prob", dense=True))

@@ -33,6 +33,7 @@ from rubricrl.grading.probe_plans import (
     keywords,
 )
 from rubricrl.jsonl import load_records, write_records
+from rubricrl.model_spec import EMBED, EMBEDDED, ModelSpec
 from rubricrl.records import Grade, HackMargin, Plan, ProbeResult, Verdict
 from tests.builders import probe_goal as goal
 from tests.fakes import ScriptedBackend
@@ -321,7 +322,9 @@ def test_hackable_needs_a_margin_above_the_threshold_and_an_interval_above_zero(
 def test_the_writer_named_in_the_config_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
     writer = ScriptedBackend(lambda c: "Rewritten without any item.", spec="fake-writer")
     monkeypatch.setattr(probe, "load_backend", lambda spec: writer)
-    result = run_probe([goal(0), goal(1)], OracleGrader(), ProbeConfig(writer="hf:/w"))
+    result = run_probe(
+        [goal(0), goal(1)], OracleGrader(), ProbeConfig(writer=ModelSpec("hf", "/w"))
+    )
     assert result.writer == "fake-writer"
     assert result.mean_scores["full"] == 0.0  # the rewrite dropped the wording the oracle reads
 
@@ -347,7 +350,7 @@ def test_grade_probe_writes_one_row_per_grader_and_says_each_verdict(
     write_records(goals, [goal(n) for n in range(3)])
     monkeypatch.setattr(probe, "load_grader", lambda spec, *args, **kw: OracleGrader())
     output = tmp_path / "probe.jsonl"
-    config = GradeProbeConfig(goals=goals, grader=("a", "b"), resamples=10, output=output)
+    config = GradeProbeConfig(goals=goals, grader=(EMBED, EMBEDDED), resamples=10, output=output)
     summary = known_answer_probe(config)
     assert load_records(output, ProbeResult) == summary.results and not summary.failed
     console = Console(width=250, record=True)

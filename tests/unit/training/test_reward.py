@@ -12,6 +12,7 @@ import pytest
 from rubricrl.backends.base import Conversation
 from rubricrl.grading.contrastive import Contrast
 from rubricrl.grading.grader import Grader, GradingConfig, JudgeGrading
+from rubricrl.model_spec import EMBEDDED, ModelSpec
 from rubricrl.records import RubricItem
 from rubricrl.training import reward as reward_module
 from rubricrl.training.reward import (
@@ -144,7 +145,9 @@ def test_a_reward_from_a_source_pickles_without_its_grader_and_loads_it_again(
         return Grader(ScriptedBackend(passes_items_named_in_plan), JudgeGrading(retries=0))
 
     monkeypatch.setattr(reward_module, "_loaded_grader", load)
-    source = GraderSource("openai:http://grader:8000/v1#judge", GradingConfig(mode="per-item"))
+    source = GraderSource(
+        ModelSpec.parse("openai:http://grader:8000/v1#judge"), GradingConfig(mode="per-item")
+    )
     reward = RubricReward(source, reward="score")
     plans = ["<solution>alpha</solution>", "<solution>garble</solution>"]
     first = reward(completions=plans, **columns(2))
@@ -166,7 +169,7 @@ def test_a_contrastive_reward_pays_only_for_what_answers_the_goal(
     other = Goal(id="t", goal="h", rubric=items)
     own = Goal(id="s", goal="g", rubric=tuple(RubricItem(**item) for item in RUBRIC))
     contrast = Contrast(pool=(own, other), others=1)
-    reward = RubricReward(GraderSource("embedded", GradingConfig()), contrast=contrast)
+    reward = RubricReward(GraderSource(EMBEDDED, GradingConfig()), contrast=contrast)
     plans = [
         "<solution>alpha beta</solution>",  # answers its own goal only
         "<solution>alpha beta gamma delta</solution>",  # says everything to everyone
