@@ -1,7 +1,7 @@
 """Every command's `--help` still lists the options it listed before the stage kernel landed.
 
 `help_snapshot.json` was taken from the CLI before the change; options may be added, never lost.
-Run this file as a script to print a fresh snapshot (for an intended removal only).
+Run this file as a script (`python -m tests.unit.cli.test_commands_help_snapshot`) to print a fresh snapshot (for an intended removal only).
 """
 
 from __future__ import annotations
