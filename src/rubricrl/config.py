@@ -1,7 +1,8 @@
 """One config mechanism for every stage: a dataclass with help metadata becomes flags and YAML.
 
 Nested dataclass fields are YAML sections and dotted flags (`--grading.dense true`). Values come
-from the dataclass defaults, then `--config stage.yaml`, then flags. Field metadata: `help`,
+from the dataclass defaults, then `--config stage.yaml`, then flags. Fields are `option(...)`,
+whose metadata the parser reads: `help`,
 `positional` (an argument, not a flag), `flags` (extra names such as `-o`), `min` and `max`
 (the allowed range), `input` ("file", "dir" or "path": must exist before anything loads) and
 `output` ("file" or "dir": must not be an input nor the wrong kind of thing). An input of kind
@@ -28,6 +29,21 @@ from rubricrl.model_spec import ModelSpec
 T = TypeVar("T")
 TRUE, FALSE = {"true", "yes", "1", "on"}, {"false", "no", "0", "off"}
 UNSET: Any = argparse.SUPPRESS  # a flag not given leaves no value, so YAML and defaults show
+
+
+def option(
+    default: Any = dataclasses.MISSING,
+    help: str = "",
+    *,
+    factory: Any = dataclasses.MISSING,
+    **metadata: Any,
+) -> Any:
+    """A config field: its default (`factory` builds a fresh one each time; neither: required),
+    its help text, and what the parser reads of it (`min`, `max`, `flags`, `positional`, `input`,
+    `output`)."""
+    return dataclasses.field(
+        default=default, default_factory=factory, metadata={"help": help, **metadata}
+    )
 
 
 class _Parser(argparse.ArgumentParser):

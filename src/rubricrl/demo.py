@@ -10,11 +10,12 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rich.console import Console
 
+from rubricrl.config import option
 from rubricrl.corpus.extract import ExtractConfig, extract
 from rubricrl.corpus.ingest import ingest
 from rubricrl.corpus.research_plan_gen import ImportConfig, import_samples
@@ -48,30 +49,18 @@ class DemoConfig:
     train, plan, score, compare, report and a study file, resuming where it stopped. Sizes fit
     about five minutes on two cores and 600 MB of disk."""
 
-    papers: Path = field(
-        default=Path("examples/papers"),
-        metadata={"help": "Folder of papers to mine."},
+    papers: Path = option(Path("examples/papers"), "Folder of papers to mine.")
+    released: Path = option(
+        Path("examples/research_plan_gen.jsonl"),
+        "Goals in the released dataset's schema, imported beside the mined.",
     )
-    released: Path = field(
-        default=Path("examples/research_plan_gen.jsonl"),
-        metadata={
-            "help": "Goals in the released dataset's schema, imported beside the mined.",
-        },
-    )
-    run_dir: Path = field(
-        default=Path("runs/demo"),
-        metadata={"help": "Folder for every stage's files.", "output": "dir"},
-    )
-    model: ModelSpec = field(default=EMBEDDED, metadata={"help": "Model spec for every role."})
-    train_steps: int = field(default=4, metadata={"help": "GRPO steps.", "min": 2})
-    num_generations: int = field(
-        default=4, metadata={"help": "Plans per goal in a GRPO group.", "min": 2}
-    )
-    plan_tokens: int = field(default=96, metadata={"help": "Most tokens per plan.", "min": 1})
-    test_fraction: float = field(
-        default=0.4, metadata={"help": "Share of papers held out.", "min": 0.0, "max": 1.0}
-    )
-    seed: int = field(default=0, metadata={"help": "Seed of every sampling stage and the split."})
+    run_dir: Path = option(Path("runs/demo"), "Folder for every stage's files.", output="dir")
+    model: ModelSpec = option(EMBEDDED, "Model spec for every role.")
+    train_steps: int = option(4, "GRPO steps.", min=2)
+    num_generations: int = option(4, "Plans per goal in a GRPO group.", min=2)
+    plan_tokens: int = option(96, "Most tokens per plan.", min=1)
+    test_fraction: float = option(0.4, "Share of papers held out.", min=0.0, max=1.0)
+    seed: int = option(0, "Seed of every sampling stage and the split.")
 
 
 def _extract_config(config: DemoConfig, run: RunLayout) -> ExtractConfig:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from rubricrl.backends.base import JsonSchema, Sampling, user
 from rubricrl.backends.registry import load_backend
+from rubricrl.config import option
 from rubricrl.errors import InputError
 from rubricrl.model_spec import EMBEDDED, SPEC_HELP, ModelSpec
 
@@ -16,22 +17,18 @@ from rubricrl.model_spec import EMBEDDED, SPEC_HELP, ModelSpec
 class GenerateConfig:
     """Send one prompt to a model and print the reply or replies."""
 
-    prompt: str = field(metadata={"help": "The user message."})
-    model: ModelSpec = field(default=EMBEDDED, metadata={"help": f"Model spec: {SPEC_HELP}."})
-    json_schema: Path | None = field(
-        default=None, metadata={"help": "JSON Schema file the reply must satisfy.", "input": "file"}
+    prompt: str = option(help="The user message.")
+    model: ModelSpec = option(EMBEDDED, f"Model spec: {SPEC_HELP}.")
+    json_schema: Path | None = option(
+        None, "JSON Schema file the reply must satisfy.", input="file"
     )
-    system: str | None = field(default=None, metadata={"help": "Optional system message."})
-    max_tokens: int = field(default=256, metadata={"help": "Most tokens to generate.", "min": 1})
-    temperature: float = field(
-        default=0.7, metadata={"help": "Sampling temperature (0 = greedy).", "min": 0.0}
-    )
-    top_p: float = field(
-        default=1.0, metadata={"help": "Nucleus sampling mass.", "min": 0.0, "max": 1.0}
-    )
-    n: int = field(default=1, metadata={"help": "Replies to sample.", "min": 1})
-    seed: int | None = field(default=None, metadata={"help": "Sampling seed."})
-    cache: bool = field(default=True, metadata={"help": "Keep replies in the response cache."})
+    system: str | None = option(None, "Optional system message.")
+    max_tokens: int = option(256, "Most tokens to generate.", min=1)
+    temperature: float = option(0.7, "Sampling temperature (0 = greedy).", min=0.0)
+    top_p: float = option(1.0, "Nucleus sampling mass.", min=0.0, max=1.0)
+    n: int = option(1, "Replies to sample.", min=1)
+    seed: int | None = option(None, "Sampling seed.")
+    cache: bool = option(True, "Keep replies in the response cache.")
 
 
 def read_schema(path: Path | None) -> JsonSchema | None:

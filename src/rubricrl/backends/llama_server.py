@@ -12,13 +12,14 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import httpx
 
 from rubricrl.backends.embedded import EMBEDDED_NAME
+from rubricrl.config import option
 from rubricrl.errors import BackendError, InputError
 
 SERVER_MODULES = ("llama_cpp", "fastapi", "uvicorn", "sse_starlette", "starlette_context")
@@ -52,18 +53,10 @@ def in_use(port: int) -> bool:
 class ServeConfig:
     """Serve a GGUF model over an OpenAI-compatible API on 127.0.0.1 until Ctrl-C."""
 
-    port: int = field(
-        default=8080,
-        metadata={"help": "Port to listen on (127.0.0.1 only).", "min": 1, "max": 65535},
-    )
-    model: Path | None = field(
-        default=None,
-        metadata={"help": "A GGUF file; default: the embedded model.", "input": "file"},
-    )
-    n_ctx: int = field(default=4096, metadata={"help": "Context window in tokens.", "min": 1})
-    threads: int | None = field(
-        default=None, metadata={"help": "CPU threads (default: llama.cpp's choice).", "min": 1}
-    )
+    port: int = option(8080, "Port to listen on (127.0.0.1 only).", min=1, max=65535)
+    model: Path | None = option(None, "A GGUF file; default: the embedded model.", input="file")
+    n_ctx: int = option(4096, "Context window in tokens.", min=1)
+    threads: int | None = option(None, "CPU threads (default: llama.cpp's choice).", min=1)
 
 
 class LlamaServer:

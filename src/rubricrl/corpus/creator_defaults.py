@@ -9,9 +9,10 @@ repeating itself into the quality filters. A server (`openai:`) keeps paper-scal
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from rubricrl.config import option
 from rubricrl.corpus.select import SelectionRules
 from rubricrl.model_spec import ModelSpec
 
@@ -71,10 +72,8 @@ def _rule(name: str) -> Any:
     """A field of RulesGiven: unset by default, with SelectionRules' help and bound."""
     base = next(f for f in fields(SelectionRules) if f.name == name)
     local, server = getattr(SMALL_LOCAL.rules, name), getattr(SERVER.rules, name)
-    return field(
-        default=None,
-        metadata={**base.metadata, "help": _unset(base.metadata["help"], local, server)},
-    )
+    bounds = {key: value for key, value in base.metadata.items() if key != "help"}
+    return option(None, _unset(base.metadata["help"], local, server), **bounds)
 
 
 @dataclass(frozen=True)

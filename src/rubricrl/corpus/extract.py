@@ -9,13 +9,14 @@ what was dropped and why, and where papers were cut (`corpus.extract_report`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rubricrl.backends.base import ChatBackend
 from rubricrl.backends.registry import load_backend
 from rubricrl.backends.structured import Unreadable
+from rubricrl.config import option
 from rubricrl.corpus.creator import Extractor
 from rubricrl.corpus.creator_defaults import (
     CreatorSettings,
@@ -33,35 +34,20 @@ from rubricrl.records import Paper, Provenance, RubricItem, Sample
 from rubricrl.stage import Resumable
 
 
-def _setting(
-    default: Any, help_text: str, minimum: float | None = None, maximum: float | None = None
-) -> Any:
-    return field(default=default, metadata={"help": help_text, "min": minimum, "max": maximum})
-
-
-def _per_model(
-    name: str, help_text: str, minimum: float | None = None, maximum: float | None = None
-) -> Any:
-    return _setting(None, per_model_help(name, help_text), minimum, maximum)
+def _per_model(name: str, help_text: str, minimum: float, maximum: float | None = None) -> Any:
+    """A setting left unset by default: the creator's own value then (corpus.creator_defaults)."""
+    return option(None, per_model_help(name, help_text), min=minimum, max=maximum)
 
 
 @dataclass(frozen=True, kw_only=True)
 class ExtractConfig:
     """Mine research goals, rubrics and reference solutions from papers (resumable)."""
 
-    papers: Path = field(
-        metadata={
-            "help": "Papers JSONL written by `rubricrl ingest`.",
-            "positional": True,
-            "input": "file",
-        }
+    papers: Path = option(
+        help="Papers JSONL written by `rubricrl ingest`.", positional=True, input="file"
     )
-    output: Path = field(
-        metadata={"help": "Samples JSONL to append to.", "flags": ("-o",), "output": "file"}
-    )
-    creator: ModelSpec = field(
-        default=EMBEDDED, metadata={"help": f"Model spec of the sample creator: {SPEC_HELP}."}
-    )
+    output: Path = option(help="Samples JSONL to append to.", flags=("-o",), output="file")
+    creator: ModelSpec = option(EMBEDDED, f"Model spec of the sample creator: {SPEC_HELP}.")
     insights: int | None = _per_model("insights", "Insights to ask for per paper", 1)
     draft_items: int | None = _per_model("draft_items", "Rubric items drafted per goal", 1)
     max_paper_chars: int | None = _per_model(
@@ -77,12 +63,12 @@ class ExtractConfig:
     frequency_penalty: float | None = _per_model(
         "frequency_penalty", "Creator frequency penalty (OpenAI's meaning)", -2.0, 2.0
     )
-    seed: int = _setting(0, "Sampling seed of the creator.")
-    attempts: int = _setting(3, "Attempts per creator reply before it is dropped.", 1)
+    seed: int = option(0, "Sampling seed of the creator.")
+    attempts: int = option(3, "Attempts per creator reply before it is dropped.", min=1)
     papers_per_batch: int | None = _per_model(
         "papers_per_batch", "Papers per creator batch (saved per batch)", 1
     )
-    rules: RulesGiven = field(default_factory=RulesGiven)
+    rules: RulesGiven = option(factory=RulesGiven)
 
     def settings(self) -> CreatorSettings:
         """The per-model settings this run uses: the flags given, the creator's defaults else."""

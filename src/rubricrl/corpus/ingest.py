@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rich.console import RenderableType
 
+from rubricrl.config import option
 from rubricrl.corpus.bundle import read_bundle
 from rubricrl.corpus.common import paper_id
 from rubricrl.corpus.jats import read_jats
@@ -45,27 +46,16 @@ READERS: dict[str, Reader] = {
 class IngestConfig:
     """Parse papers (PDF, LaTeX, JATS XML, Markdown/text) into Paper records; resumable."""
 
-    paths: list[Path] = field(
-        metadata={
-            "help": "Paper files or folders (searched recursively).",
-            "positional": True,
-            "input": "path",
-        }
+    paths: list[Path] = option(
+        help="Paper files or folders (searched recursively).", positional=True, input="path"
     )
-    output: Path = field(
-        metadata={
-            "help": "Papers JSONL (ids already there are skipped).",
-            "flags": ("-o",),
-            "output": "file",
-        }
+    output: Path = option(
+        help="Papers JSONL (ids already there are skipped).", flags=("-o",), output="file"
     )
-    errors: Path | None = field(
-        default=None,
-        metadata={"help": "Write failures here: .tsv, or JSONL otherwise.", "output": "file"},
+    errors: Path | None = option(
+        None, "Write failures here: .tsv, or JSONL otherwise.", output="file"
     )
-    domain: str | None = field(
-        default=None, metadata={"help": "Domain for every paper, overriding file metadata."}
-    )
+    domain: str | None = option(None, "Domain for every paper, overriding file metadata.")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 from rich.console import RenderableType
 
+from rubricrl.config import option
 from rubricrl.errors import InputError
 from rubricrl.jsonl import load_records
 from rubricrl.records import Provenance, RubricItem, Sample
@@ -45,34 +46,24 @@ class RowError(ValueError):
 class ImportConfig:
     """Import samples in the research-plan-gen schema, keeping the original ids."""
 
-    source: str = field(
-        default=HUB_NAME,
-        metadata={
-            "help": "Hub dataset name, or a parquet/JSONL/CSV file.",
-            "positional": True,
-            "input": "file-or-name",
-        },
+    source: str = option(
+        HUB_NAME,
+        "Hub dataset name, or a parquet/JSONL/CSV file.",
+        positional=True,
+        input="file-or-name",
     )
-    output: Path = field(
-        metadata={"help": "Samples JSONL to append to.", "flags": ("-o",), "output": "file"}
-    )
-    subset: str | None = field(
-        default=None, metadata={"help": "Hub configuration: ml, arxiv or pubmed."}
-    )
-    split: str = field(default="train", metadata={"help": "Hub split: train or test."})
-    domain: str | None = field(
-        default=None, metadata={"help": "Domain to record (default: the subset)."}
-    )
+    output: Path = option(help="Samples JSONL to append to.", flags=("-o",), output="file")
+    subset: str | None = option(None, "Hub configuration: ml, arxiv or pubmed.")
+    split: str = option("train", "Hub split: train or test.")
+    domain: str | None = option(None, "Domain to record (default: the subset).")
 
 
 @dataclass(frozen=True, kw_only=True)
 class ExportConfig:
     """Write samples in the research-plan-gen schema, to share them the same way."""
 
-    samples: Path = field(metadata={"help": "Samples JSONL.", "positional": True, "input": "file"})
-    output: Path = field(
-        metadata={"help": "A .parquet, .jsonl or .csv file.", "flags": ("-o",), "output": "file"}
-    )
+    samples: Path = option(help="Samples JSONL.", positional=True, input="file")
+    output: Path = option(help="A .parquet, .jsonl or .csv file.", flags=("-o",), output="file")
 
 
 @dataclass

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from rubricrl.config import option
 from rubricrl.corpus.text_overlap import containment, jaccard
 from rubricrl.records import ItemReview
 
@@ -28,37 +29,17 @@ GENERIC_ITEM = re.compile(
 class SelectionRules:
     """Thresholds of the filters; the defaults are ours (the paper does not fix them)."""
 
-    keep_items: int = field(
-        default=10, metadata={"help": "Rubric items kept per goal after selection.", "min": 1}
+    keep_items: int = option(10, "Rubric items kept per goal after selection.", min=1)
+    min_items: int = option(5, "Drop a sample left with fewer usable items.", min=1)
+    min_item_words: int = option(4, "Shortest usable item, in words.", min=1)
+    max_item_words: int = option(60, "Longest usable item, in words.", min=1)
+    duplicate_threshold: float = option(
+        0.7, "Word-set overlap at which an item repeats another.", min=0.0, max=1.0
     )
-    min_items: int = field(
-        default=5, metadata={"help": "Drop a sample left with fewer usable items.", "min": 1}
+    leakage_threshold: float = option(
+        0.6, "Share of the goal's trigrams the solution may repeat.", min=0.0, max=1.0
     )
-    min_item_words: int = field(
-        default=4, metadata={"help": "Shortest usable item, in words.", "min": 1}
-    )
-    max_item_words: int = field(
-        default=60, metadata={"help": "Longest usable item, in words.", "min": 1}
-    )
-    duplicate_threshold: float = field(
-        default=0.7,
-        metadata={
-            "help": "Word-set overlap at which an item repeats another.",
-            "min": 0.0,
-            "max": 1.0,
-        },
-    )
-    leakage_threshold: float = field(
-        default=0.6,
-        metadata={
-            "help": "Share of the goal's trigrams the solution may repeat.",
-            "min": 0.0,
-            "max": 1.0,
-        },
-    )
-    min_goal_words: int = field(
-        default=15, metadata={"help": "Shortest usable goal, in words.", "min": 0}
-    )
+    min_goal_words: int = option(15, "Shortest usable goal, in words.", min=0)
 
 
 def item_problem(text: str, rules: SelectionRules) -> str | None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import RenderableType
 
+from rubricrl.config import option
 from rubricrl.corpus.research_plan_gen import export_samples
 from rubricrl.errors import InputError
 from rubricrl.jsonl import load_records, write_records
@@ -19,14 +20,10 @@ from rubricrl.records import Sample
 class SplitConfig:
     """Split samples into train and test by paper (JSONL, plus parquet for `datasets`)."""
 
-    samples: Path = field(metadata={"help": "Samples JSONL.", "positional": True, "input": "file"})
-    output: Path = field(
-        metadata={"help": "Folder for the train/test files.", "flags": ("-o",), "output": "dir"}
-    )
-    test_fraction: float = field(
-        default=0.2, metadata={"help": "Share of papers that go to test.", "min": 0.0, "max": 1.0}
-    )
-    seed: int = field(default=0, metadata={"help": "Shuffle seed: the same seed, the same split."})
+    samples: Path = option(help="Samples JSONL.", positional=True, input="file")
+    output: Path = option(help="Folder for the train/test files.", flags=("-o",), output="dir")
+    test_fraction: float = option(0.2, "Share of papers that go to test.", min=0.0, max=1.0)
+    seed: int = option(0, "Shuffle seed: the same seed, the same split.")
 
 
 @dataclass(frozen=True)

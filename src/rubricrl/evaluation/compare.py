@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from rubricrl.backends import Sampling, load_backend
 from rubricrl.backends.base import ChatBackend
+from rubricrl.config import option
 from rubricrl.errors import InputError
 from rubricrl.evaluation.judge import Judge, Pair
 from rubricrl.evaluation.jury import Jury, Rule, check_jury
@@ -25,67 +26,33 @@ from rubricrl.stage import Resumable, write_summary
 class CompareConfig:
     """Judge two models' plans goal by goal, in both orders; A's win rate over B with intervals."""
 
-    plans_a: Path = field(
-        metadata={"help": "Plans of model A (JSONL of Plan).", "positional": True, "input": "file"}
+    plans_a: Path = option(help="Plans of model A (JSONL of Plan).", positional=True, input="file")
+    plans_b: Path = option(help="Plans of model B (JSONL of Plan).", positional=True, input="file")
+    goals: Path = option(help="Goals the plans answer (JSONL of Sample).", input="file")
+    output: Path = option(
+        help="Comparisons JSONL; the summary goes beside it.", flags=("-o",), output="file"
     )
-    plans_b: Path = field(
-        metadata={"help": "Plans of model B (JSONL of Plan).", "positional": True, "input": "file"}
+    judge: tuple[ModelSpec, ...] = option(
+        help=f"Judge model spec ({SPEC_HELP}); repeat for a jury."
     )
-    goals: Path = field(
-        metadata={"help": "Goals the plans answer (JSONL of Sample).", "input": "file"}
+    verdicts: Verdicts = option(
+        "generated",
+        "generated: the judge writes its preference; prob: P(first plan better) read "
+        "in both orders and averaged, so position bias cancels.",
     )
-    output: Path = field(
-        metadata={
-            "help": "Comparisons JSONL; the summary goes beside it.",
-            "flags": ("-o",),
-            "output": "file",
-        }
+    min_mass: float = option(
+        0.2, "prob verdicts: least P(1)+P(2) for a judgment to count as scored.", min=0.0, max=1.0
     )
-    judge: tuple[ModelSpec, ...] = field(
-        metadata={"help": f"Judge model spec ({SPEC_HELP}); repeat for a jury."}
-    )
-    verdicts: Verdicts = field(
-        default="generated",
-        metadata={
-            "help": "generated: the judge writes its preference; prob: P(first plan better) read "
-            "in both orders and averaged, so position bias cancels."
-        },
-    )
-    min_mass: float = field(
-        default=0.2,
-        metadata={
-            "help": "prob verdicts: least P(1)+P(2) for a judgment to count as scored.",
-            "min": 0.0,
-            "max": 1.0,
-        },
-    )
-    show_rubric: bool = field(default=False, metadata={"help": "Show judges the rubric."})
-    show_reference: bool = field(
-        default=False, metadata={"help": "Show judges the paper's reference solution."}
-    )
-    rule: Rule = field(default="majority", metadata={"help": "Jury rule."})
-    bootstrap: int = field(
-        default=1000, metadata={"help": "Bootstrap resamples for intervals.", "min": 1}
-    )
-    seed: int = field(
-        default=0, metadata={"help": "Seed of the judges' sampling and the bootstrap."}
-    )
-    allow_partial: bool = field(
-        default=False, metadata={"help": "Compare only the goals both plan files cover."}
-    )
-    chunk: int = field(
-        default=256,
-        metadata={"help": "Goals per backend batch (results are saved per chunk).", "min": 1},
-    )
-    max_tokens: int = field(
-        default=256, metadata={"help": "Most tokens per judge reply.", "min": 1}
-    )
-    temperature: float = field(
-        default=0.0, metadata={"help": "Judge sampling temperature.", "min": 0.0}
-    )
-    retries: int = field(
-        default=1, metadata={"help": "Extra attempts for unreadable judge replies.", "min": 0}
-    )
+    show_rubric: bool = option(False, "Show judges the rubric.")
+    show_reference: bool = option(False, "Show judges the paper's reference solution.")
+    rule: Rule = option("majority", "Jury rule.")
+    bootstrap: int = option(1000, "Bootstrap resamples for intervals.", min=1)
+    seed: int = option(0, "Seed of the judges' sampling and the bootstrap.")
+    allow_partial: bool = option(False, "Compare only the goals both plan files cover.")
+    chunk: int = option(256, "Goals per backend batch (results are saved per chunk).", min=1)
+    max_tokens: int = option(256, "Most tokens per judge reply.", min=1)
+    temperature: float = option(0.0, "Judge sampling temperature.", min=0.0)
+    retries: int = option(1, "Extra attempts for unreadable judge replies.", min=0)
 
 
 def plans_by_goal(path: Path, goals_path: Path, samples: dict[str, Sample]) -> dict[str, Plan]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -11,6 +11,7 @@ from rich.console import RenderableType
 
 from rubricrl.backends import ChatBackend, Sampling, load_backend
 from rubricrl.backends.structured import Unreadable, refused_rows
+from rubricrl.config import option
 from rubricrl.errors import BackendError, InputError
 from rubricrl.jsonl import JsonlWriter, load_records
 from rubricrl.model_spec import EMBEDDED, SPEC_HELP, ModelSpec
@@ -23,31 +24,18 @@ from rubricrl.task import MAX_PLAN_WORDS, plan_conversation, plan_id
 class PlanConfig:
     """Write research plans for every goal of a samples file with one model (resumable)."""
 
-    samples: Path = field(
-        metadata={
-            "help": "Samples JSONL whose goals to plan for.",
-            "positional": True,
-            "input": "file",
-        }
+    samples: Path = option(
+        help="Samples JSONL whose goals to plan for.", positional=True, input="file"
     )
-    output: Path = field(
-        metadata={"help": "Plans JSONL (resumed if present).", "flags": ("-o",), "output": "file"}
-    )
-    model: ModelSpec = field(
-        default=EMBEDDED, metadata={"help": f"Model spec ({SPEC_HELP}); a checkpoint is hf:DIR."}
-    )
-    n: int = field(default=1, metadata={"help": "Plans per goal.", "min": 1})
-    max_tokens: int = field(default=1024, metadata={"help": "Most tokens per plan.", "min": 1})
-    temperature: float = field(
-        default=0.7, metadata={"help": "Sampling temperature (0 = greedy).", "min": 0.0}
-    )
-    seed: int | None = field(default=0, metadata={"help": "Sampling seed."})
-    batch_size: int = field(default=8, metadata={"help": "Goals per backend call.", "min": 1})
-    word_limit: int = field(
-        default=MAX_PLAN_WORDS,
-        metadata={"help": "Plan length the prompt asks for, in words.", "min": 1},
-    )
-    cache: bool = field(default=True, metadata={"help": "Keep replies in the response cache."})
+    output: Path = option(help="Plans JSONL (resumed if present).", flags=("-o",), output="file")
+    model: ModelSpec = option(EMBEDDED, f"Model spec ({SPEC_HELP}); a checkpoint is hf:DIR.")
+    n: int = option(1, "Plans per goal.", min=1)
+    max_tokens: int = option(1024, "Most tokens per plan.", min=1)
+    temperature: float = option(0.7, "Sampling temperature (0 = greedy).", min=0.0)
+    seed: int | None = option(0, "Sampling seed.")
+    batch_size: int = option(8, "Goals per backend call.", min=1)
+    word_limit: int = option(MAX_PLAN_WORDS, "Plan length the prompt asks for, in words.", min=1)
+    cache: bool = option(True, "Keep replies in the response cache.")
 
     def sampling(self) -> Sampling:
         return Sampling(

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import jinja2
 from matplotlib.figure import Figure
 
+from rubricrl.config import option
 from rubricrl.errors import InputError
 from rubricrl.grading.probe_plans import ADVERSARIAL_KINDS
 from rubricrl.jsonl import load_records
@@ -48,17 +49,12 @@ M = TypeVar("M", bound=Record)
 class ReportConfig:
     """Write one self-contained HTML page with everything found in a run folder."""
 
-    run_dir: Path = field(
-        metadata={
-            "help": "Run folder (metrics, evals, grades, plans, comparisons).",
-            "positional": True,
-            "input": "dir",
-        }
+    run_dir: Path = option(
+        help="Run folder (metrics, evals, grades, plans, comparisons).",
+        positional=True,
+        input="dir",
     )
-    output: Path = field(
-        default=Path("report.html"),
-        metadata={"help": "HTML file to write.", "flags": ("-o",), "output": "file"},
-    )
+    output: Path = option(Path("report.html"), "HTML file to write.", flags=("-o",), output="file")
 
 
 EXAMPLES = 5

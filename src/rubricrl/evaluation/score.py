@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from rubricrl.config import option
 from rubricrl.errors import InputError
 from rubricrl.grading.grader import PlanGrader
 from rubricrl.grading.score import summarize
@@ -20,14 +21,11 @@ from rubricrl.stats import mean_with_ci
 class ScoreConfig(PlansToGrade):
     """Score plans with an evaluation grader: mean rubric score and its 95% interval."""
 
-    training_grader: ModelSpec | None = field(
-        default=None,
-        metadata={"help": "The grader used in training; the evaluation grader must differ."},
+    training_grader: ModelSpec | None = option(
+        None, "The grader used in training; the evaluation grader must differ."
     )
-    bootstrap: int = field(
-        default=1000, metadata={"help": "Bootstrap resamples for the interval.", "min": 1}
-    )
-    seed: int = field(default=0, metadata={"help": "Bootstrap seed."})
+    bootstrap: int = option(1000, "Bootstrap resamples for the interval.", min=1)
+    seed: int = option(0, "Bootstrap seed.")
 
 
 def score_plans(config: ScoreConfig, grader: PlanGrader | None = None) -> ScoreSummary:

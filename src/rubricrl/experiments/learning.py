@@ -16,11 +16,12 @@ import gc
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Literal
 
 from rubricrl.backends.registry import load_backend
+from rubricrl.config import option
 from rubricrl.corpus.research_plan_gen import load_goals
 from rubricrl.errors import InputError
 from rubricrl.evaluation.plan import PlanConfig, write_plans
@@ -50,66 +51,40 @@ class LearningConfig:
     """Does GRPO on a rubric reward make plans better? Train the arms alike and score them on
     held-out goals with an independent grader (resumable; docs/learning.md)."""
 
-    train_goals: Path = field(
-        default=EXAMPLES / "train.jsonl",
-        metadata={"help": "Training goals (released schema or samples JSONL).", "input": "file"},
+    train_goals: Path = option(
+        EXAMPLES / "train.jsonl", "Training goals (released schema or samples JSONL).", input="file"
     )
-    heldout: tuple[Path, ...] = field(
-        default=(EXAMPLES / "heldout.jsonl",),
-        metadata={
-            "help": "Held-out goal file (repeatable): every arm is scored on each; the first "
-            "also gives the learning curves.",
-            "input": "file",
-        },
+    heldout: tuple[Path, ...] = option(
+        (EXAMPLES / "heldout.jsonl",),
+        "Held-out goal file (repeatable): every arm is scored on each; the first "
+        "also gives the learning curves.",
+        input="file",
     )
-    output_dir: Path = field(
-        default=Path("runs/learning"),
-        metadata={"help": "Experiment folder (resumed if present).", "output": "dir"},
+    output_dir: Path = option(
+        Path("runs/learning"), "Experiment folder (resumed if present).", output="dir"
     )
-    arms: tuple[Arm, ...] = field(
-        default=ARMS, metadata={"help": "Arms to train (repeatable): rubric, shuffled, self."}
+    arms: tuple[Arm, ...] = option(ARMS, "Arms to train (repeatable): rubric, shuffled, self.")
+    max_steps: int = option(40, "GRPO steps per arm.", min=1)
+    learning_rate: float = option(2e-4, "Learning rate.", min=0.0)
+    lora: bool = option(True, "LoRA adapters (false: all weights).")
+    lora_rank: int = option(16, "LoRA rank.", min=1)
+    num_generations: int = option(8, "Plans per goal per step (one goal per step).", min=2)
+    max_completion_length: int = option(128, "Tokens per plan, in training and evaluation.", min=8)
+    word_limit: int = option(80, "Plan length the prompt asks for, in words.", min=1)
+    grader: ModelSpec = option(EMBED, "The rubric arm's grader (coverage encoder).")
+    contrast: int = option(3, "Other goals' rubrics the rubric reward is contrasted with.", min=0)
+    eval_grader: ModelSpec = option(
+        ModelSpec("embed", "mpnet"),
+        "The independent grader of held-out plans (no arm trains on it).",
     )
-    max_steps: int = field(default=40, metadata={"help": "GRPO steps per arm.", "min": 1})
-    learning_rate: float = field(default=2e-4, metadata={"help": "Learning rate.", "min": 0.0})
-    lora: bool = field(default=True, metadata={"help": "LoRA adapters (false: all weights)."})
-    lora_rank: int = field(default=16, metadata={"help": "LoRA rank.", "min": 1})
-    num_generations: int = field(
-        default=8, metadata={"help": "Plans per goal per step (one goal per step).", "min": 2}
+    eval_every: int = option(10, "Greedy held-out evaluation every N steps.", min=1)
+    plans_per_goal: int = option(4, "Sampled plans per held-out goal and model.", min=1)
+    temperature: float = option(0.7, "Sampling temperature of held-out plans.", min=0.0)
+    specificity_rubrics: int = option(
+        3, "Other goals' rubrics a held-out plan's specificity uses.", min=1
     )
-    max_completion_length: int = field(
-        default=128, metadata={"help": "Tokens per plan, in training and evaluation.", "min": 8}
-    )
-    word_limit: int = field(
-        default=80, metadata={"help": "Plan length the prompt asks for, in words.", "min": 1}
-    )
-    grader: ModelSpec = field(
-        default=EMBED, metadata={"help": "The rubric arm's grader (coverage encoder)."}
-    )
-    contrast: int = field(
-        default=3,
-        metadata={"help": "Other goals' rubrics the rubric reward is contrasted with.", "min": 0},
-    )
-    eval_grader: ModelSpec = field(
-        default=ModelSpec("embed", "mpnet"),
-        metadata={"help": "The independent grader of held-out plans (no arm trains on it)."},
-    )
-    eval_every: int = field(
-        default=10, metadata={"help": "Greedy held-out evaluation every N steps.", "min": 1}
-    )
-    plans_per_goal: int = field(
-        default=4, metadata={"help": "Sampled plans per held-out goal and model.", "min": 1}
-    )
-    temperature: float = field(
-        default=0.7, metadata={"help": "Sampling temperature of held-out plans.", "min": 0.0}
-    )
-    specificity_rubrics: int = field(
-        default=3,
-        metadata={"help": "Other goals' rubrics a held-out plan's specificity uses.", "min": 1},
-    )
-    save_every: int = field(
-        default=10, metadata={"help": "Checkpoint every N steps (resume point).", "min": 1}
-    )
-    seed: int = field(default=0, metadata={"help": "Seed of every arm and of sampling."})
+    save_every: int = option(10, "Checkpoint every N steps (resume point).", min=1)
+    seed: int = option(0, "Seed of every arm and of sampling.")
 
     def training_settings(self) -> dict[str, object]:
         """What makes two runs' arms the same: everything that reaches training."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 
+from rubricrl.config import option
 from rubricrl.errors import InputError
 from rubricrl.jsonl import load_records
 from rubricrl.records import Grade, shown
@@ -21,21 +22,13 @@ from rubricrl.stats import cohen_kappa, percent_agreement
 class GradeEvalConfig:
     """Agreement of a grader's item verdicts with reference verdicts (a stronger grader or people)."""
 
-    grades: Path = field(
-        metadata={
-            "help": "Grades JSONL of the grader under test.",
-            "positional": True,
-            "input": "file",
-        }
+    grades: Path = option(
+        help="Grades JSONL of the grader under test.", positional=True, input="file"
     )
-    reference: Path = field(
-        metadata={
-            "help": "Reference grades JSONL (strong grader or humans).",
-            "positional": True,
-            "input": "file",
-        }
+    reference: Path = option(
+        help="Reference grades JSONL (strong grader or humans).", positional=True, input="file"
     )
-    json: bool = field(default=False, metadata={"help": "Print the result as JSON."})
+    json: bool = option(False, "Print the result as JSON.")
 
 
 @dataclass(frozen=True)

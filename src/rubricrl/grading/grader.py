@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Literal, Protocol
 
 from rubricrl.backends.base import ChatBackend, Conversation, Sampling, user
 from rubricrl.backends.structured import Unreadable, ask_structured, refused_rows
+from rubricrl.config import option
 from rubricrl.errors import InputError
 from rubricrl.grading.guidelines import GUIDELINES
 from rubricrl.grading.parse import extract_plan, parse_verdicts
@@ -30,58 +31,36 @@ class GradingConfig:
     chat-model graders' options and the embed grader's, which grading/load.py sorts into a
     JudgeGrading or a CoverageGrading by the grader spec."""
 
-    mode: Mode = field(
-        default="all",
-        metadata={"help": "all: every item in one call per plan; per-item: one call per item."},
+    mode: Mode = option("all", "all: every item in one call per plan; per-item: one call per item.")
+    dense: bool = option(False, "Score each guideline 0-3 per item instead of pass/fail.")
+    with_reference: bool = option(
+        True, "Show the grader the reference solution (as one approach of many)."
     )
-    dense: bool = field(
-        default=False, metadata={"help": "Score each guideline 0-3 per item instead of pass/fail."}
+    retries: int = option(2, "Extra attempts for unreadable replies.", min=0)
+    temperature: float = option(0.0, "Sampling temperature of the first attempt.", min=0.0)
+    retry_temperature: float = option(0.7, "Temperature of retries.", min=0.0)
+    rationale_chars: int = option(200, "Longest rationale per item.", min=1)
+    seed: int | None = option(
+        None, "Sampling seed (default: the stage's seed; retries add the attempt)."
     )
-    with_reference: bool = field(
-        default=True,
-        metadata={"help": "Show the grader the reference solution (as one approach of many)."},
+    verdicts: Verdicts = option(
+        "generated",
+        "generated: the paper's written verdicts; prob: P(yes) per item, read at a "
+        "plain-text answer (one prefill per item, no generation).",
+        flags=("--verdicts",),
     )
-    retries: int = field(
-        default=2, metadata={"help": "Extra attempts for unreadable replies.", "min": 0}
+    # SmolLM2-135M puts 0.28-0.55 on Yes/No; larger models nearly all of it
+    min_mass: float = option(
+        0.2, "prob verdicts: least P(yes)+P(no) for a verdict to count as scored.", min=0.0, max=1.0
     )
-    temperature: float = field(
-        default=0.0, metadata={"help": "Sampling temperature of the first attempt.", "min": 0.0}
-    )
-    retry_temperature: float = field(
-        default=0.7, metadata={"help": "Temperature of retries.", "min": 0.0}
-    )
-    rationale_chars: int = field(
-        default=200, metadata={"help": "Longest rationale per item.", "min": 1}
-    )
-    seed: int | None = field(
-        default=None,
-        metadata={"help": "Sampling seed (default: the stage's seed; retries add the attempt)."},
-    )
-    verdicts: Verdicts = field(
-        default="generated",
-        metadata={
-            "help": "generated: the paper's written verdicts; prob: P(yes) per item, read at a "
-            "plain-text answer (one prefill per item, no generation).",
-            "flags": ("--verdicts",),
-        },
-    )
-    min_mass: float = field(
-        default=0.2,  # SmolLM2-135M puts 0.28-0.55 on Yes/No; larger models nearly all of it
-        metadata={
-            "help": "prob verdicts: least P(yes)+P(no) for a verdict to count as scored.",
-            "min": 0.0,
-            "max": 1.0,
-        },
-    )
-    threshold: float | None = field(
-        default=None,  # measured per encoder: benchmarks/coverage_threshold.py
-        metadata={
-            "help": "embed grader: cosine similarity at which an item counts as covered "
-            "(None: the encoder's calibrated value, 0.45 for all-MiniLM-L6-v2 and 0.42 for "
-            "all-mpnet-base-v2; recalibrate for another encoder).",
-            "min": -1.0,
-            "max": 1.0,
-        },
+    # measured per encoder: benchmarks/coverage_threshold.py
+    threshold: float | None = option(
+        None,
+        "embed grader: cosine similarity at which an item counts as covered (None: the "
+        "encoder's calibrated value, 0.45 for all-MiniLM-L6-v2 and 0.42 for all-mpnet-base-v2; "
+        "recalibrate for another encoder).",
+        min=-1.0,
+        max=1.0,
     )
 
 

@@ -13,6 +13,7 @@ from rich.table import Column, Table
 
 from rubricrl.backends.base import ChatBackend
 from rubricrl.backends.registry import load_backend
+from rubricrl.config import option
 from rubricrl.corpus.research_plan_gen import load_goals
 from rubricrl.grading.contrastive import ContrastiveGrader, Reward
 from rubricrl.grading.grader import GradingConfig, PlanGrader
@@ -47,27 +48,19 @@ HACK_HEADER = "hack margin\nparrot/boiler/stuff/\nhalf+boiler/kw-off"
 class ProbeConfig:
     """How the probe builds, rewrites and summarises its plans."""
 
-    seed: int = field(
-        default=0, metadata={"help": "Seed of the half plans' item choice and filler."}
+    seed: int = option(0, "Seed of the half plans' item choice and filler.")
+    resamples: int = option(
+        1000,
+        "Bootstrap resamples (over goals) of the ordering accuracy and the "
+        "adversarial plans' margins.",
+        min=1,
     )
-    resamples: int = field(
-        default=1000,
-        metadata={
-            "help": "Bootstrap resamples (over goals) of the ordering accuracy and the "
-            "adversarial plans' margins.",
-            "min": 1,
-        },
+    writer: ModelSpec | None = option(
+        None,
+        "Model spec that rewrites the full and half plans as prose, so a grader "
+        "cannot pass by matching the items' wording; none: the template plans as built.",
     )
-    writer: ModelSpec | None = field(
-        default=None,
-        metadata={
-            "help": "Model spec that rewrites the full and half plans as prose, so a grader "
-            "cannot pass by matching the items' wording; none: the template plans as built."
-        },
-    )
-    writer_max_tokens: int = field(
-        default=1024, metadata={"help": "Longest rewrite, in tokens.", "min": 1}
-    )
+    writer_max_tokens: int = option(1024, "Longest rewrite, in tokens.", min=1)
 
 
 def ordering_accuracy(scores: dict[Kind, float | None]) -> float:
@@ -209,44 +202,30 @@ class GradeProbeConfig(ProbeConfig):
     boilerplate, keyword stuffing) outscore the honest half. Run it on your goals before
     spending GPU-days."""
 
-    goals: Path = field(
-        metadata={
-            "help": "Goals with rubrics: a samples JSONL, or a file in the released schema.",
-            "positional": True,
-            "input": "file",
-        }
+    goals: Path = option(
+        help="Goals with rubrics: a samples JSONL, or a file in the released schema.",
+        positional=True,
+        input="file",
     )
-    grader: tuple[ModelSpec, ...] = field(
-        default=(EMBED,),
-        metadata={"help": f"Grader spec ({GRADER_SPEC_HELP}); repeat for one row each."},
+    grader: tuple[ModelSpec, ...] = option(
+        (EMBED,), f"Grader spec ({GRADER_SPEC_HELP}); repeat for one row each."
     )
     grading: GradingConfig = field(default_factory=GradingConfig)
-    cache: bool = field(default=True, metadata={"help": "Keep replies in the response cache."})
-    reward: Reward = field(
-        default="score",
-        metadata={
-            "help": "What the probe reads of a grade, as `train --reward` does: score (share of "
-            "items met) or probability (mean P(satisfied))."
-        },
+    cache: bool = option(True, "Keep replies in the response cache.")
+    reward: Reward = option(
+        "score",
+        "What the probe reads of a grade, as `train --reward` does: score (share of "
+        "items met) or probability (mean P(satisfied)).",
     )
-    contrast: int = field(
-        default=0,
-        metadata={
-            "help": "Probe the contrastive reward, as `train --contrast N` pays it: each plan's "
-            "value minus its mean on N other probe goals' rubrics (0: off).",
-            "min": 0,
-        },
+    contrast: int = option(
+        0,
+        "Probe the contrastive reward, as `train --contrast N` pays it: each plan's "
+        "value minus its mean on N other probe goals' rubrics (0: off).",
+        min=0,
     )
-    max_goals: int | None = field(
-        default=None, metadata={"help": "Probe only the first N goals (default: all).", "min": 2}
-    )
-    output: Path | None = field(
-        default=None,
-        metadata={
-            "help": "Write one ProbeResult JSON row per grader here.",
-            "flags": ("-o",),
-            "output": "file",
-        },
+    max_goals: int | None = option(None, "Probe only the first N goals (default: all).", min=2)
+    output: Path | None = option(
+        None, "Write one ProbeResult JSON row per grader here.", flags=("-o",), output="file"
     )
 
 

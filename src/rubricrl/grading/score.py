@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from rich.console import Group, RenderableType
 from rich.table import Table
 
+from rubricrl.config import option
 from rubricrl.records import Grade, RubricItem, Verdict, shown
 from rubricrl.task import MAX_PLAN_WORDS
 
@@ -55,20 +56,15 @@ def dense_score(items: Sequence[RubricItem], verdicts: Sequence[Verdict]) -> flo
 class FormatPenalty:
     """What a plan loses for breaking the format; the reward may go below 0, so the penalty always bites."""
 
-    word_limit: int = field(
-        default=MAX_PLAN_WORDS,
-        metadata={
-            "help": "Plan length in words: the prompt asks for it, the penalty enforces it.",
-            "min": 1,
-        },
+    word_limit: int = option(
+        MAX_PLAN_WORDS,
+        "Plan length in words: the prompt asks for it, the penalty enforces it.",
+        min=1,
     )
-    missing_solution: float = field(
-        default=1.0,
-        metadata={"help": "Reward lost by a plan without a <solution> block.", "min": 0.0},
+    missing_solution: float = option(
+        1.0, "Reward lost by a plan without a <solution> block.", min=0.0
     )
-    over_length: float = field(
-        default=0.5, metadata={"help": "Reward lost by a plan over the word limit.", "min": 0.0}
-    )
+    over_length: float = option(0.5, "Reward lost by a plan over the word limit.", min=0.0)
 
 
 def penalized(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from rubricrl.config import option
 from rubricrl.errors import InputError
 from rubricrl.grading.grader import GradingConfig, PlanGrader
 from rubricrl.grading.score import GradeSummary, summarize
@@ -20,11 +21,9 @@ from rubricrl.stage import Resumable
 class GraderChoice:
     """Which grader, and how it grades: the options `grade`, `score` and `grade-probe` share."""
 
-    grader: ModelSpec = field(
-        default=EMBEDDED, metadata={"help": f"Grader spec: {GRADER_SPEC_HELP}."}
-    )
+    grader: ModelSpec = option(EMBEDDED, f"Grader spec: {GRADER_SPEC_HELP}.")
     grading: GradingConfig = field(default_factory=GradingConfig)
-    cache: bool = field(default=True, metadata={"help": "Keep replies in the response cache."})
+    cache: bool = option(True, "Keep replies in the response cache.")
 
     def load(self) -> PlanGrader:
         from rubricrl.grading.load import load_grader
@@ -36,24 +35,16 @@ class GraderChoice:
 class PlansToGrade(GraderChoice):
     """A plans file, its goals and the grades file to resume: what `grade` and `score` read."""
 
-    samples: Path = field(
-        metadata={"help": "Samples JSONL (goals, rubrics).", "positional": True, "input": "file"}
-    )
-    plans: Path = field(
-        metadata={"help": "Plans JSONL to grade.", "positional": True, "input": "file"}
-    )
-    output: Path = field(
-        metadata={"help": "Grades JSONL (resumed if present).", "flags": ("-o",), "output": "file"}
-    )
+    samples: Path = option(help="Samples JSONL (goals, rubrics).", positional=True, input="file")
+    plans: Path = option(help="Plans JSONL to grade.", positional=True, input="file")
+    output: Path = option(help="Grades JSONL (resumed if present).", flags=("-o",), output="file")
 
 
 @dataclass(frozen=True, kw_only=True)
 class GradeConfig(PlansToGrade):
     """Grade plans against their goals' rubric items (resumable)."""
 
-    batch_size: int = field(
-        default=64, metadata={"help": "Plans per grader pass (grades saved per pass).", "min": 1}
-    )
+    batch_size: int = option(64, "Plans per grader pass (grades saved per pass).", min=1)
 
 
 def unscored(row: Row) -> bool:

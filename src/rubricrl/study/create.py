@@ -4,10 +4,11 @@ invited into it, each with a personal link."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rubricrl.config import option
 from rubricrl.errors import InputError
 from rubricrl.evaluation.compare import plans_by_goal
 from rubricrl.jsonl import load_records
@@ -22,39 +23,28 @@ DEFAULT_URL = "http://127.0.0.1:8765"
 class StudyCreateConfig:
     """Create a study file: one blind pairwise task per goal, one approval task per rubric."""
 
-    goals: Path = field(
-        metadata={"help": "Goals the plans answer (JSONL of Sample).", "input": "file"}
+    goals: Path = option(help="Goals the plans answer (JSONL of Sample).", input="file")
+    plans_a: Path = option(help="Plans of model A (JSONL of Plan).", input="file")
+    plans_b: Path = option(help="Plans of model B (JSONL of Plan).", input="file")
+    output: Path = option(help="Study file to create (SQLite).", flags=("-o",), output="file")
+    rubrics: Path | None = option(
+        None, "Samples whose rubric items experts approve (JSONL of Sample).", input="file"
     )
-    plans_a: Path = field(metadata={"help": "Plans of model A (JSONL of Plan).", "input": "file"})
-    plans_b: Path = field(metadata={"help": "Plans of model B (JSONL of Plan).", "input": "file"})
-    output: Path = field(
-        metadata={"help": "Study file to create (SQLite).", "flags": ("-o",), "output": "file"}
-    )
-    rubrics: Path | None = field(
-        default=None,
-        metadata={
-            "help": "Samples whose rubric items experts approve (JSONL of Sample).",
-            "input": "file",
-        },
-    )
-    per_task: int = field(
-        default=2, metadata={"help": "Annotators per task (2+ measures agreement).", "min": 1}
-    )
-    seed: int = field(default=0, metadata={"help": "Seed of each annotator's order and sides."})
-    url: str = field(default=DEFAULT_URL, metadata={"help": "Address the links will point to."})
+    per_task: int = option(2, "Annotators per task (2+ measures agreement).", min=1)
+    seed: int = option(0, "Seed of each annotator's order and sides.")
+    url: str = option(DEFAULT_URL, "Address the links will point to.")
 
 
 @dataclass(frozen=True, kw_only=True)
 class InviteConfig:
     """Invite an annotator: prints their personal link (the token is stored only hashed)."""
 
-    study: Path = field(metadata={"help": "Study file.", "positional": True, "input": "file"})
-    name: str = field(metadata={"help": "The annotator's name.", "positional": True})
-    tasks: int | None = field(
-        default=None,
-        metadata={"help": "Most tasks to give (default: every task still short of annotators)."},
+    study: Path = option(help="Study file.", positional=True, input="file")
+    name: str = option(help="The annotator's name.", positional=True)
+    tasks: int | None = option(
+        None, "Most tasks to give (default: every task still short of annotators)."
     )
-    url: str = field(default=DEFAULT_URL, metadata={"help": "Address the link points to."})
+    url: str = option(DEFAULT_URL, "Address the link points to.")
 
 
 def study_tasks(

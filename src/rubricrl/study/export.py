@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from rubricrl.config import option
 from rubricrl.corpus.select import rules_against_people
 from rubricrl.evaluation.jury import decide, verdicts_by_judge
 from rubricrl.evaluation.win_rates import rate_row
@@ -38,31 +39,21 @@ HUMAN_MAJORITY = "human majority"
 class StudyExportConfig:
     """Export a study's votes as jury records with a summary; reveals the models to the admin."""
 
-    study: Path = field(metadata={"help": "Study file.", "positional": True, "input": "file"})
-    output: Path = field(
-        metadata={
-            "help": "Comparisons JSONL (judges human:NAME); votes, approvals and the summary "
-            "go beside it.",
-            "flags": ("-o",),
-            "output": "file",
-        }
+    study: Path = option(help="Study file.", positional=True, input="file")
+    output: Path = option(
+        help="Comparisons JSONL (judges human:NAME); votes, approvals and the summary "
+        "go beside it.",
+        flags=("-o",),
+        output="file",
     )
-    jury: Path | None = field(
-        default=None,
-        metadata={
-            "help": "LLM comparisons of the same plans, to measure against the people.",
-            "input": "file",
-        },
+    jury: Path | None = option(
+        None, "LLM comparisons of the same plans, to measure against the people.", input="file"
     )
-    rejected: Path | None = field(
-        default=None,
-        metadata={
-            "help": "Write the items most annotators rejected (ItemReview).",
-            "output": "file",
-        },
+    rejected: Path | None = option(
+        None, "Write the items most annotators rejected (ItemReview).", output="file"
     )
-    bootstrap: int = field(default=1000, metadata={"help": "Bootstrap resamples.", "min": 1})
-    seed: int = field(default=0, metadata={"help": "Seed of the bootstrap."})
+    bootstrap: int = option(1000, "Bootstrap resamples.", min=1)
+    seed: int = option(0, "Seed of the bootstrap.")
 
 
 def preference_of(score: int) -> Preference:

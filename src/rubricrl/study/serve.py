@@ -6,9 +6,10 @@ The study's write lock (holding the server's pid) keeps a second server off the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from rubricrl.config import option
 from rubricrl.writelock import WriteLock
 
 SERVED = "already served by pid {pid}; stop it first"
@@ -19,12 +20,9 @@ SERVED = "already served by pid {pid}; stop it first"
 class StudyServeConfig:
     """Serve a study to its annotators (personal links) and its admin (the dashboard)."""
 
-    study: Path = field(metadata={"help": "Study file.", "positional": True, "input": "file"})
-    host: str = field(
-        default="127.0.0.1",
-        metadata={"help": "Address to bind; 0.0.0.0 opens it to the network."},
-    )
-    port: int = field(default=8765, metadata={"help": "Port to listen on.", "min": 1})
+    study: Path = option(help="Study file.", positional=True, input="file")
+    host: str = option("127.0.0.1", "Address to bind; 0.0.0.0 opens it to the network.")
+    port: int = option(8765, "Port to listen on.", min=1)
 
 
 def serve_study(config: StudyServeConfig, announce: Callable[[str], None]) -> None:

@@ -19,7 +19,7 @@ from typing import Any, Literal, NoReturn
 from transformers import HfArgumentParser
 from trl import GRPOConfig
 
-from rubricrl.config import check_output, config_parser, parse_config, parse_spec
+from rubricrl.config import check_output, config_parser, option, parse_config, parse_spec
 from rubricrl.errors import InputError
 from rubricrl.grading import FormatPenalty, GradingConfig
 from rubricrl.grading.load import grader_settings, is_coverage
@@ -34,110 +34,68 @@ _GRPO: list[Any] = [GRPOConfig]  # HfArgumentParser's stubs do not see TRL's dat
 class TrainConfig:
     """What rubricrl adds to GRPO: data, the policy and grader specs, LoRA, evaluation, monitoring."""
 
-    samples: str = field(
-        default="", metadata={"help": "Training samples (JSONL of Sample).", "input": "file"}
+    samples: str = option("", "Training samples (JSONL of Sample).", input="file")
+    test_samples: str | None = option(
+        None, "Held-out samples (JSONL) for periodic evaluation.", input="file"
     )
-    test_samples: str | None = field(
-        default=None,
-        metadata={"help": "Held-out samples (JSONL) for periodic evaluation.", "input": "file"},
+    policy: str = option("embedded", "Policy model spec: embedded | hf:PATH_OR_ID.")
+    grader: str | None = option(
+        None, "Grader backend spec; unset = a frozen copy of the initial policy (self-grading)."
     )
-    policy: str = field(
-        default="embedded", metadata={"help": "Policy model spec: embedded | hf:PATH_OR_ID."}
+    eval_grader: str | None = option(
+        None, "Independent grader spec scoring held-out plans (reward-hacking monitor)."
     )
-    grader: str | None = field(
-        default=None,
-        metadata={
-            "help": "Grader backend spec; unset = a frozen copy of the initial policy (self-grading)."
-        },
+    lora: bool = option(False, "Train LoRA adapters instead of all weights.")
+    lora_rank: int = option(16, "LoRA rank.", min=1)
+    lora_alpha: int = option(32, "LoRA alpha.", min=1)
+    eval_every: int = option(
+        10, "Evaluate on held-out goals every N steps (0: start/end only).", min=0
     )
-    eval_grader: str | None = field(
-        default=None,
-        metadata={
-            "help": "Independent grader spec scoring held-out plans (reward-hacking monitor)."
-        },
+    eval_goals: int = option(16, "Held-out goals per evaluation.", min=1)
+    eval_max_tokens: int = option(0, "Plan length at evaluation (0: max_completion_length).", min=0)
+    specificity_rubrics: int = option(
+        3,
+        "Held-out specificity: also grade each held-out plan on N other held-out "
+        "goals' rubrics and log its own-rubric score minus their mean (0: off).",
+        min=0,
     )
-    lora: bool = field(
-        default=False, metadata={"help": "Train LoRA adapters instead of all weights."}
+    monitor_patience: int = option(
+        3,
+        "Evaluations of rising reward with falling independent score or specificity "
+        "before a warning.",
+        min=1,
     )
-    lora_rank: int = field(default=16, metadata={"help": "LoRA rank.", "min": 1})
-    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha.", "min": 1})
-    eval_every: int = field(
-        default=10,
-        metadata={
-            "help": "Evaluate on held-out goals every N steps (0: start/end only).",
-            "min": 0,
-        },
-    )
-    eval_goals: int = field(
-        default=16, metadata={"help": "Held-out goals per evaluation.", "min": 1}
-    )
-    eval_max_tokens: int = field(
-        default=0,
-        metadata={"help": "Plan length at evaluation (0: max_completion_length).", "min": 0},
-    )
-    specificity_rubrics: int = field(
-        default=3,
-        metadata={
-            "help": "Held-out specificity: also grade each held-out plan on N other held-out "
-            "goals' rubrics and log its own-rubric score minus their mean (0: off).",
-            "min": 0,
-        },
-    )
-    monitor_patience: int = field(
-        default=3,
-        metadata={
-            "help": "Evaluations of rising reward with falling independent score or specificity "
-            "before a warning.",
-            "min": 1,
-        },
-    )
-    stop_on_hacking: bool = field(
-        default=False, metadata={"help": "Stop training when reward hacking is suspected."}
-    )
-    grader_cache: bool = field(
-        default=True, metadata={"help": "Keep grader replies in the shared response cache."}
-    )
+    stop_on_hacking: bool = option(False, "Stop training when reward hacking is suspected.")
+    grader_cache: bool = option(True, "Keep grader replies in the shared response cache.")
     grading: GradingConfig = field(default_factory=GradingConfig)
-    eval_grading: GradingConfig | None = field(
-        default=None,
-        metadata={
-            "help": "The independent grader's settings (default: those of `grading`); a different "
-            "protocol, e.g. per-item mode, when no other model is at hand."
-        },
+    eval_grading: GradingConfig | None = option(
+        None,
+        "The independent grader's settings (default: those of `grading`); a different "
+        "protocol, e.g. per-item mode, when no other model is at hand.",
     )
     penalty: FormatPenalty = field(default_factory=FormatPenalty)
-    reward: Reward = field(
-        default="score",
-        metadata={
-            "help": "score: share of items met (the paper's); probability: mean P(satisfied), "
-            "which breaks ties in a group (needs grading.verdicts prob or the embed grader)."
-        },
+    reward: Reward = option(
+        "score",
+        "score: share of items met (the paper's); probability: mean P(satisfied), "
+        "which breaks ties in a group (needs grading.verdicts prob or the embed grader).",
     )
-    contrast: int = field(
-        default=0,
-        metadata={
-            "help": "Pay only for the goal: subtract the plan's mean reward on the rubrics of N "
-            "other training goals (seeded per goal), so goal-agnostic text earns nothing (0: off).",
-            "min": 0,
-        },
+    contrast: int = option(
+        0,
+        "Pay only for the goal: subtract the plan's mean reward on the rubrics of N "
+        "other training goals (seeded per goal), so goal-agnostic text earns nothing (0: off).",
+        min=0,
     )
-    shuffle_rewards: bool = field(
-        default=False,
-        metadata={
-            "help": "Random-reward control: pay each completion another completion's reward from "
-            "the same batch (the real reward's mean and spread, no signal)."
-        },
+    shuffle_rewards: bool = option(
+        False,
+        "Random-reward control: pay each completion another completion's reward from "
+        "the same batch (the real reward's mean and spread, no signal).",
     )
-    rollouts: Literal["snapshot", "trl"] = field(
-        default="snapshot",
-        metadata={
-            "help": "snapshot: rubricrl's decode loop on a copy of the policy in the decoding "
-            "dtype, refreshed every step; trl: TRL's own generate (vLLM is used whenever set)."
-        },
+    rollouts: Literal["snapshot", "trl"] = option(
+        "snapshot",
+        "snapshot: rubricrl's decode loop on a copy of the policy in the decoding "
+        "dtype, refreshed every step; trl: TRL's own generate (vLLM is used whenever set).",
     )
-    resume: bool = field(
-        default=False, metadata={"help": "Continue from the last checkpoint in output_dir."}
-    )
+    resume: bool = option(False, "Continue from the last checkpoint in output_dir.")
 
     @property
     def policy_spec(self) -> ModelSpec:
