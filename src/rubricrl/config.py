@@ -2,12 +2,11 @@
 
 Nested dataclass fields are YAML sections and dotted flags (`--grading.dense true`). Values come
 from the dataclass defaults, then `--config stage.yaml`, then flags. Fields are `option(...)`,
-whose metadata the parser reads: `help`,
-`positional` (an argument, not a flag), `flags` (extra names such as `-o`), `min` and `max`
-(the allowed range), `input` ("file", "dir" or "path": must exist before anything loads) and
-`output` ("file" or "dir": must not be an input nor the wrong kind of thing). An input of kind
-"file-or-name" may also be a name (a hub dataset's): it is checked only if it exists.
-A `ModelSpec` field is parsed here, once, and its `--help` shows the spec text.
+whose metadata the parser reads: `help`, `positional` (an argument, not a flag), `flags` (extra
+names such as `-o`), `min` and `max` (the allowed range), `input` ("file", "dir" or "path": must
+exist before anything loads) and `output` ("file" or "dir": must not be an input nor the wrong
+kind of thing). An input of kind "file-or-name" may also be a name (a hub dataset's): it is
+checked only if it exists. A `ModelSpec` field is parsed here, once; `--help` shows its text.
 """
 
 from __future__ import annotations
