@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from rubricrl.errors import InputError
-from rubricrl.evaluation.fusion import jury_probability
+from rubricrl.evaluation.jury import jury_probability
 from rubricrl.records import Comparison, Preference, Record
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from ppi_py import classical_mean_ci, ppi_mean_ci, ppi_mean_pointestimate
 
 from rubricrl.errors import InputError
-from rubricrl.evaluation.jury import a_better_probability, orders_by_judge
+from rubricrl.evaluation.jury import jury_outcome
 from rubricrl.records import Comparison, Preference, Record
 from rubricrl.stats import OUTCOME_VALUE, WIN_RATE_CONVENTION
 
@@ -75,26 +75,6 @@ def human_outcome(votes: Sequence[Preference]) -> float:
     if not votes:
         raise InputError("a goal with human votes has none")
     return float(np.mean([OUTCOME_VALUE[v] for v in votes]))
-
-
-def jury_probability(comparison: Comparison) -> float | None:
-    """The jury's P(A better) on one goal: the mean over judges with a probability verdict in
-    both orders; None when no judge gave one."""
-    probabilities = [
-        a_better_probability(a_first, b_first)
-        for a_first, b_first in orders_by_judge(comparison.judgments).values()
-        if a_first.first_better is not None and b_first.first_better is not None
-    ]
-    return float(np.mean(probabilities)) if probabilities else None
-
-
-def jury_outcome(comparison: Comparison) -> float | None:
-    """The jury's outcome for A on one goal: its P(A better) where judges gave probabilities,
-    else its decision as 1 / 0.5 / 0; None when the goal is unscored."""
-    probability = jury_probability(comparison)
-    if probability is not None:
-        return probability
-    return None if comparison.decision is None else OUTCOME_VALUE[comparison.decision]
 
 
 def _checked(values: Sequence[float | None], what: str) -> np.ndarray:

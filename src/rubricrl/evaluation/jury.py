@@ -9,6 +9,7 @@ from typing import Literal, get_args
 from rubricrl.errors import BackendError, InputError
 from rubricrl.evaluation.judge import Judge, Pair
 from rubricrl.records import Comparison, Judgment, Preference
+from rubricrl.stats import OUTCOME_VALUE
 
 Rule = Literal["majority", "mean"]
 RULES: tuple[str, ...] = get_args(Rule)
@@ -36,6 +37,26 @@ def a_better_probability(a_first: Judgment, b_first: Judgment) -> float:
     if a_first.first_better is None or b_first.first_better is None:
         raise ValueError("both orders need a probability verdict")
     return (a_first.first_better + 1.0 - b_first.first_better) / 2
+
+
+def jury_probability(comparison: Comparison) -> float | None:
+    """The jury's P(A better) on one goal: the mean over judges with a probability verdict in
+    both orders; None when no judge gave one."""
+    probabilities = [
+        a_better_probability(a_first, b_first)
+        for a_first, b_first in orders_by_judge(comparison.judgments).values()
+        if a_first.first_better is not None and b_first.first_better is not None
+    ]
+    return sum(probabilities) / len(probabilities) if probabilities else None
+
+
+def jury_outcome(comparison: Comparison) -> float | None:
+    """The jury's outcome for A on one goal: its P(A better) where judges gave probabilities,
+    else its decision as 1 / 0.5 / 0 (a tie is half a win); None when the goal is unscored."""
+    probability = jury_probability(comparison)
+    if probability is not None:
+        return probability
+    return None if comparison.decision is None else OUTCOME_VALUE[comparison.decision]
 
 
 def orders_by_judge(judgments: Sequence[Judgment]) -> dict[str, tuple[Judgment, Judgment]]:

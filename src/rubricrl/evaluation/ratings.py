@@ -40,9 +40,8 @@ from scipy.stats import binomtest
 from statsmodels.stats.multitest import multipletests
 
 from rubricrl.errors import InputError
-from rubricrl.evaluation.jury import a_better_probability, orders_by_judge
+from rubricrl.evaluation.jury import jury_outcome
 from rubricrl.records import Comparison, Record, shown
-from rubricrl.stats import OUTCOME_VALUE
 
 ELO = 400.0 / np.log(10.0)  # Elo points per natural-log unit of strength
 SCALE = "Elo: 400*log10 of strength over the reference's"
@@ -117,20 +116,8 @@ class RatingSummary(Record):
         )
 
 
-def jury_probability(comparison: Comparison) -> float | None:
-    """P(A better) averaged over the judges with probability verdicts in both orders; None if
-    no judge gave them."""
-    probabilities = [
-        a_better_probability(first, second)
-        for first, second in orders_by_judge(comparison.judgments).values()
-        if first.first_better is not None and second.first_better is not None
-    ]
-    return float(np.mean(probabilities)) if probabilities else None
-
-
 def ratings(
     comparisons: Sequence[Comparison],
-    probabilities: Sequence[float | None] | None = None,
     reference: str | None = None,
     resamples: int = 1000,
     seed: int = 0,
@@ -138,26 +125,20 @@ def ratings(
 ) -> RatingSummary:
     """Ratings, intervals, pairwise tests and separability from comparisons of several models.
 
-    A comparison's outcome for A is `probabilities[i]` where given (P(A better), e.g. from
-    `jury_probability`), else its decision (1, 1/2 for a tie, 0); comparisons with neither are
-    unscored: left out and counted."""
+    A comparison's outcome for A is the jury's (`jury.jury_outcome`: P(A better) from probability
+    verdicts, else the decision, a tie half); unscored comparisons are left out and counted."""
     if resamples < 0 or not 0.0 < confidence < 1.0:
         raise InputError(
             f"need resamples >= 0 and 0 < confidence < 1; got {resamples}, {confidence}"
         )
-    if probabilities is not None and len(probabilities) != len(comparisons):
-        raise InputError(
-            f"got {len(probabilities)} probabilities for {len(comparisons)} comparisons"
-        )
-    given = probabilities if probabilities is not None else [None] * len(comparisons)
     names: list[str] = []
     rows: list[tuple[str, str, str, float]] = []  # goal, model a, model b, outcome for a
-    for comparison, probability in zip(comparisons, given, strict=True):
+    for comparison in comparisons:
         a, b = comparison.model_a, comparison.model_b
         if a == b:
             raise InputError(f"comparison {comparison.id} compares {a} with itself")
         names.extend(name for name in (a, b) if name not in names)
-        value = _outcome(comparison, probability)
+        value = jury_outcome(comparison)
         if value is not None:
             rows.append((comparison.sample_id, a, b, value))
     if len(names) < 2:
@@ -218,14 +199,6 @@ def ratings(
         pairs=tests,
         separability=sum(apart) / len(apart),
     )
-
-
-def _outcome(comparison: Comparison, probability: float | None) -> float | None:
-    if probability is not None:
-        if not 0.0 <= probability <= 1.0:
-            raise InputError(f"probability {probability} for {comparison.id} is not in [0, 1]")
-        return probability
-    return None if comparison.decision is None else OUTCOME_VALUE[comparison.decision]
 
 
 def _ordered(models: list[str], a: str, b: str) -> tuple[str, str]:

@@ -11,8 +11,6 @@ from rubricrl.evaluation.fusion import (
     fuse_study,
     fused_win_rate,
     human_outcome,
-    jury_outcome,
-    jury_probability,
 )
 from rubricrl.records import Comparison, Judgment, Preference
 
@@ -121,14 +119,8 @@ def comparison(sample: str, decision: Preference | None, *judgments: Judgment) -
     )
 
 
-def test_outcomes_from_votes_and_comparisons() -> None:
+def test_the_experts_outcome_averages_their_votes_ties_half() -> None:
     assert human_outcome(["A", "A", "tie", "B"]) == pytest.approx(0.625)
-    probable = comparison("g", "A", judgment(True, "A", 0.9), judgment(False, "B", 0.3))
-    assert jury_probability(probable) == pytest.approx(0.8)
-    assert jury_outcome(probable) == pytest.approx(0.8)
-    decided = comparison("g", "tie", judgment(True, "A"), judgment(False, "A"))
-    assert (jury_probability(decided), jury_outcome(decided)) == (None, 0.5)
-    assert jury_outcome(comparison("g", None)) is None
 
 
 def test_fuse_study_pairs_votes_with_comparisons_by_goal() -> None:

@@ -6,8 +6,8 @@ import pytest
 
 from rubricrl.errors import InputError
 from rubricrl.evaluation.judge import Judge
-from rubricrl.evaluation.jury import Jury, decide, judge_verdict
-from rubricrl.records import Judgment
+from rubricrl.evaluation.jury import Jury, decide, judge_verdict, jury_outcome, jury_probability
+from rubricrl.records import Comparison, Judgment, Preference
 from tests.builders import judge_pair, judgment
 from tests.fakes import ScriptedBackend, judge_reply, prefers
 
@@ -68,3 +68,22 @@ def test_jury_rejects_bad_setups() -> None:
         Jury([Judge(ScriptedBackend("")), Judge(ScriptedBackend(""))])
     with pytest.raises(InputError, match="rule"):
         Jury([Judge(ScriptedBackend(""))], rule="vote")  # type: ignore[arg-type]
+
+
+def test_the_jury_outcome_is_its_probability_else_its_decision() -> None:
+    def comparison(decision: Preference | None, *judgments: Judgment) -> Comparison:
+        return Comparison(
+            id="g", sample_id="g", model_a="a", model_b="b", judgments=list(judgments),
+            decision=decision,
+        )  # fmt: skip
+
+    probable = comparison(
+        "A",
+        Judgment(judge="j", a_first=True, preferred="A", first_better=0.9),
+        Judgment(judge="j", a_first=False, preferred="B", first_better=0.3),
+    )
+    assert jury_probability(probable) == pytest.approx(0.8)  # (0.9 + 1 - 0.3) / 2
+    assert jury_outcome(probable) == pytest.approx(0.8)
+    decided = comparison("tie", judgment("A", a_first=True), judgment("A", a_first=False))
+    assert (jury_probability(decided), jury_outcome(decided)) == (None, 0.5)
+    assert jury_outcome(comparison(None)) is None

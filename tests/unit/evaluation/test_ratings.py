@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from rubricrl.errors import InputError
-from rubricrl.evaluation.ratings import jury_probability, ratings
+from rubricrl.evaluation.jury import jury_probability
+from rubricrl.evaluation.ratings import ratings
 from rubricrl.records import Comparison, Judgment, Preference
 
 TIE = 0.2  # share of ties in the planted outcomes
@@ -162,9 +163,8 @@ def test_probabilities_replace_decisions_and_come_from_probability_verdicts() ->
     rows = [comparison(g, "a", "b", "A", judged(0.9, 0.3)) for g in range(30)]
     assert jury_probability(rows[0]) == pytest.approx(0.8)
     assert jury_probability(comparison(0, "a", "b", "A")) is None
-    probabilities = [jury_probability(row) for row in rows]
-    soft = ratings(rows, probabilities, resamples=50)
-    hard = ratings(rows, resamples=50)
+    soft = ratings(rows, resamples=50)
+    hard = ratings([comparison(g, "a", "b", "A") for g in range(30)], resamples=50)
     b_soft = next(m for m in soft.models if m.name == "b")
     assert b_soft.score == pytest.approx(-400 * np.log10(24.5 / 6.5))  # one virtual tie
     assert next(m for m in hard.models if m.name == "b").score < b_soft.score
@@ -190,8 +190,6 @@ def test_a_named_reference_anchors_the_scale_and_seeds_repeat() -> None:
         ([comparison(0, "a", "b", None), comparison(1, "a", "b", None)], {}, "scored"),
         ([comparison(0, "a", "b", "A"), comparison(1, "c", "d", "B")], {}, "no chain"),
         ([comparison(0, "a", "b", "A")], {"reference": "z"}, "reference z"),
-        ([comparison(0, "a", "b", "A")], {"probabilities": [0.5, 0.5]}, "probabilities"),
-        ([comparison(0, "a", "b", "A")], {"probabilities": [1.5]}, "not in [0, 1]"),
     ],
 )
 def test_unusable_input_is_refused_in_one_line(
