@@ -193,13 +193,15 @@ class WinRateRow(Record):
     losses: int
     ties: int
     unscored: int
+    thresholded: float | None = None  # with probability verdicts: the decided share
 
     def line(self, label: str) -> str:
         """`label: rate [low, high] (n=...: wins, losses, ties, unscored)`."""
+        decided = "" if self.thresholded is None else f", decided share {shown(self.thresholded)}"
         return (
             f"{label}: {shown(self.win_rate)} [{shown(self.ci_low)}, {shown(self.ci_high)}] "
             f"(n={self.n}: {self.wins} wins, {self.losses} losses, {self.ties} ties, "
-            f"{self.unscored} unscored)"
+            f"{self.unscored} unscored{decided})"
         )
 
 
@@ -241,6 +243,8 @@ class ComparisonSummary(Record):
     confidence: float
     bootstrap: int
     seed: int
+    verdicts: str = "generated"  # the judges' verdict mode: generated or prob
+    sampling: dict[str, float | int] = Field(default_factory=dict)  # the judges' sampling
     overall: WinRateRow
     by_domain: dict[str, WinRateRow]
     by_judge: dict[str, JudgeWinRate]
@@ -251,13 +255,18 @@ class ComparisonSummary(Record):
         """A few lines for the terminal: overall, per domain, per judge, agreement."""
         return "\n".join(
             [
-                f"{self.model_a} vs {self.model_b} ({self.convention}, 95% bootstrap CI)",
+                f"{self.model_a} vs {self.model_b} ({self.convention}; {self.verdicts} verdicts"
+                f"{self._temperature()}, 95% bootstrap CI)",
                 self.overall.line("overall"),
                 *(r.line(f"domain {d}") for d, r in self.by_domain.items()),
                 *(r.line(f"judge {j}") for j, r in self.by_judge.items()),
                 *(a.line() for a in self.agreement),
             ]
         )
+
+    def _temperature(self) -> str:
+        temperature = self.sampling.get("temperature")
+        return "" if temperature is None else f" at temperature {temperature}"
 
 
 HACKABLE_MARGIN = 0.05

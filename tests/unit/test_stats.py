@@ -21,9 +21,18 @@ def test_win_rate_counts_ties_half() -> None:
     assert 0.0 <= result.rate.low <= result.rate.value <= result.rate.high <= 1.0
 
 
-def test_win_rate_interval_collapses_when_every_outcome_is_equal() -> None:
+def test_a_unanimous_win_rate_gets_the_wilson_interval_not_a_zero_width_one() -> None:
+    # Wilson, 7 of 7 at 95%: (1 + z²/14 - z·sqrt(z²/196)) / (1 + z²/7) = 1 / (1 + z²/7) = 0.6457
     result = win_rate(["A"] * 7)
-    assert (result.rate.value, result.rate.low, result.rate.high) == (1.0, 1.0, 1.0)
+    assert (result.rate.value, result.rate.high) == (1.0, 1.0)
+    assert result.rate.low == pytest.approx(1 / (1 + 1.959964**2 / 7), abs=1e-4)
+
+
+def test_a_win_rate_of_probabilities_keeps_the_decided_share_beside_it() -> None:
+    result = win_rate(["A", "A", "B"], probabilities=[0.6, 0.9, 0.2], resamples=200)
+    assert result.rate.value == pytest.approx(1.7 / 3)
+    assert result.thresholded == pytest.approx(2 / 3)
+    assert win_rate(["A"]).thresholded is None
 
 
 def test_win_rate_interval_has_the_normal_width_for_a_coin() -> None:

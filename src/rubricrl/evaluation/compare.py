@@ -163,7 +163,14 @@ def compare(
     comparisons = [
         c for c in load_records(config.output, Comparison, allow_empty=True) if c.id in wanted
     ]
-    summary = summarize(comparisons, config.rule, config.bootstrap, config.seed)
+    summary = summarize(
+        comparisons,
+        config.rule,
+        config.bootstrap,
+        config.seed,
+        verdicts=config.verdicts,
+        sampling={"temperature": config.temperature, "max_tokens": config.max_tokens},
+    )
     write_summary(config.output, summary)
     return summary
 

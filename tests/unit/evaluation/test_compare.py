@@ -96,8 +96,11 @@ def test_two_judges_rule_and_agreement(tmp_path: Path) -> None:
     assert pair.judges == ["prefers-ALPHA", "lazy"]
     assert pair.percent == 0.0
     lines = mean.render().splitlines()
-    assert lines[0] == f"base vs tuned ({WIN_RATE_CONVENTION}, 95% bootstrap CI)"
-    assert lines[-2].startswith("judge lazy: 0.500 [0.500, 0.500] (n=4: 0 wins, 0 losses, 4 ties")
+    assert lines[0] == (
+        f"base vs tuned ({WIN_RATE_CONVENTION}; generated verdicts at temperature 0.0,"
+        " 95% bootstrap CI)"
+    )
+    assert lines[-2].startswith("judge lazy: 0.500 [0.150, 0.850] (n=4: 0 wins, 0 losses, 4 ties")
     assert lines[-2].endswith(", position bias 1.00")
     assert lines[-1] == "agreement prefers-ALPHA ~ lazy over 4 pairs: 0.00, kappa 0.00"
     assert len(load_records(config.output, Comparison)) == 2 * len(GOALS)
@@ -129,7 +132,7 @@ def test_unscored_judgments_are_left_out_of_win_rates_and_agreement_and_counted(
     assert alone.overall.n == 2 and alone.overall.unscored == 2
     assert alone.by_domain["ml"].model_dump() == {
         "n": 0, "win_rate": None, "ci_low": None, "ci_high": None,
-        "wins": 0, "losses": 0, "ties": 0, "unscored": 2,
+        "wins": 0, "losses": 0, "ties": 0, "unscored": 2, "thresholded": None,
     }  # fmt: skip
     assert "domain ml: n/a [n/a, n/a]" in alone.render()
 

@@ -73,7 +73,7 @@ def test_a_human_study_exported_into_the_run_gets_a_section(tmp_path: Path) -> N
     export_study(StudyExportConfig(study=study, output=run / "human.jsonl"))
     page = render_report(run)
     assert 'id="table-human"' in page and "win rate of model-a over model-b" in page
-    assert "1.000 [1.000, 1.000]" in page  # A won all three goals
+    assert "1.000 [0.439, 1.000]" in page  # A won all three goals: Wilson's interval, not [1, 1]
 
 
 def test_the_probe_section_shows_hack_margins_and_verdicts(tmp_path: Path) -> None:
