@@ -232,6 +232,127 @@ class JudgeAgreement(Record):
         )
 
 
+# Bradley-Terry ratings (evaluation/ratings.py)
+SCALE = "Elo: 400*log10 of strength over the reference's"
+TEST = "exact sign test over goals, even goals left out, Holm-corrected"
+
+
+class ModelRating(Record):
+    """One model's score on the Elo scale, its bootstrap interval, rank (1 best) and games."""
+
+    name: str
+    score: float
+    low: float | None  # None: no resample held both this model and the reference
+    high: float | None
+    rank: int
+    games: int  # scored comparisons it took part in
+
+
+class PairTest(Record):
+    """A over B for one pair judged directly: per-goal win rate, sign test, Holm p-value."""
+
+    a: str
+    b: str
+    n: int  # goals on which the pair was judged
+    wins: int  # goals A won on balance
+    losses: int
+    ties: int  # goals that came out even
+    win_rate: float  # mean per-goal outcome for A, a tie counting half
+    p_value: float
+    p_holm: float
+    separable: bool  # the two models' intervals do not overlap
+
+
+class RatingSummary(Record):
+    """Bradley-Terry ratings of several models, pairwise tests and how separable they are."""
+
+    reference: str
+    scale: str
+    test: str
+    confidence: float
+    resamples: int
+    seed: int
+    goals: int
+    scored: int
+    unscored: int
+    models: list[ModelRating]  # best first
+    pairs: list[PairTest]
+    separability: float  # share of all model pairs whose intervals do not overlap
+    failed: ClassVar[bool] = False
+
+    def render(self) -> str:
+        """A few lines for the terminal: the ranking with intervals, then each pair's test."""
+        head = (
+            f"Bradley-Terry ratings ({SCALE}, reference {self.reference}; "
+            f"{self.confidence:.0%} bootstrap over {self.goals} goals, {self.resamples} "
+            f"resamples, seed {self.seed}) from {self.scored} comparisons "
+            f"({self.unscored} unscored)"
+        )
+        models = [
+            f"{m.rank}. {m.name}: {m.score:.0f} [{shown(m.low, 0)}, {shown(m.high, 0)}] "
+            f"({m.games} games)"
+            for m in self.models
+        ]
+        pairs = [
+            f"{p.a} vs {p.b}: win rate {p.win_rate:.3f} over {p.n} goals "
+            f"({p.wins}-{p.losses}-{p.ties}), p {p.p_value:.3g}, Holm {p.p_holm:.3g}"
+            f"{', separable' if p.separable else ''}"
+            for p in self.pairs
+        ]
+        return "\n".join(
+            [head, *models, f"pairs ({TEST}):", *pairs, f"separability {self.separability:.2f}"]
+        )
+
+
+class LengthControlledWinRate(Record):
+    """A's win rate over B with the judges' length preference held out, beside the raw one.
+
+    Rates are shares of A's preference (ties half), each goal weighing the same; `reason` says
+    why the length-controlled estimate (or an interval) is missing."""
+
+    n_goals: int
+    n_rows: int
+    confidence: float
+    raw_win_rate: float | None
+    raw_ci_low: float | None
+    raw_ci_high: float | None
+    lc_win_rate: float | None
+    lc_ci_low: float | None
+    lc_ci_high: float | None
+    length_coef: float | None  # log-odds of preferring A per unit of tanh(length difference / s)
+    length_ci_low: float | None
+    length_ci_high: float | None
+    length_scale: float | None  # s, words: standard deviation of the length differences
+    mean_length_difference: float | None  # words, A minus B, each goal weighing the same
+    goal_effects: bool
+    reason: str | None = None
+
+    def line(self) -> str:
+        """`length-controlled win rate R [low, high] vs raw R [low, high]; length ...; n goals`."""
+        level = f"{100 * self.confidence:g}%"
+        controlled = (
+            f"length-controlled win rate {shown(self.lc_win_rate)} "
+            f"[{level} CI {shown(self.lc_ci_low)}, {shown(self.lc_ci_high)}]"
+        )
+        raw = (
+            f"raw {shown(self.raw_win_rate)} [{shown(self.raw_ci_low)}, {shown(self.raw_ci_high)}]"
+        )
+        parts = [f"{controlled} vs {raw}"]
+        if self.length_coef is not None:
+            parts.append(
+                f"length {self.length_coef:+.2f} log-odds "
+                f"[{shown(self.length_ci_low, 2)}, {shown(self.length_ci_high, 2)}] "
+                f"per tanh(difference / {shown(self.length_scale, 0)} words)"
+            )
+        if self.mean_length_difference is not None:
+            parts.append(f"A longer by {self.mean_length_difference:+.0f} words on average")
+        effects = ", goal effects" if self.goal_effects else ""
+        parts.append(f"{self.n_goals} goals, {self.n_rows} judged pairs{effects}")
+        if self.reason:
+            parts.append(f"not length-controlled: {self.reason}")
+        return "; ".join(parts)
+
+
 class ComparisonSummary(Record):
     """What `compare` found: the jury's win rate overall, per domain and per judge, agreement."""
 
@@ -249,6 +370,8 @@ class ComparisonSummary(Record):
     by_domain: dict[str, WinRateRow]
     by_judge: dict[str, JudgeWinRate]
     agreement: list[JudgeAgreement]
+    length_controlled: LengthControlledWinRate | None = None
+    ratings: RatingSummary | None = None  # every model, when more than two were compared
     failed: ClassVar[bool] = False  # no scored decision is a finding, not a failure
 
     def render(self) -> str:
@@ -261,6 +384,8 @@ class ComparisonSummary(Record):
                 *(r.line(f"domain {d}") for d, r in self.by_domain.items()),
                 *(r.line(f"judge {j}") for j, r in self.by_judge.items()),
                 *(a.line() for a in self.agreement),
+                *([self.length_controlled.line()] if self.length_controlled else []),
+                *([self.ratings.render()] if self.ratings else []),
             ]
         )
 

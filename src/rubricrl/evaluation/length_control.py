@@ -36,7 +36,7 @@ import numpy as np
 import statsmodels.api as sm
 from scipy import stats as scipy_stats
 
-from rubricrl.records import Record, shown
+from rubricrl.records import LengthControlledWinRate
 
 MIN_GOALS = 5
 # A fitted log-odds beyond this means a fitted probability within 3e-7 of 0 or 1: separation.
@@ -58,55 +58,6 @@ class Judged:
             raise ValueError(f"preference {self.preference} is not in [0, 1]")
         if self.words_a < 0 or self.words_b < 0:
             raise ValueError("plan lengths cannot be negative")
-
-
-class LengthControlledWinRate(Record):
-    """A's win rate over B with the judges' length preference held out, beside the raw one.
-
-    Rates are shares of A's preference (ties half), each goal weighing the same; `reason` says
-    why the length-controlled estimate (or an interval) is missing."""
-
-    n_goals: int
-    n_rows: int
-    confidence: float
-    raw_win_rate: float | None
-    raw_ci_low: float | None
-    raw_ci_high: float | None
-    lc_win_rate: float | None
-    lc_ci_low: float | None
-    lc_ci_high: float | None
-    length_coef: float | None  # log-odds of preferring A per unit of tanh(length difference / s)
-    length_ci_low: float | None
-    length_ci_high: float | None
-    length_scale: float | None  # s, words: standard deviation of the length differences
-    mean_length_difference: float | None  # words, A minus B, each goal weighing the same
-    goal_effects: bool
-    reason: str | None = None
-
-    def line(self) -> str:
-        """`length-controlled win rate R [low, high] vs raw R [low, high]; length ...; n goals`."""
-        level = f"{100 * self.confidence:g}%"
-        controlled = (
-            f"length-controlled win rate {shown(self.lc_win_rate)} "
-            f"[{level} CI {shown(self.lc_ci_low)}, {shown(self.lc_ci_high)}]"
-        )
-        raw = (
-            f"raw {shown(self.raw_win_rate)} [{shown(self.raw_ci_low)}, {shown(self.raw_ci_high)}]"
-        )
-        parts = [f"{controlled} vs {raw}"]
-        if self.length_coef is not None:
-            parts.append(
-                f"length {self.length_coef:+.2f} log-odds "
-                f"[{shown(self.length_ci_low, 2)}, {shown(self.length_ci_high, 2)}] "
-                f"per tanh(difference / {shown(self.length_scale, 0)} words)"
-            )
-        if self.mean_length_difference is not None:
-            parts.append(f"A longer by {self.mean_length_difference:+.0f} words on average")
-        effects = ", goal effects" if self.goal_effects else ""
-        parts.append(f"{self.n_goals} goals, {self.n_rows} judged pairs{effects}")
-        if self.reason:
-            parts.append(f"not length-controlled: {self.reason}")
-        return "; ".join(parts)
 
 
 @dataclass(frozen=True)

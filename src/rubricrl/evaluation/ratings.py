@@ -31,7 +31,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import ClassVar
 
 import evalica
 import numpy as np
@@ -41,79 +40,10 @@ from statsmodels.stats.multitest import multipletests
 
 from rubricrl.errors import InputError
 from rubricrl.evaluation.jury import jury_outcome
-from rubricrl.records import Comparison, Record, shown
+from rubricrl.records import SCALE, TEST, Comparison, ModelRating, PairTest, RatingSummary
 
 ELO = 400.0 / np.log(10.0)  # Elo points per natural-log unit of strength
-SCALE = "Elo: 400*log10 of strength over the reference's"
-TEST = "exact sign test over goals, even goals left out, Holm-corrected"
 VIRTUAL_TIES = 1.0  # per pair judged directly, in every fit: keeps scores finite
-
-
-class ModelRating(Record):
-    """One model's score on the Elo scale, its bootstrap interval, rank (1 best) and games."""
-
-    name: str
-    score: float
-    low: float | None  # None: no resample held both this model and the reference
-    high: float | None
-    rank: int
-    games: int  # scored comparisons it took part in
-
-
-class PairTest(Record):
-    """A over B for one pair judged directly: per-goal win rate, sign test, Holm p-value."""
-
-    a: str
-    b: str
-    n: int  # goals on which the pair was judged
-    wins: int  # goals A won on balance
-    losses: int
-    ties: int  # goals that came out even
-    win_rate: float  # mean per-goal outcome for A, a tie counting half
-    p_value: float
-    p_holm: float
-    separable: bool  # the two models' intervals do not overlap
-
-
-class RatingSummary(Record):
-    """Bradley-Terry ratings of several models, pairwise tests and how separable they are."""
-
-    reference: str
-    scale: str
-    test: str
-    confidence: float
-    resamples: int
-    seed: int
-    goals: int
-    scored: int
-    unscored: int
-    models: list[ModelRating]  # best first
-    pairs: list[PairTest]
-    separability: float  # share of all model pairs whose intervals do not overlap
-    failed: ClassVar[bool] = False
-
-    def render(self) -> str:
-        """A few lines for the terminal: the ranking with intervals, then each pair's test."""
-        head = (
-            f"Bradley-Terry ratings ({SCALE}, reference {self.reference}; "
-            f"{self.confidence:.0%} bootstrap over {self.goals} goals, {self.resamples} "
-            f"resamples, seed {self.seed}) from {self.scored} comparisons "
-            f"({self.unscored} unscored)"
-        )
-        models = [
-            f"{m.rank}. {m.name}: {m.score:.0f} [{shown(m.low, 0)}, {shown(m.high, 0)}] "
-            f"({m.games} games)"
-            for m in self.models
-        ]
-        pairs = [
-            f"{p.a} vs {p.b}: win rate {p.win_rate:.3f} over {p.n} goals "
-            f"({p.wins}-{p.losses}-{p.ties}), p {p.p_value:.3g}, Holm {p.p_holm:.3g}"
-            f"{', separable' if p.separable else ''}"
-            for p in self.pairs
-        ]
-        return "\n".join(
-            [head, *models, f"pairs ({TEST}):", *pairs, f"separability {self.separability:.2f}"]
-        )
 
 
 def ratings(

@@ -100,9 +100,10 @@ def test_two_judges_rule_and_agreement(tmp_path: Path) -> None:
         f"base vs tuned ({WIN_RATE_CONVENTION}; generated verdicts at temperature 0.0,"
         " 95% bootstrap CI)"
     )
-    assert lines[-2].startswith("judge lazy: 0.500 [0.150, 0.850] (n=4: 0 wins, 0 losses, 4 ties")
-    assert lines[-2].endswith(", position bias 1.00")
-    assert lines[-1] == "agreement prefers-ALPHA ~ lazy over 4 pairs: 0.00, kappa 0.00"
+    assert lines[-3].startswith("judge lazy: 0.500 [0.150, 0.850] (n=4: 0 wins, 0 losses, 4 ties")
+    assert lines[-3].endswith(", position bias 1.00")
+    assert lines[-2] == "agreement prefers-ALPHA ~ lazy over 4 pairs: 0.00, kappa 0.00"
+    assert lines[-1].startswith("length-controlled win rate n/a")  # every goal the same: no fit
     assert len(load_records(config.output, Comparison)) == 2 * len(GOALS)
 
 
@@ -171,9 +172,7 @@ def test_plans_for_unknown_goals_name_the_file(tmp_path: Path) -> None:
 
 def test_mismatched_goal_sets_need_allow_partial(tmp_path: Path) -> None:
     config = write_inputs(tmp_path, goals_b=GOALS[:3])
-    with pytest.raises(
-        InputError, match="3 shared, 1 only in A, 0 only in B; pass --allow-partial"
-    ):
+    with pytest.raises(InputError, match="3 shared, 1 only in A; pass --allow-partial"):
         compare(config, [prefers("ALPHA")])
     partial = CompareConfig(**{**config.__dict__, "allow_partial": True})
     assert compare(partial, [prefers("ALPHA")]).overall.n == 3
@@ -185,3 +184,48 @@ def test_plan_file_with_several_models_is_rejected(tmp_path: Path) -> None:
     write_records(config.plans_a, [*plans[:-1], plans[-1].model_copy(update={"model": "other"})])
     with pytest.raises(InputError, match="several models"):
         compare(config, [prefers("ALPHA")])
+
+
+def ranking_judge(order: list[str]) -> ScriptedBackend:
+    """A judge preferring whichever of the two plans holds the word earlier in `order`."""
+
+    def respond(conversation: Conversation) -> str:
+        text = conversation[-1]["content"]
+        first, second = sorted((w for w in order if w in text), key=text.index)
+        return judge_reply("1" if order.index(first) < order.index(second) else "2")
+
+    return ScriptedBackend(respond, spec="ranker")
+
+
+def test_more_plan_files_get_every_pair_judged_and_all_models_rated(tmp_path: Path) -> None:
+    config = write_inputs(tmp_path)
+    write_records(
+        tmp_path / "c.jsonl", [plan(f"c-{g}", g, f"GAMMA {g}", model="mid") for g in GOALS]
+    )
+    three = CompareConfig(
+        **{**config.__dict__, "more_plans": (tmp_path / "c.jsonl",), "label": ("C=middle",)}
+    )
+    summary = compare(three, [ranking_judge(["GAMMA", "ALPHA", "BETA"])])
+    assert len(load_records(config.output, Comparison)) == 3 * len(GOALS)  # A-B, A-C, B-C
+    assert (summary.model_a, summary.model_b, summary.overall.win_rate) == ("base", "tuned", 1.0)
+    assert summary.ratings is not None
+    assert [m.name for m in summary.ratings.models] == ["middle", "base", "tuned"]
+    assert summary.length_controlled is not None
+    assert "Bradley-Terry ratings" in summary.render()
+
+
+def test_labels_name_models_and_a_bad_one_is_refused(tmp_path: Path) -> None:
+    config = write_inputs(tmp_path)
+    named = compare(
+        CompareConfig(**{**config.__dict__, "label": ("A=old", "tuned=new")}), [prefers("ALPHA")]
+    )
+    assert (named.model_a, named.model_b, named.ratings) == ("old", "new", None)
+    with pytest.raises(InputError, match="--label 'Z=x': expected KEY=NAME"):
+        compare(CompareConfig(**{**config.__dict__, "label": ("Z=x",)}), [prefers("ALPHA")])
+
+
+def test_two_files_of_one_model_are_refused(tmp_path: Path) -> None:
+    config = write_inputs(tmp_path)
+    again = CompareConfig(**{**config.__dict__, "more_plans": (config.plans_a,)})
+    with pytest.raises(InputError, match="hold plans of one model, base"):
+        compare(again, [prefers("ALPHA")])

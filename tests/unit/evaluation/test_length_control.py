@@ -5,11 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rubricrl.evaluation.length_control import (
-    Judged,
-    LengthControlledWinRate,
-    length_controlled_win_rate,
-)
+from rubricrl.evaluation.length_control import Judged, length_controlled_win_rate
+from rubricrl.records import LengthControlledWinRate
 
 A_EFFECT = 0.4  # log-odds by which the judges prefer A's plan at equal length
 GOAL_SD = 0.5  # log-odds spread of that preference over goals
