@@ -201,10 +201,15 @@ def report_run(root: Path) -> Path:
             plan(f"{model}-{s.id}", s.id, f"{tag} plan for {s.id} {HOSTILE}", model=model)
             for s in samples
         ]
-        for model, tag in (("base", "ALPHA"), ("trained", "BETA"))
+        for model, tag in (("base", "ALPHA"), ("trained", "BETA"), ("middle", "GAMMA"))
     }
+    write_records(
+        root / "split" / "train.jsonl", [s for s in samples if s.provenance.domain == "ml"]
+    )
     for model, rows in plans.items():
         write_records(root / f"plans_{model}.jsonl", rows)
+        if model == "middle":
+            continue  # a checkpoint's plans: compared and rated, not graded
         grades = []
         for n, written in enumerate(rows):
             met = [k < (n % 3) + (model == "trained") for k in range(3)]
@@ -253,14 +258,19 @@ def report_run(root: Path) -> Path:
     )
 
     def prefers_trained(conversation: list[dict[str, str]]) -> str:
+        """Trained (BETA) over the middle checkpoint (GAMMA) over base (ALPHA)."""
         text = conversation[-1]["content"]
-        first = "1" if text.index("BETA") < text.index("ALPHA") else "2"
-        return json.dumps({"rationale": "more specific", "preferred": first})
+        shown = sorted((tag for tag in ("BETA", "GAMMA", "ALPHA") if tag in text), key=text.index)
+        better = min(shown, key=("BETA", "GAMMA", "ALPHA").index)
+        return json.dumps(
+            {"rationale": "more specific", "preferred": "1" if shown[0] == better else "2"}
+        )
 
     compare(
         CompareConfig(
             plans_a=root / "plans_trained.jsonl",
             plans_b=root / "plans_base.jsonl",
+            more_plans=(root / "plans_middle.jsonl",),
             goals=root / "samples_test.jsonl",
             output=root / "comparisons.jsonl",
             judge=(EMBEDDED,),

@@ -98,7 +98,10 @@ def ratings(
     draws = rng.multinomial(len(goals), np.full(len(goals), 1.0 / len(goals)), size=resamples)
     boot = np.array([design.fit(d @ wins, d @ counts) for d in draws]).reshape(-1, len(models))
     tail = (1.0 - confidence) / 2.0 * 100.0
-    bounds = [_interval(boot[:, i], tail) for i in range(len(models))]
+    bounds = [
+        (0.0, 0.0) if i == design.reference else _interval(boot[:, i], tail)
+        for i in range(len(models))
+    ]
 
     games = {m: sum(1 for row in rows if m in row[1:3]) for m in models}
     rated = [
@@ -203,8 +206,10 @@ class _Design:
 
 
 def _interval(values: np.ndarray, tail: float) -> tuple[float | None, float | None]:
+    """The bootstrap's percentile interval; none when every resample agrees (a unanimous handful
+    of goals), since a zero-width interval would claim a certainty those goals cannot give."""
     kept = values[np.isfinite(values)]
-    if kept.size == 0:
+    if kept.size == 0 or np.ptp(kept) == 0.0:
         return None, None
     low, high = np.percentile(kept, [tail, 100.0 - tail])
     return float(low), float(high)

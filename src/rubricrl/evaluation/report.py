@@ -84,6 +84,7 @@ class RunFiles:
     samples: list[Sample] | None
     probe: list[ProbeResult] | None
     human: HumanStudySummary | None = None
+    training_domains: set[str] | None = None
 
     @classmethod
     def load(cls, run_dir: Path) -> RunFiles:
@@ -108,11 +109,18 @@ class RunFiles:
             samples=_load(samples_path, Sample),
             probe=_load(optional(layout.probe), ProbeResult),
             human=_summary(optional(layout.human_summary), HumanStudySummary),
+            training_domains=_domains(optional(layout.split / "train.jsonl")),
         )
 
 
 def _load(path: Path | None, record_type: type[Any]) -> list[Any] | None:
     return load_records(path, record_type) if path else None
+
+
+def _domains(path: Path | None) -> set[str] | None:
+    """The domains of a samples file (the training split's), "unknown" for a sample with none."""
+    samples = _load(path, Sample)
+    return None if samples is None else {s.provenance.domain or "unknown" for s in samples}
 
 
 def _summary(path: Path | None, model: type[M]) -> M | None:
@@ -198,6 +206,32 @@ def win_rate_rows(summary: ComparisonSummary) -> list[dict[str, Any]]:
     rows = [{"group": "overall (jury)", **summary.overall.model_dump()}]
     rows += [{"group": f"domain: {d}", **r.model_dump()} for d, r in summary.by_domain.items()]
     rows += [{"group": f"judge: {j}", **r.model_dump()} for j, r in summary.by_judge.items()]
+    return rows
+
+
+def domain_rows(files: RunFiles) -> list[dict[str, Any]]:
+    """Per held-out domain: whether training saw it, its goals, the jury's win rate there and each
+    policy's mean rubric score there: what training on one domain did to the others."""
+    if not files.samples:
+        return []
+    domain_of = {s.id: s.provenance.domain or "unknown" for s in files.samples}
+    by_domain = files.summary.by_domain if files.summary else {}
+    rows = []
+    for domain in sorted(set(domain_of.values())):
+        scores = {}
+        for policy, grades in files.grades.items():
+            here = [g.score for g in grades or [] if domain_of.get(g.sample_id) == domain]
+            scored = [score for score in here if score is not None]
+            scores[policy] = sum(scored) / len(scored) if scored else None
+        rows.append(
+            {
+                "domain": domain,
+                "trained": domain in (files.training_domains or set()),
+                "goals": sum(d == domain for d in domain_of.values()),
+                "win": by_domain.get(domain),
+                "scores": scores,
+            }
+        )
     return rows
 
 
@@ -307,6 +341,9 @@ def render_report(run_dir: Path) -> str:
         hack_kinds=ADVERSARIAL_KINDS,
         hackable_margin=HACKABLE_MARGIN,
         human=files.human,
+        domain_rows=domain_rows(files),
+        domain_policies=[p for p, grades in files.grades.items() if grades],
+        training_domains=sorted(files.training_domains or ()),
     )
 
 

@@ -11,7 +11,17 @@ from rubricrl.evaluation.report import write_report
 from tests.builders import HOSTILE, report_run
 
 PLOTS = ["plot-training", "plot-heldout", "plot-winrates", "plot-scores"]
-TABLES = ["table-heldout-items", "table-winrates", "table-scores", "table-items", "table-examples"]
+TABLES = [
+    "table-heldout-items",
+    "table-winrates",
+    "table-length",
+    "table-ratings",
+    "table-rating-pairs",
+    "table-domains",
+    "table-scores",
+    "table-items",
+    "table-examples",
+]
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -42,6 +52,10 @@ def test_report_renders_in_chromium(tmp_path: Path) -> None:
         assert rows == {
             "table-heldout-items": 3,
             "table-winrates": 1 + 1 + 2 + 2,  # header, overall, two domains, two judges
+            "table-length": 5,  # header, raw, controlled, length preference, length gap
+            "table-ratings": 1 + 3,  # base, the middle checkpoint and trained
+            "table-rating-pairs": 1 + 3,
+            "table-domains": 1 + 2,  # ml (trained on) and bio (not)
             "table-scores": 3,
             "table-items": 1 + 4 * 3,
             "table-examples": 5,
@@ -50,6 +64,8 @@ def test_report_renders_in_chromium(tmp_path: Path) -> None:
         assert page.locator("script").count() == 0
         assert page.title().startswith("rubricrl report")
         assert HOSTILE in page.locator("table#table-examples").inner_text()
+        ranked = page.locator("table#table-ratings").inner_text()
+        assert ranked.index("trained") < ranked.index("middle") < ranked.index("base")
         page.screenshot(path=str(screenshot), full_page=True)
         browser.close()
     assert screenshot.stat().st_size > 10_000

@@ -138,11 +138,12 @@ def test_a_model_judged_on_few_goals_still_gets_an_interval() -> None:
     assert late.low <= late.score <= late.high
 
 
-def test_a_clean_sweep_gets_a_finite_separated_score() -> None:
+def test_a_clean_sweep_gets_a_finite_score_and_no_zero_width_interval() -> None:
     summary = ratings([comparison(g, "a", "b", "A") for g in range(10)], resamples=50)
     best, worst = summary.models
     assert best.name == "a" and np.isfinite(worst.score) and worst.score < -300
-    assert summary.separability == 1.0
+    assert (worst.low, worst.high) == (None, None)  # every resample is the same sweep
+    assert summary.pairs[0].p_value < 0.01  # the sign test still speaks
 
 
 def test_ties_count_half() -> None:
