@@ -122,8 +122,8 @@ def _train(
     test_path: Path,
     independent: tuple[ModelSpec, GradingConfig],
 ) -> None:
-    """Train the policy unless an earlier run finished, then drop the checkpoints: the final
-    policy is saved, and resuming needs none."""
+    """Train the policy unless an earlier run finished. The middle and last checkpoints stay on
+    disk until the middle one has planned (`_middle_plans`)."""
     from rubricrl.training.config import TrainConfig, grpo_config
     from rubricrl.training.run import train
 
@@ -150,12 +150,31 @@ def _train(
             max_completion_length=config.plan_tokens,
             learning_rate=5e-6,
             save_steps=config.train_steps // 2,
-            save_total_limit=1,  # one resumable checkpoint on disk at a time
+            save_total_limit=2,  # the middle checkpoint plans too, for the ratings
             seed=config.seed,
         )
         train(settings, grpo)
-    for checkpoint in config.run_dir.glob("checkpoint-*"):
+
+
+def _middle_plans(config: DemoConfig, run: RunLayout) -> Path | None:
+    """Plans of the middle checkpoint on the held-out goals, so the report rates base, middle and
+    last; then drop the checkpoints (the final policy is saved, and resuming needs none)."""
+    middle = run.root / f"checkpoint-{config.train_steps // 2}"
+    if middle.is_dir():
+        plan(_plan_config(config, run, "middle", ModelSpec("hf", str(middle.resolve()))))
+    for checkpoint in run.root.glob("checkpoint-*"):
         shutil.rmtree(checkpoint)
+    return run.plans("middle") if run.plans("middle").exists() else None
+
+
+def _plan_config(config: DemoConfig, run: RunLayout, name: str, spec: ModelSpec) -> PlanConfig:
+    return PlanConfig(
+        samples=run.test_samples,
+        output=run.plans(name),
+        model=spec,
+        max_tokens=config.plan_tokens,
+        seed=config.seed,
+    )
 
 
 class _Stages:
@@ -205,22 +224,15 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
         independent, grading = _probe(config, run, console)
     with stage("train"):
         _train(config, split_dir / "train.jsonl", split_dir / "test.jsonl", (independent, grading))
+    with stage("plan (the middle checkpoint)"):
+        middle = _middle_plans(config, run)
     policies = {"base": config.model, "trained": ModelSpec("hf", str(run.root.resolve()))}
     for name, spec in policies.items():
         with stage(f"plan and score ({name})"):
-            plans = run.plans(name)
-            plan(
-                PlanConfig(
-                    samples=test_samples,
-                    output=plans,
-                    model=spec,
-                    max_tokens=config.plan_tokens,
-                    seed=config.seed,
-                )
-            )
+            plan(_plan_config(config, run, name, spec))
             scoring = ScoreConfig(
                 samples=test_samples,
-                plans=plans,
+                plans=run.plans(name),
                 output=run.grades(name),
                 grader=independent,
                 grading=grading,
@@ -231,6 +243,8 @@ def run_demo(config: DemoConfig, console: Console) -> Path:
         comparison = CompareConfig(
             plans_a=run.plans("trained"),
             plans_b=run.plans("base"),
+            more_plans=(middle,) if middle else (),
+            label=("A=trained", "B=base", *(("C=middle",) if middle else ())),
             goals=test_samples,
             output=run.comparisons,
             judge=(config.model,),

@@ -55,7 +55,7 @@ class ImportConfig:
     output: Path = option(help="Samples JSONL to append to.", flags=("-o",), output="file")
     subset: str | None = option(None, "Hub configuration: ml, arxiv or pubmed.")
     split: str = option("train", "Hub split: train or test.")
-    domain: str | None = option(None, "Domain to record (default: the subset).")
+    domain: str | None = option(None, "Domain to record (default: the subset, else each row's Category).")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,9 +129,11 @@ def _rubric(row: dict[str, Any]) -> list[str]:
 
 
 def sample_from_row(row: dict[str, Any], domain: str | None) -> Sample:
-    """One dataset row as a Sample; RowError names what is wrong with it."""
+    """One dataset row as a Sample; RowError names what is wrong with it. Without a `domain`
+    (the hub subset, or --domain) the row's Category stands in, so no goal is "unknown"."""
     article_id = _text(row, "article_id")
     question_id = _text(row, "q_id")
+    category = _text(row, "Category", required=False)
     return Sample(
         id=f"{article_id}:{question_id}",
         goal=str(_text(row, "Goal")),
@@ -139,11 +141,11 @@ def sample_from_row(row: dict[str, Any], domain: str | None) -> Sample:
         reference_solution=_text(row, "Reference solution", required=False) or "",
         provenance=Provenance(
             paper_id=str(article_id),
-            domain=domain,
+            domain=domain or category,
             creator=CREATOR,
             question_id=question_id,
             subdomain=_text(row, "Subdomain", required=False),
-            category=_text(row, "Category", required=False),
+            category=category,
             identifier=_text(row, "Identifier", required=False),
         ),
     )

@@ -49,3 +49,14 @@ def test_bad_rows_are_reported_by_number_and_the_rest_imported(tmp_path: Path) -
     assert (
         lines[-1] == f"imported 1 samples (0 already there, 3 bad rows) -> {tmp_path / 's.jsonl'}"
     )
+
+
+def test_the_domain_is_the_flag_else_the_subset_else_each_rows_category(tmp_path: Path) -> None:
+    def domains(**given: str) -> list[str | None]:
+        output = tmp_path / f"{len(given)}-{'-'.join(given.values())}.jsonl"
+        import_samples(ImportConfig(source=str(EXAMPLE), output=output, **given))
+        return [sample.provenance.domain for sample in load_records(output, Sample)]
+
+    assert domains() == ["cs.CL", "cs.LG", "medicine", "medicine"]
+    assert set(domains(subset="ml")) == {"ml"}
+    assert set(domains(subset="ml", domain="nlp")) == {"nlp"}
