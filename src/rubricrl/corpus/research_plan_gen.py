@@ -55,7 +55,9 @@ class ImportConfig:
     output: Path = option(help="Samples JSONL to append to.", flags=("-o",), output="file")
     subset: str | None = option(None, "Hub configuration: ml, arxiv or pubmed.")
     split: str = option("train", "Hub split: train or test.")
-    domain: str | None = option(None, "Domain to record (default: the subset, else each row's Category).")
+    domain: str | None = option(
+        None, "Domain to record (default: the subset, else each row's Category)."
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
