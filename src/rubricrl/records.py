@@ -503,10 +503,93 @@ class ApprovalRow(Record):
     reasons: dict[str, int]
 
 
+# Experts and jury together (evaluation/fusion.py, evaluation/calibration.py)
+
+
+class FusedEstimate(Record):
+    """A win rate of A over B with its interval (clipped to [0, 1]) over `n` goals."""
+
+    value: float
+    low: float
+    high: float
+    n: int
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
+
+    def line(self, label: str) -> str:
+        return f"{label}: {self.value:.3f} [{self.low:.3f}, {self.high:.3f}] (n={self.n})"
+
+
+class FusedWinRate(Record):
+    """The experts' win rate three ways: experts alone, the jury alone over every goal it
+    judged (biased where it disagrees with the experts), and prediction-powered (PPI++).
+
+    The PPI estimate's `n` counts the goals with both an expert vote and a jury outcome;
+    `unvoted` the jury-only goals it adds; `lam` how far it trusts the jury (0 to 1)."""
+
+    human: FusedEstimate
+    jury: FusedEstimate
+    ppi: FusedEstimate
+    unvoted: int
+    lam: float
+    confidence: float
+    convention: str
+
+    def lines(self) -> list[str]:
+        """A heading and one line per estimate, for the terminal."""
+        percent = f"{self.confidence:.0%}"
+        return [
+            f"experts and jury: {self.convention} ({percent} CLT intervals)",
+            self.human.line("experts only"),
+            self.jury.line("jury only (all goals)"),
+            f"{self.ppi.line('prediction-powered')} + {self.unvoted} jury-only goals, "
+            f"lam {self.lam:.2f}",
+        ]
+
+    def render(self) -> str:
+        return "\n".join(self.lines())
+
+
+class ReliabilityBin(Record):
+    """The goals whose predicted P(A better) fell in [low, high): the mean prediction and the
+    share of them the experts' majority gave to A (a split majority counting half)."""
+
+    low: float
+    high: float
+    n: int
+    predicted: float
+    observed: float
+
+    def line(self) -> str:
+        return (
+            f"P(A better) in [{self.low:.2f}, {self.high:.2f}]: predicted {self.predicted:.3f}, "
+            f"observed {self.observed:.3f} (n={self.n})"
+        )
+
+
+class Calibration(Record):
+    """The jury's reliability curve (non-empty bins only) and its expected calibration error:
+    the gap |predicted - observed| averaged over bins, weighted by their goals."""
+
+    n: int
+    bins: int
+    ece: float
+    curve: list[ReliabilityBin]
+
+    def line(self) -> str:
+        return f"jury calibration over {self.n} goals: ECE {self.ece:.3f} ({self.bins} bins)"
+
+    def lines(self) -> list[str]:
+        return [self.line(), *(b.line() for b in self.curve)]
+
+
 class HumanStudySummary(Record):
     """What `study export` found: the human win rate of A over B (majority per goal, and over
     single votes), agreement between annotators and of each LLM judge with the human majority,
-    and the rubric approval rate overall and per domain."""
+    the rubric approval rate overall and per domain, and given the jury's comparisons the
+    experts and jury in one estimate and the jury's calibration (None with the reason)."""
 
     model_a: str
     model_b: str
@@ -521,6 +604,12 @@ class HumanStudySummary(Record):
     approval: ApprovalRow
     approval_by_domain: dict[str, ApprovalRow]
     filter_agreement: dict[str, int] = Field(default_factory=dict)  # selection rules vs people
+    ac1_preference: float | None = None  # Gwet's AC1, A / B / tie per vote
+    ac1_approval: float | None = None  # Gwet's AC1, approve / reject per item
+    fused: FusedWinRate | None = None  # experts only, jury only and prediction-powered
+    fused_reason: str | None = None  # why the jury's comparisons gave no fused estimate
+    calibration: Calibration | None = None  # the jury's P(A better) against the human majority
+    calibration_reason: str | None = None  # why they gave no calibration
 
 
 StepRow = TypeVar("StepRow", TrainingStep, HeldOutEval)  # a row of a per-step run log

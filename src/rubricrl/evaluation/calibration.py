@@ -9,40 +9,7 @@ import numpy as np
 
 from rubricrl.errors import InputError
 from rubricrl.evaluation.jury import jury_probability
-from rubricrl.records import Comparison, Preference, Record
-
-
-class ReliabilityBin(Record):
-    """The goals whose predicted P(A better) fell in [low, high): the mean prediction and the
-    share of them the experts' majority gave to A (a split majority counting half)."""
-
-    low: float
-    high: float
-    n: int
-    predicted: float
-    observed: float
-
-    def line(self) -> str:
-        return (
-            f"P(A better) in [{self.low:.2f}, {self.high:.2f}]: predicted {self.predicted:.3f}, "
-            f"observed {self.observed:.3f} (n={self.n})"
-        )
-
-
-class Calibration(Record):
-    """The jury's reliability curve (non-empty bins only) and its expected calibration error:
-    the gap |predicted - observed| averaged over bins, weighted by their goals."""
-
-    n: int
-    bins: int
-    ece: float
-    curve: list[ReliabilityBin]
-
-    def line(self) -> str:
-        return f"jury calibration over {self.n} goals: ECE {self.ece:.3f} ({self.bins} bins)"
-
-    def lines(self) -> list[str]:
-        return [self.line(), *(b.line() for b in self.curve)]
+from rubricrl.records import Calibration, Comparison, Preference, ReliabilityBin
 
 
 def human_majority(votes: Sequence[Preference]) -> float:

@@ -17,56 +17,10 @@ from ppi_py import classical_mean_ci, ppi_mean_ci, ppi_mean_pointestimate
 
 from rubricrl.errors import InputError
 from rubricrl.evaluation.jury import jury_outcome
-from rubricrl.records import Comparison, Preference, Record
+from rubricrl.records import Comparison, FusedEstimate, FusedWinRate, Preference
 from rubricrl.stats import OUTCOME_VALUE, WIN_RATE_CONVENTION
 
 MIN_HUMAN_GOALS = 2
-
-
-class FusedEstimate(Record):
-    """A win rate of A over B with its interval (clipped to [0, 1]) over `n` goals."""
-
-    value: float
-    low: float
-    high: float
-    n: int
-
-    @property
-    def width(self) -> float:
-        return self.high - self.low
-
-    def line(self, label: str) -> str:
-        return f"{label}: {self.value:.3f} [{self.low:.3f}, {self.high:.3f}] (n={self.n})"
-
-
-class FusedWinRate(Record):
-    """The experts' win rate three ways: experts alone, the jury alone over every goal it
-    judged (biased where it disagrees with the experts), and prediction-powered (PPI++).
-
-    The PPI estimate's `n` counts the goals with both an expert vote and a jury outcome;
-    `unvoted` the jury-only goals it adds; `lam` how far it trusts the jury (0 to 1)."""
-
-    human: FusedEstimate
-    jury: FusedEstimate
-    ppi: FusedEstimate
-    unvoted: int
-    lam: float
-    confidence: float
-    convention: str = WIN_RATE_CONVENTION
-
-    def lines(self) -> list[str]:
-        """A heading and one line per estimate, for the terminal."""
-        percent = f"{self.confidence:.0%}"
-        return [
-            f"experts and jury: {self.convention} ({percent} CLT intervals)",
-            self.human.line("experts only"),
-            self.jury.line("jury only (all goals)"),
-            f"{self.ppi.line('prediction-powered')} + {self.unvoted} jury-only goals, "
-            f"lam {self.lam:.2f}",
-        ]
-
-    def render(self) -> str:
-        return "\n".join(self.lines())
 
 
 def human_outcome(votes: Sequence[Preference]) -> float:
@@ -150,6 +104,7 @@ def fused_win_rate(
         unvoted=int(yhat_unvoted.size),
         lam=lam,
         confidence=confidence,
+        convention=WIN_RATE_CONVENTION,
     )
 
 

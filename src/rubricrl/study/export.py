@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from rubricrl.config import option
 from rubricrl.corpus.select import rules_against_people
-from rubricrl.evaluation.jury import decide, verdicts_by_judge
+from rubricrl.errors import InputError
+from rubricrl.evaluation.calibration import jury_calibration
+from rubricrl.evaluation.fusion import fuse_study
+from rubricrl.evaluation.jury import decide, jury_probability, verdicts_by_judge
 from rubricrl.evaluation.win_rates import rate_row
 from rubricrl.jsonl import load_records, write_records
 from rubricrl.layout import summary_path
 from rubricrl.records import (
     ApprovalRow,
+    Calibration,
     Comparison,
     HumanStudySummary,
     HumanVote,
@@ -29,10 +34,14 @@ from rubricrl.records import (
 )
 from rubricrl.stage import write_summary
 from rubricrl.stats import WIN_RATE_CONVENTION
-from rubricrl.study.agreement import alpha, pair_agreement, rater_kappas
+from rubricrl.study.agreement import ac1, alpha, pair_agreement, rater_kappas
 from rubricrl.study.store import REJECT_REASONS, Study
 
 HUMAN_MAJORITY = "human majority"
+PREFERENCES: tuple[Preference, ...] = ("A", "B", "tie")
+APPROVAL = ("rejected", "approved")
+FLIPPED: dict[Preference | None, Preference | None] = {"A": "B", "B": "A", "tie": "tie", None: None}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,7 +56,10 @@ class StudyExportConfig:
         output="file",
     )
     jury: Path | None = option(
-        None, "LLM comparisons of the same plans, to measure against the people.", input="file"
+        None,
+        "LLM comparisons of the same plans: each judge against the people, the jury's "
+        "calibration, and experts and jury in one (prediction-powered) win rate.",
+        input="file",
     )
     rejected: Path | None = option(
         None, "Write the items most annotators rejected (ItemReview).", output="file"
@@ -168,27 +180,80 @@ def item_reviews(approvals: Sequence[ItemApproval]) -> list[ItemReview]:
     return reviews
 
 
+def _swapped(comparison: Comparison) -> Comparison:
+    """The same comparison with A and B trading places: every verdict flips, and each judgment's
+    P(first better) stays with the plan shown first."""
+    judgments = [
+        j.model_copy(update={"a_first": not j.a_first, "preferred": FLIPPED[j.preferred]})
+        for j in comparison.judgments
+    ]
+    return comparison.model_copy(
+        update={
+            "model_a": comparison.model_b,
+            "model_b": comparison.model_a,
+            "judgments": judgments,
+            "decision": FLIPPED[comparison.decision],
+        }
+    )
+
+
+def _oriented(jury: Sequence[Comparison], models: tuple[str, str]) -> list[Comparison]:
+    """The jury's comparisons of the study's two models, with the study's A as A."""
+    return [
+        c if (c.model_a, c.model_b) == models else _swapped(c)
+        for c in jury
+        if models in ((c.model_a, c.model_b), (c.model_b, c.model_a))
+    ]
+
+
 def _jury_agreement(
-    jury: Sequence[Comparison], human: Sequence[Comparison], models: tuple[str, str]
+    jury: Sequence[Comparison], human: Sequence[Comparison]
 ) -> list[JudgeAgreement]:
     """Each LLM judge's verdict, and the jury's decision, against the human majority per goal."""
-    flip: dict[Preference | None, Preference | None] = {
-        "A": "B",
-        "B": "A",
-        "tie": "tie",
-        None: None,
-    }
     majority = {c.sample_id: c.decision for c in human}
     llm: dict[str, dict[str, Preference | None]] = {}
     for comparison in jury:
-        swapped = (comparison.model_b, comparison.model_a) == models
-        if not swapped and (comparison.model_a, comparison.model_b) != models:
-            continue
         verdicts = verdicts_by_judge(comparison.judgments) | {"jury": comparison.decision}
         for name, verdict in verdicts.items():
-            llm.setdefault(name, {})[comparison.sample_id] = flip[verdict] if swapped else verdict
+            llm.setdefault(name, {})[comparison.sample_id] = verdict
     shared = {name: {s: v for s, v in got.items() if s in majority} for name, got in llm.items()}
     return [pair_agreement((name, HUMAN_MAJORITY), got, majority) for name, got in shared.items()]
+
+
+def _or_reason(compute: Callable[[], T]) -> tuple[T | None, str | None]:
+    """What `compute` gives, or None and why it could not."""
+    try:
+        return compute(), None
+    except InputError as error:
+        return None, str(error)
+
+
+def _calibration(
+    votes: Mapping[str, Sequence[Preference]], jury: Sequence[Comparison]
+) -> Calibration:
+    """The jury's calibration against the human majority; it needs probability verdicts."""
+    if all(jury_probability(c) is None for c in jury):
+        raise InputError("the jury gave no probability verdicts")
+    return jury_calibration(votes, jury)
+
+
+def _with_jury(
+    summary: HumanStudySummary, votes: Sequence[HumanVote], jury: Sequence[Comparison]
+) -> HumanStudySummary:
+    """The summary with experts and jury fused and the jury's calibration, each None with the
+    reason where the jury's comparisons (oriented as the study's) do not allow it."""
+    by_goal: dict[str, list[Preference]] = {}
+    for vote in votes:
+        by_goal.setdefault(vote.sample_id, []).append(preference_of(vote.preference))
+    fused, fused_reason = _or_reason(lambda: fuse_study(by_goal, jury))
+    calibration, calibration_reason = _or_reason(lambda: _calibration(by_goal, jury))
+    update = {
+        "fused": fused,
+        "fused_reason": fused_reason,
+        "calibration": calibration,
+        "calibration_reason": calibration_reason,
+    }
+    return summary.model_copy(update=update)
 
 
 def summarize_study(
@@ -204,12 +269,16 @@ def summarize_study(
         preference.setdefault(vote.annotator, {})[vote.task_id] = vote.preference
         labels.setdefault(vote.annotator, {})[vote.task_id] = preference_of(vote.preference)
     approved: dict[str, dict[str, float]] = {}
+    approval_labels: dict[str, dict[str, str]] = {}
     for a in approvals:
-        approved.setdefault(a.annotator, {})[f"{a.sample_id}/{a.item_id}"] = float(a.approved)
+        unit = f"{a.sample_id}/{a.item_id}"
+        approved.setdefault(a.annotator, {})[unit] = float(a.approved)
+        approval_labels.setdefault(a.annotator, {})[unit] = APPROVAL[a.approved]
     domains: dict[str, list[ItemApproval]] = {}
     for a in approvals:
         domains.setdefault(a.domain or "unknown", []).append(a)
     names = [r["name"] for r in study.rows("SELECT name FROM annotators ORDER BY id")]
+    jury_pair = _oriented(jury, (meta["model_a"], meta["model_b"]))
     summary = HumanStudySummary(
         model_a=meta["model_a"],
         model_b=meta["model_b"],
@@ -220,11 +289,15 @@ def summarize_study(
         kappa=rater_kappas(labels),
         alpha_preference=alpha(preference, "ordinal"),
         alpha_approval=alpha(approved, "nominal"),
-        judges=_jury_agreement(jury, human, (meta["model_a"], meta["model_b"])),
+        ac1_preference=ac1(labels, PREFERENCES),
+        ac1_approval=ac1(approval_labels, APPROVAL),
+        judges=_jury_agreement(jury_pair, human),
         approval=_approval(approvals),
         approval_by_domain={d: _approval(group) for d, group in sorted(domains.items())},
         filter_agreement=rules_against_people(item_reviews(approvals)),
     )
+    if jury:
+        summary = _with_jury(summary, votes, jury_pair)
     return summary, human, votes, approvals
 
 
@@ -262,6 +335,8 @@ def render_study(summary: HumanStudySummary) -> str:
         summary.by_vote.line("single votes"),
         f"Krippendorff's alpha: preference {shown(summary.alpha_preference, 2)} (ordinal), "
         f"approval {shown(summary.alpha_approval, 2)} (nominal)",
+        f"Gwet's AC1: preference {shown(summary.ac1_preference, 2)} (A / B / tie), "
+        f"approval {shown(summary.ac1_approval, 2)}",
         *(
             f"kappa {k.judges[0]} ~ {k.judges[1]} over {k.n}: {shown(k.kappa, 2)}"
             for k in summary.kappa
@@ -277,8 +352,23 @@ def render_study(summary: HumanStudySummary) -> str:
             + (", ".join(f"{why} {n}" for why, n in r.reasons.items()) or "-")
             for d, r in summary.approval_by_domain.items()
         ),
+        *(
+            summary.fused.lines()
+            if summary.fused
+            else _none("experts and jury", summary.fused_reason)
+        ),
+        *(
+            summary.calibration.lines()
+            if summary.calibration
+            else _none("jury calibration", summary.calibration_reason)
+        ),
     ]
     return "\n".join(lines)
+
+
+def _none(what: str, reason: str | None) -> list[str]:
+    """A line saying why `what` is missing, or none where it was never asked for."""
+    return [] if reason is None else [f"{what}: none ({reason})"]
 
 
 @dataclass(frozen=True)

@@ -70,10 +70,29 @@ def test_a_human_study_exported_into_the_run_gets_a_section(tmp_path: Path) -> N
     for assignment in Study(study).assignments(1):
         if assignment.kind == "pairwise":
             Study(study).vote(1, assignment.id, preference=2, shown=1)
-    export_study(StudyExportConfig(study=study, output=run / "human.jsonl"))
+    jury = [  # P(A better) per goal; g3 has no human vote
+        {
+            "id": f"j-{goal}", "sample_id": goal, "model_a": "model-a", "model_b": "model-b",
+            "judgments": [
+                {"judge": "llm", "a_first": True, "preferred": "A", "first_better": p},
+                {"judge": "llm", "a_first": False, "preferred": "B", "first_better": 1 - p},
+            ],
+            "decision": "A",
+        }
+        for goal, p in {"g0": 0.95, "g1": 0.75, "g2": 0.45, "g3": 0.85}.items()
+    ]  # fmt: skip
+    write_jsonl(tmp_path / "jury.jsonl", jury)
+    export_study(
+        StudyExportConfig(study=study, output=run / "human.jsonl", jury=tmp_path / "jury.jsonl")
+    )
     page = render_report(run)
     assert 'id="table-human"' in page and "win rate of model-a over model-b" in page
     assert "1.000 [0.439, 1.000]" in page  # A won all three goals: Wilson's interval, not [1, 1]
+    assert "Gwet's AC1, preference / item approval" in page
+    assert 'id="table-fusion"' in page and "prediction-powered (PPI++)" in page
+    assert '<td>jury only, every compared goal</td><td class="num">0.750</td>' in page
+    assert 'id="table-calibration"' in page and "[0.40, 0.50)" in page
+    assert "Expected calibration error 0.283 over 3 goals" in page  # 1 - P: .05, .25, .55
 
 
 def test_the_probe_section_shows_hack_margins_and_verdicts(tmp_path: Path) -> None:
