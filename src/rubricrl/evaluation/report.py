@@ -189,16 +189,30 @@ def heldout_plot(evals: Sequence[HeldOutEval], metrics: Sequence[TrainingStep] |
     return _png(figure)
 
 
-def heldout_items(evals: Sequence[HeldOutEval]) -> list[dict[str, Any]]:
-    """Per rubric item, its held-out satisfaction rate at the first and last evaluation."""
+def heldout_items(
+    evals: Sequence[HeldOutEval], samples: list[Sample] | None
+) -> list[dict[str, Any]]:
+    """Per rubric item, named by its text where the goals are known, its held-out satisfaction
+    rate at the first and last evaluation."""
     with_items = [row for row in evals if row.item_satisfaction]
     if not with_items:
         return []
     first, last = with_items[0].item_satisfaction, with_items[-1].item_satisfaction
+    texts = item_texts(samples)
     return [
-        {"item": item, "first": first.get(item), "last": last.get(item)}
+        {
+            "item": item,
+            "text": texts.get(item, ""),
+            "first": first.get(item),
+            "last": last.get(item),
+        }
         for item in sorted(first.keys() | last.keys())
     ]
+
+
+def item_texts(samples: list[Sample] | None) -> dict[str, str]:
+    """`sample_id/item_id` -> the item's text: how items are keyed in summaries."""
+    return {f"{s.id}/{i.id}": i.text for s in samples or [] for i in s.rubric}
 
 
 def win_rate_rows(summary: ComparisonSummary) -> list[dict[str, Any]]:
@@ -281,7 +295,7 @@ def item_rows(
 ) -> list[dict[str, Any]]:
     """Per rubric item, the share of graded plans that satisfy it, for each policy, as the score
     stage computed it."""
-    texts = {f"{s.id}/{i.id}": i.text for s in samples or [] for i in s.rubric}
+    texts = item_texts(samples)
     shares = {p: summary.item_satisfaction for p, summary in scores.items() if summary}
     items = sorted({item for by_item in shares.values() for item in by_item})
     return [
@@ -328,7 +342,7 @@ def render_report(run_dir: Path) -> str:
         layout=RunLayout(Path(".")),
         training_plot=training_plot(files.metrics) if files.metrics else None,
         heldout_plot=heldout_plot(files.evals, files.metrics) if files.evals else None,
-        heldout_items=heldout_items(files.evals or []),
+        heldout_items=heldout_items(files.evals or [], files.samples),
         summary=files.summary,
         win_rows=win_rows,
         win_plot=win_rate_plot(plotted) if (plotted := scored_rows(win_rows)) else None,

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from rubricrl.errors import InputError
-from rubricrl.evaluation.report import render_report
-from tests.builders import report_run, write_jsonl
+from rubricrl.evaluation.report import heldout_items, render_report
+from rubricrl.records import HeldOutEval
+from tests.builders import report_run, sample, write_jsonl
 
 PROBE_ROW = {
     "grader": "embed",
@@ -103,3 +104,16 @@ def test_the_probe_section_shows_hack_margins_and_verdicts(tmp_path: Path) -> No
     assert 'id="probe-hack-table"' in page and "<th>keyword_off_topic</th>" in page
     assert "0.400 [0.300, 0.500]" in page
     assert "hackable by stuffing" in page and "untested" in page
+
+
+def test_held_out_items_are_named_by_their_text() -> None:
+    goals = [sample("g1", "A goal", {"i1": "Names a baseline"}, "ref")]
+    evals = [
+        HeldOutEval(step=s, heldout_score=0.5, item_satisfaction={"g1/i1": 0.1 * s, "g9/i1": 0.2})
+        for s in (0, 4)
+    ]
+    rows = heldout_items(evals, goals)
+    assert [(r["item"], r["text"], r["last"]) for r in rows] == [
+        ("g1/i1", "Names a baseline", 0.4),
+        ("g9/i1", "", 0.2),
+    ]
