@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from rich.console import RenderableType
-
 from rubricrl.backends import ChatBackend, Sampling, load_backend
 from rubricrl.backends.structured import Unreadable, refused_rows
 from rubricrl.config import option
@@ -16,7 +14,7 @@ from rubricrl.errors import BackendError, InputError
 from rubricrl.jsonl import JsonlWriter, load_records
 from rubricrl.model_spec import EMBEDDED, SPEC_HELP, ModelSpec
 from rubricrl.records import Plan, Sample
-from rubricrl.stage import Resumable
+from rubricrl.stage import Resumable, Written
 from rubricrl.task import MAX_PLAN_WORDS, plan_conversation, plan_id
 
 
@@ -41,18 +39,6 @@ class PlanConfig:
         return Sampling(
             temperature=self.temperature, max_tokens=self.max_tokens, n=self.n, seed=self.seed
         )
-
-
-@dataclass(frozen=True)
-class Planned:
-    """What `plan` did: how many new plans it wrote, and where."""
-
-    written: int
-    output: Path
-    failed = False
-
-    def render(self) -> RenderableType:
-        return f"{self.written} new plans -> {self.output}"
 
 
 def write_plans(
@@ -106,8 +92,8 @@ def write_plans(
     return written
 
 
-def plan(config: PlanConfig) -> Planned:
+def plan(config: PlanConfig) -> Written:
     """`rubricrl plan`: plans for every sample in `config.samples` by the model `config.model`."""
     samples = load_records(config.samples, Sample)
     backend = load_backend(config.model, cache=config.cache)
-    return Planned(write_plans(samples, backend, config), config.output)
+    return Written(f"{write_plans(samples, backend, config)} new plans", config.output)

@@ -22,7 +22,7 @@ def test_plan_says_how_many_new_plans_it_wrote(
     backend = ScriptedBackend("<solution>Measure it.</solution>", spec="fake:m")
     monkeypatch.setattr("rubricrl.evaluation.plan.load_backend", lambda spec, cache: backend)
     result = invoke("plan", str(samples), "-o", str(output), "--n", "2")
-    assert (result.exit_code, result.stdout) == (0, f"4 new plans -> {output}\n")
+    assert (result.exit_code, result.stdout) == (0, f"wrote 4 new plans -> {output}\n")
 
 
 def test_plan_refuses_an_empty_samples_file(tmp_path: Path) -> None:
