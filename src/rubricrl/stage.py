@@ -140,11 +140,12 @@ def write_summary(output: Path, summary: BaseModel) -> Path:
 
 
 def read_summary(path: Path, model: type[M]) -> M:
-    """A summary file as `model`; one-line InputError naming the file when it is not one."""
+    """A summary file as `model`; one-line InputError naming the file when it is not one
+    (invalid JSON is a ValidationError too; bytes that are not UTF-8 are not)."""
+    what = re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()  # ScoreSummary: score summary
     try:
         return model.model_validate_json(path.read_text(encoding="utf-8"))
     except ValidationError as error:
-        what = re.sub(
-            r"(?<!^)(?=[A-Z])", " ", model.__name__
-        ).lower()  # ScoreSummary: score summary
         raise InputError(f"{path}: not a {what} ({error.errors()[0]['msg']})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a {what} (not UTF-8 text)") from None

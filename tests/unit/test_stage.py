@@ -153,6 +153,19 @@ def test_a_file_that_is_not_the_summary_is_named_in_one_line(tmp_path: Path) -> 
         read_summary(path, Totals)
 
 
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [(b"\xff\xfe\x00binary", "not UTF-8 text"), (b"{not json", "Invalid JSON")],
+)
+def test_a_binary_or_broken_summary_is_named_in_one_line(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    path = tmp_path / "x.summary.json"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=rf"x\.summary\.json: not a totals \({reason}"):
+        read_summary(path, Totals)
+
+
 class Config:
     """Write the totals."""
 

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from jsonschema import Draft202012Validator, SchemaError
+
 from rubricrl.backends.base import JsonSchema, Sampling, user
 from rubricrl.backends.registry import load_backend
 from rubricrl.config import option
@@ -39,10 +41,18 @@ def read_schema(path: Path | None) -> JsonSchema | None:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, IsADirectoryError):
         raise InputError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not valid JSON (not UTF-8 text)") from None
     except json.JSONDecodeError as error:
         raise InputError(f"{path}: not valid JSON ({error.msg}, line {error.lineno})") from None
     if not isinstance(schema, dict):
         raise InputError(f"{path}: a JSON Schema is an object")
+    try:
+        # checked here, before any model loads: a backend handed a broken schema replies null
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as error:
+        where = "/".join(str(part) for part in error.path) or "top level"
+        raise InputError(f"{path}: not a valid JSON Schema ({error.message} at {where})") from None
     return schema
 
 

@@ -28,7 +28,16 @@ from rubricrl.grading.agreement import GradeEvalConfig, grade_eval
 from rubricrl.grading.probe import GradeProbeConfig, known_answer_probe
 from rubricrl.grading.stage import GradeConfig, grade
 from rubricrl.stage import Stage
-from rubricrl.study.create import InviteConfig, StudyCreateConfig, study_create, study_invite
+from rubricrl.study.create import (
+    InviteConfig,
+    RevokeConfig,
+    RotateAdminConfig,
+    StudyCreateConfig,
+    study_create,
+    study_invite,
+    study_revoke,
+    study_rotate_admin,
+)
 from rubricrl.study.export import StudyExportConfig, study_export
 
 Command = Stage[Any, Any] | tuple[str, Callable[[typer.Context], None]]
@@ -56,6 +65,8 @@ COMMANDS: list[Command] = [
 STUDY: list[Command] = [
     Stage("create", StudyCreateConfig, study_create),
     Stage("invite", InviteConfig, study_invite),
+    Stage("revoke", RevokeConfig, study_revoke),
+    Stage("rotate-admin", RotateAdminConfig, study_rotate_admin),
     ("serve", study_commands.serve_command),
     Stage("export", StudyExportConfig, study_export),
 ]

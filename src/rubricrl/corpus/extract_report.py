@@ -34,7 +34,11 @@ class ExtractReport:
     dropped_items: Counter[str] = field(default_factory=Counter)
     dropped_drafts: dict[str, str] = field(default_factory=dict)
     cut_papers: dict[str, str] = field(default_factory=dict)
-    failed = False
+
+    @property
+    def failed(self) -> bool:
+        """True when papers were read but not one sample was kept from them."""
+        return bool(self.papers_done) and self.samples_kept == 0
 
     def record_cut(self, paper_id: str, excerpt: Excerpt) -> None:
         """Note where the paper was cut to fit the creator's budget, if it was."""
@@ -58,7 +62,8 @@ class ExtractReport:
         for reason, count in self.dropped_items.items():
             table.add_row(f"item dropped: {reason}", str(count))
         table.add_row("papers cut to fit", str(len(self.cut_papers)))
-        return Group(table, f"report: {report_path(self.output)}")
+        failed = [f"failed: no sample kept from {len(self.papers_done)} papers"] * self.failed
+        return Group(table, f"report: {report_path(self.output)}", *failed)
 
     def save(self) -> None:
         """Write beside the samples atomically, so a kill leaves the previous report whole."""

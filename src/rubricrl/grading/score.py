@@ -90,7 +90,11 @@ class GradeSummary:
     mean_score: float | None
     item_satisfaction: dict[str, float]
     unscored_reasons: dict[str, int] = field(default_factory=dict)
-    failed = False
+
+    @property
+    def failed(self) -> bool:
+        """True when no plan got a score (none graded, or every grade unscored)."""
+        return self.grades == self.unscored
 
     def render(self, limit: int = 20) -> RenderableType:
         """Totals, the commonest unscored reasons, and the first `limit` items' shares."""
@@ -103,6 +107,8 @@ class GradeSummary:
         ]
         if self.unscored:
             lines.append("  (a rerun grades unscored plans again)")
+        if self.failed:
+            lines.append("failed: no plan got a score")
         table = Table("item", "satisfied share")
         items = sorted(self.item_satisfaction.items())
         for item, share in items[:limit]:

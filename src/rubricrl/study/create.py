@@ -1,5 +1,5 @@
 """Building a study: pairwise and rubric-approval tasks from goals and plans, then annotators
-invited into it, each with a personal link."""
+invited into it, each with a personal link that can be revoked; the admin link can be replaced."""
 
 from __future__ import annotations
 
@@ -42,8 +42,25 @@ class InviteConfig:
     study: Path = option(help="Study file.", positional=True, input="file")
     name: str = option(help="The annotator's name.", positional=True)
     tasks: int | None = option(
-        None, "Most tasks to give (default: every task still short of annotators)."
+        None, "Most tasks to give (default: every task still short of annotators).", min=1
     )
+    url: str = option(DEFAULT_URL, "Address the link points to.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevokeConfig:
+    """Revoke an annotator's personal link: it stops working, their votes stay, and their
+    unanswered tasks go back to the pool for the next invites."""
+
+    study: Path = option(help="Study file.", positional=True, input="file")
+    name: str = option(help="The annotator's name.", positional=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RotateAdminConfig:
+    """Replace the admin link: prints the new one once; the old one stops working."""
+
+    study: Path = option(help="Study file.", positional=True, input="file")
     url: str = option(DEFAULT_URL, "Address the link points to.")
 
 
@@ -51,6 +68,8 @@ def study_tasks(
     config: StudyCreateConfig,
 ) -> tuple[dict[str, str], list[tuple[str, Kind, str, str | None, dict[str, Any]]]]:
     """The study's settings and its tasks, every input checked."""
+    if config.plans_a.resolve() == config.plans_b.resolve():
+        raise InputError(f"{config.plans_a}: given as both --plans-a and --plans-b")
     samples = {s.id: s for s in load_records(config.goals, Sample)}
     a = plans_by_goal(config.plans_a, config.goals, samples)
     b = plans_by_goal(config.plans_b, config.goals, samples)
@@ -80,6 +99,12 @@ def study_tasks(
             for s in rubrics
         ]
     model_a, model_b = next(iter(a.values())).model, next(iter(b.values())).model
+    if model_a == model_b:
+        # a blind comparison of a model with itself measures nothing
+        raise InputError(
+            f"{config.plans_a} and {config.plans_b}: both are plans of {model_a!r}; "
+            "compare two different models"
+        )
     meta = {"model_a": model_a, "model_b": model_b, "per_task": str(config.per_task)}
     meta |= {"seed": str(config.seed), "created": str(time.time()), "exported": "0"}
     return meta, tasks
@@ -151,3 +176,44 @@ def study_invite(config: InviteConfig) -> Invited:
     """`rubricrl study invite`: the annotator added, their personal link shown once."""
     link, given = invite(config)
     return Invited(config.name, given, link)
+
+
+@dataclass(frozen=True)
+class Revoked:
+    """What `study revoke` prints: whose link stopped and how many tasks went back."""
+
+    name: str
+    returned: int
+    failed = False
+
+    def render(self) -> str:
+        return (
+            f"{self.name}: link revoked; {self.returned} unanswered tasks back in the pool "
+            "for the next invite"
+        )
+
+
+def study_revoke(config: RevokeConfig) -> Revoked:
+    """`rubricrl study revoke`: the annotator's link stopped, their open tasks released."""
+    return Revoked(config.name, Study(config.study).revoke(config.name))
+
+
+@dataclass(frozen=True)
+class AdminRotated:
+    """What `study rotate-admin` prints: the new admin link, shown only here."""
+
+    dashboard: str
+    failed = False
+
+    def render(self) -> str:
+        return (
+            f"new admin dashboard (keep it private): {self.dashboard}\n"
+            "the old admin link no longer works"
+        )
+
+
+def study_rotate_admin(config: RotateAdminConfig) -> AdminRotated:
+    """`rubricrl study rotate-admin`: a fresh admin token, stored hashed in place of the old."""
+    admin = new_token()
+    Study(config.study).set_meta("admin_hash", hash_token(admin))
+    return AdminRotated(admin_link(config.url, admin))

@@ -1,7 +1,8 @@
 """The study file: SQLite in WAL mode holding tasks, annotators, assignments and votes.
 
 Every vote is one `BEGIN IMMEDIATE` transaction with `synchronous=FULL`, so a vote the server
-acknowledged survives a killed server; the schema version sits in `PRAGMA user_version`.
+acknowledged survives a killed server; the schema version sits in `PRAGMA user_version`, and
+a file of an older version is upgraded in place when opened (MIGRATIONS).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any, Literal
 from rubricrl.errors import InputError
 from rubricrl.study.tokens import match_token
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x52524C53  # "RRLS": tells a study file from any other SQLite file
 Kind = Literal["pairwise", "approval"]
 REJECT_REASONS = {
@@ -35,7 +36,8 @@ CREATE TABLE tasks (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('pairwise', 'approval')),
     sample_id TEXT NOT NULL, domain TEXT, payload TEXT NOT NULL);
 CREATE TABLE annotators (
-    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, token_hash TEXT NOT NULL, invited REAL);
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, token_hash TEXT NOT NULL, invited REAL,
+    revoked REAL);
 CREATE TABLE assignments (
     id INTEGER PRIMARY KEY, task_id TEXT NOT NULL REFERENCES tasks (id),
     annotator_id INTEGER NOT NULL REFERENCES annotators (id), position INTEGER NOT NULL,
@@ -47,6 +49,8 @@ CREATE TABLE item_votes (
     assignment_id INTEGER NOT NULL REFERENCES votes (assignment_id), item_id TEXT NOT NULL,
     approved INTEGER NOT NULL, reason TEXT, PRIMARY KEY (assignment_id, item_id));
 """
+# version N -> N + 1, each one ALTER that keeps every row of a study already under way
+MIGRATIONS = {1: "ALTER TABLE annotators ADD COLUMN revoked REAL"}
 
 
 class NotAssigned(InputError):
@@ -131,11 +135,24 @@ class Study:
             raise InputError(f"{self.path}: not a study file (not SQLite)") from None
         if app_id != APPLICATION_ID:
             raise InputError(f"{self.path}: not a rubricrl study file")
+        if version in MIGRATIONS:
+            version = self._upgrade()
         if version != SCHEMA_VERSION:
             raise InputError(
                 f"{self.path}: study file of schema version {version}; this rubricrl reads "
                 f"version {SCHEMA_VERSION} (use the rubricrl that created it)"
             )
+
+    def _upgrade(self) -> int:
+        """Run the migrations from the file's version on, in one transaction; the new version.
+        The version is read again inside it, so two processes opening the file upgrade once."""
+        with self.transaction() as db:
+            version: int = db.execute("PRAGMA user_version").fetchone()[0]
+            while version in MIGRATIONS:
+                db.execute(MIGRATIONS[version])
+                version += 1
+            db.execute(f"PRAGMA user_version = {version}")
+        return version
 
     @contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:
@@ -197,10 +214,30 @@ class Study:
             return len(chosen)
 
     def annotator(self, token: str) -> tuple[int, str] | None:
-        """(id, name) of the annotator holding `token`, or None."""
+        """(id, name) of the annotator holding `token`, or None (a revoked link is no link)."""
         with self.connection() as db:
-            rows = db.execute("SELECT id, name, token_hash FROM annotators").fetchall()
+            rows = db.execute(
+                "SELECT id, name, token_hash FROM annotators WHERE revoked IS NULL"
+            ).fetchall()
         return match_token(token, [((r["id"], r["name"]), r["token_hash"]) for r in rows])
+
+    def revoke(self, name: str) -> int:
+        """Stop `name`'s link; their unanswered tasks go back to the pool for the next invites
+        (their votes stay). Returns how many tasks went back."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT id, revoked FROM annotators WHERE name = ?", (name,)
+            ).fetchone()
+            if row is None:
+                raise InputError(f"{self.path}: no annotator named {name!r}")
+            if row["revoked"] is not None:
+                raise InputError(f"{self.path}: {name!r}'s link is already revoked")
+            db.execute("UPDATE annotators SET revoked = ? WHERE id = ?", (time.time(), row["id"]))
+            return db.execute(
+                "DELETE FROM assignments WHERE annotator_id = ? "
+                "AND id NOT IN (SELECT assignment_id FROM votes)",
+                (row["id"],),
+            ).rowcount
 
     def assignments(self, annotator_id: int, only: int | None = None) -> list[Assignment]:
         """The annotator's tasks in queue order: unanswered first, skipped ones after (oldest

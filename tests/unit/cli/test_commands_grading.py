@@ -10,6 +10,7 @@ import pytest
 
 from rubricrl.errors import InputError
 from rubricrl.jsonl import write_records
+from rubricrl.records import Grade, Plan
 from tests.builders import grade, verdict
 from tests.unit.cli.helpers import invoke
 
@@ -59,3 +60,23 @@ def test_grade_rejects_an_unknown_mode(
         "sometimes",
     )
     assert isinstance(result.exception, InputError)
+
+
+class Unscoring:
+    """A grader whose every grade is unscored (a server refusing every request)."""
+
+    name = "refuser"
+
+    def grade_many(self, pairs: list[tuple[object, Plan]]) -> list[Grade]:
+        return [grade(p.id, None, sample_id=p.sample_id, reason="refused") for _, p in pairs]
+
+
+def test_grade_prints_the_summary_and_exits_1_when_nothing_was_scored(
+    samples_and_plans: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("rubricrl.grading.stage.GraderChoice.load", lambda self: Unscoring())
+    output = tmp_path / "g.jsonl"
+    result = invoke("grade", *map(str, samples_and_plans), "-o", str(output))
+    assert result.exit_code == 1, result.output
+    assert "grades: 6  unscored: 6" in result.output
+    assert "failed: no plan got a score" in result.output

@@ -13,7 +13,8 @@ from tests.unit.cli.helpers import assert_one_line_error, invoke, run_cli
 
 def test_help_lists_the_subcommands_and_each_has_its_flags() -> None:
     listed = invoke("study", "--help").output
-    assert all(f" {name} " in listed for name in ("create", "invite", "serve", "export"))
+    names = ("create", "invite", "revoke", "rotate-admin", "serve", "export")
+    assert all(f" {name} " in listed for name in names)
     create = invoke("study", "create", "--help").output
     assert "--plans-a" in create and "--per-task" in create and "--rubrics" in create
     assert "127.0.0.1" in invoke("study", "serve", "--help").output
@@ -54,3 +55,37 @@ def test_plans_without_a_goal_and_a_foreign_version_are_one_line_each(tmp_path: 
     db.execute("PRAGMA user_version = 0")
     db.close()
     assert_one_line_error(run_cli("study", "invite", str(old), "ann"), "schema version 0")
+
+
+def test_invite_refuses_a_task_count_below_one(tmp_path: Path) -> None:
+    paths = study_inputs(tmp_path)
+    study = tmp_path / "study.sqlite"
+    args = ["--goals", str(paths["goals"]), "--plans-a", str(paths["a"]), "--plans-b"]
+    assert invoke("study", "create", *args, str(paths["b"]), "-o", str(study)).exit_code == 0
+    for count in ("-3", "0"):
+        result = run_cli("study", "invite", str(study), "ann", "--tasks", count)
+        assert_one_line_error(result, f"--tasks {count}: must be at least 1")
+    assert not sqlite3.connect(study).execute("SELECT * FROM annotators").fetchall()
+
+
+def test_create_refuses_one_plans_file_on_both_sides(tmp_path: Path) -> None:
+    paths = study_inputs(tmp_path)
+    args = ["--goals", str(paths["goals"]), "--plans-a", str(paths["a"]), "--plans-b"]
+    result = run_cli("study", "create", *args, str(paths["a"]), "-o", str(tmp_path / "s.sqlite"))
+    assert_one_line_error(result, "a.jsonl: given as both --plans-a and --plans-b")
+
+
+def test_revoke_and_rotate_admin_through_the_cli(tmp_path: Path) -> None:
+    paths = study_inputs(tmp_path)
+    study = tmp_path / "study.sqlite"
+    args = ["--goals", str(paths["goals"]), "--plans-a", str(paths["a"]), "--plans-b"]
+    assert invoke("study", "create", *args, str(paths["b"]), "-o", str(study)).exit_code == 0
+    assert invoke("study", "invite", str(study), "ann").exit_code == 0
+    revoked = invoke("study", "revoke", str(study), "ann")
+    assert revoked.exit_code == 0, revoked.output
+    assert revoked.output.startswith("ann: link revoked; 3 unanswered tasks back in the pool")
+    assert_one_line_error(run_cli("study", "revoke", str(study), "bob"), "no annotator named 'bob'")
+    rotated = invoke("study", "rotate-admin", str(study), "--url", "http://h:1")
+    assert rotated.exit_code == 0, rotated.output
+    assert rotated.output.startswith("new admin dashboard (keep it private): http://h:1/admin/")
+    assert "the old admin link no longer works" in rotated.output

@@ -64,3 +64,14 @@ def test_a_broken_report_names_its_file(tmp_path: Path) -> None:
     report_path(samples).write_text("{not json")
     with pytest.raises(InputError, match=r"s\.report\.json"):
         load_report(samples)
+
+
+def test_papers_read_without_a_sample_kept_are_a_failed_run(tmp_path: Path) -> None:
+    nothing_read = ExtractReport(output=tmp_path / "s.jsonl", papers=2)
+    assert not nothing_read.failed
+    report = ExtractReport(output=tmp_path / "s.jsonl", papers=2, papers_done=["a", "b"])
+    assert report.failed
+    console = Console(width=200, record=True)
+    console.print(report.render())
+    assert "failed: no sample kept from 2 papers" in console.export_text()
+    assert not ExtractReport(output=report.output, papers_done=["a"], samples_kept=1).failed

@@ -80,3 +80,9 @@ def test_summary_counts_unscored_reasons_most_common_first() -> None:
         ("request refused: HTTP 400", 2),
         ("unreadable reply", 1),
     ]
+
+
+def test_a_summary_without_one_score_is_failed() -> None:
+    assert summarize([]).failed
+    assert summarize([grade("a", None), grade("b", None)]).failed
+    assert not summarize([grade("a", None), grade("b", 0.0)]).failed

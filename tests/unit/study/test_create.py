@@ -8,7 +8,16 @@ import pytest
 
 from rubricrl.errors import InputError
 from rubricrl.jsonl import write_records
-from rubricrl.study.create import InviteConfig, StudyCreateConfig, create_study, invite
+from rubricrl.study.create import (
+    InviteConfig,
+    RevokeConfig,
+    RotateAdminConfig,
+    StudyCreateConfig,
+    create_study,
+    invite,
+    study_revoke,
+    study_rotate_admin,
+)
 from rubricrl.study.store import Study
 from rubricrl.study.tokens import hash_token
 from tests.builders import plan, study_inputs
@@ -56,6 +65,16 @@ def test_plan_files_covering_different_goals_are_refused(tmp_path: Path) -> None
         create_study(config(paths, tmp_path / "s.sqlite"))
 
 
+def test_the_same_plans_on_both_sides_are_refused(tmp_path: Path) -> None:
+    paths = study_inputs(tmp_path)
+    with pytest.raises(InputError, match=r"a\.jsonl: given as both --plans-a and --plans-b"):
+        create_study(config(paths | {"b": paths["a"]}, tmp_path / "s.sqlite"))
+    write_records(paths["b"], [plan(f"b{i}", f"g{i}", model="model-a") for i in range(3)])
+    with pytest.raises(InputError, match="both are plans of 'model-a'"):
+        create_study(config(paths, tmp_path / "s.sqlite"))
+    assert not (tmp_path / "s.sqlite").exists()
+
+
 def test_an_existing_study_file_is_never_overwritten(tmp_path: Path) -> None:
     paths = study_inputs(tmp_path)
     output = tmp_path / "s.sqlite"
@@ -80,3 +99,25 @@ def test_invite_prints_a_link_whose_token_is_stored_only_hashed(tmp_path: Path) 
     assert invite(InviteConfig(study=output, name="cat"))[1] == 0
     with pytest.raises(InputError, match="needs a name"):
         invite(InviteConfig(study=output, name=" "))
+
+
+def test_rotating_the_admin_link_stores_only_the_new_hash(tmp_path: Path) -> None:
+    paths = study_inputs(tmp_path)
+    output = tmp_path / "s.sqlite"
+    old = create_study(config(paths, output))[2]
+    rotated = study_rotate_admin(RotateAdminConfig(study=output, url="http://h:1/"))
+    new = rotated.dashboard.removeprefix("http://h:1/admin/")
+    assert new != old and rotated.dashboard.startswith("http://h:1/admin/")
+    assert Study(output).meta()["admin_hash"] == hash_token(new)
+    assert new.encode() not in output.read_bytes() and not rotated.failed
+
+
+def test_revoking_names_the_tasks_released(tmp_path: Path) -> None:
+    paths = study_inputs(tmp_path)
+    output = tmp_path / "s.sqlite"
+    create_study(config(paths, output))
+    link, given = invite(InviteConfig(study=output, name="ann", url=""))
+    revoked = study_revoke(RevokeConfig(study=output, name="ann"))
+    assert revoked.returned == given == 3
+    assert revoked.render().startswith("ann: link revoked; 3 unanswered tasks back in the pool")
+    assert Study(output).annotator(link.removeprefix("/a/").rstrip("/")) is None

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from rubricrl.errors import InputError
-from rubricrl.study.store import AlreadyAnswered, ItemVote, NotAssigned, Study
+from rubricrl.study.store import SCHEMA_VERSION, AlreadyAnswered, ItemVote, NotAssigned, Study
+from rubricrl.study.tokens import hash_token
 from tests.builders import study_file
 
 
@@ -16,13 +17,13 @@ def test_the_file_is_wal_and_versioned(tmp_path: Path) -> None:
     path, _, _ = study_file(tmp_path, ())
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
 
 
 def test_a_file_of_another_version_or_kind_is_one_clear_line(tmp_path: Path) -> None:
     path, _, _ = study_file(tmp_path, ())
     sqlite3.connect(path).execute("PRAGMA user_version = 7")
-    with pytest.raises(InputError, match=r"schema version 7; this rubricrl reads version 1"):
+    with pytest.raises(InputError, match=r"schema version 7; this rubricrl reads version 2"):
         Study(path)
     other = tmp_path / "other.sqlite"
     sqlite3.connect(other).execute("CREATE TABLE t (x)")
@@ -91,3 +92,37 @@ def test_the_queue_resumes_at_the_first_open_task_and_puts_skips_last(tmp_path: 
     assert study.assignments(1)[-1].id == second.id  # answered tasks sink to the end
     progress = study.progress()[0]
     assert (progress["assigned"], progress["answered"], progress["skipped"]) == (6, 1, 1)
+
+
+def test_a_version_1_file_is_upgraded_in_place_keeping_its_rows(tmp_path: Path) -> None:
+    path, links, _ = study_file(tmp_path, ("ann",))
+    db = sqlite3.connect(path)
+    db.execute("ALTER TABLE annotators DROP COLUMN revoked")  # the file as version 1 wrote it
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    study = Study(path)
+    token = links["ann"].strip("/").removeprefix("a/")
+    assert study.annotator(token) == (1, "ann") and len(study.assignments(1)) == 6
+    assert study.rows("PRAGMA user_version")[0][0] == SCHEMA_VERSION
+    study.revoke("ann")
+    assert study.annotator(token) is None
+
+
+def test_a_revoked_link_stops_and_its_open_tasks_go_back_to_the_pool(tmp_path: Path) -> None:
+    path, links, _ = study_file(tmp_path, ("ann", "bob"))
+    study = Study(path)
+    token = links["ann"].strip("/").removeprefix("a/")
+    first, second, *_ = study.assignments(1)
+    study.vote(1, first.id, preference=1, shown=1)
+    study.skip(1, second.id)  # skipped but unanswered: released too
+    assert study.revoke("ann") == 5
+    assert study.annotator(token) is None
+    assert [a.id for a in study.assignments(1)] == [first.id]  # the vote stays
+    # the next invite takes the five released tasks, not the one ann answered
+    assert study.add_annotator("cat", hash_token("cat-token"), None) == 5
+    assert first.task_id not in {a.task_id for a in study.assignments(3)}
+    with pytest.raises(InputError, match="'ann''s link is already revoked"):
+        study.revoke("ann")
+    with pytest.raises(InputError, match="no annotator named 'dan'"):
+        study.revoke("dan")
