@@ -1,7 +1,10 @@
 """The study's web app: personal links under /a/{token}/, the dashboard under /admin/{token}.
 
-A link's token opens only its own assignments; anything else is 404. Forms carry a per-browser
-CSRF token that must match a SameSite=Strict cookie, and a foreign Origin is refused.
+A link's token opens only its own assignments; anything else is 404, checked before a form's
+body is read. Forms carry a CSRF token, an HMAC of a per-browser SameSite=Strict cookie and the
+link, so it works only on its own link; an Origin other than the public URL's is refused, and so
+is a Host that is neither the public URL's nor loopback. A body over 64 KB gets 413, chunked or
+not, and every response, errors included, carries the security headers.
 """
 
 from __future__ import annotations
@@ -9,14 +12,17 @@ from __future__ import annotations
 import hmac
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import FormData, Headers, MutableHeaders
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from rubricrl.study.create import DEFAULT_URL
 from rubricrl.study.export import summarize_study
 from rubricrl.study.pages import admin_page, message_page, task_page
 from rubricrl.study.store import (
@@ -31,6 +37,11 @@ from rubricrl.study.tokens import match_token
 
 CSRF_COOKIE = "rubricrl_csrf"
 MAX_REASON = 2000
+MAX_BODY = 64 * 1024
+"""The largest form accepted, in bytes: a real vote is a few KB."""
+MAX_ID = 2**63 - 1
+"""SQLite's largest integer: a larger id in a URL would overflow the query."""
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 HEADERS = {
     # Our own script and style only: even text that slipped through as HTML could not run.
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
@@ -50,32 +61,105 @@ class _Refused(Exception):
         self.status = status
 
 
-async def _secure(request: Request, call_next: RequestResponseEndpoint) -> Response:
-    response = await call_next(request)
-    response.headers.update(HEADERS)
-    return response
+class _TooLarge(Exception):
+    """Raised from `receive` once a body passes MAX_BODY."""
 
 
-def _csrf_for(request: Request) -> str:
-    return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+class _SecureApp(FastAPI):
+    """FastAPI with the header and body-size guards outside Starlette's own error handling, so
+    its 500 carries the headers too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return _with_headers(_capped(super().build_middleware_stack()))
 
 
-def _html(body: str, csrf: str | None = None, status: int = 200) -> HTMLResponse:
-    response = HTMLResponse(body, status_code=status)
-    if csrf is not None:
-        response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", path="/")
-    return response
+def _with_headers(app: ASGIApp) -> ASGIApp:
+    async def secured(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).update(HEADERS)
+            await send(message)
+
+        await app(scope, receive, send_secured if scope["type"] == "http" else send)
+
+    return secured
 
 
-def _check_post(request: Request, form: FormData) -> None:
-    """Refuse a cross-site post: a foreign Origin, or a form token that is not the cookie's."""
+def _capped(app: ASGIApp) -> ASGIApp:
+    """Refuse a body over MAX_BODY: at once (413) if its length says so, else (chunked) by raising
+    _TooLarge as soon as the bytes read pass it, so no body is ever held whole."""
+
+    async def capped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        length = Headers(scope=scope).get("content-length", "0")
+        if not length.isdigit() or int(length) > MAX_BODY:
+            return await _too_large(scope, receive, send)
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > MAX_BODY:
+                raise _TooLarge  # the app's handler answers 413
+            return message
+
+        await app(scope, counted, send)
+
+    return capped
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    await PlainTextResponse("form too large", status_code=413)(scope, receive, send)
+
+
+def _origin(url: str) -> str:
+    """scheme://host[:port] as a browser writes it in Origin (default port left out)."""
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    port = f":{parts.port}" if parts.port not in (None, default) else ""
+    return f"{parts.scheme}://{parts.hostname}{port}"
+
+
+class _Csrf:
+    """Form tokens: HMAC(server secret, browser cookie + link), so one works only on its link."""
+
+    def __init__(self, secure: bool) -> None:
+        self.secret = secrets.token_bytes(32)  # per process: a restart asks for a reload
+        self.secure = secure
+
+    def nonce(self, request: Request) -> str:
+        return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+
+    def token(self, nonce: str, link: str) -> str:
+        return hmac.new(self.secret, f"{nonce}/{link}".encode(), "sha256").hexdigest()
+
+    def check(self, request: Request, link: str, form: FormData) -> None:
+        nonce, given = request.cookies.get(CSRF_COOKIE, ""), str(form.get("csrf", ""))
+        if not nonce or not hmac.compare_digest(self.token(nonce, link).encode(), given.encode()):
+            raise _Refused(403, "form token missing or stale; reload the page")
+
+    def html(self, body: str, nonce: str | None = None) -> HTMLResponse:
+        response = HTMLResponse(body)
+        if nonce is not None:
+            response.set_cookie(
+                CSRF_COOKIE, nonce, httponly=True, samesite="strict", path="/", secure=self.secure
+            )
+        return response
+
+
+def _check_origin(request: Request, public: str) -> None:
+    """Refuse a cross-site post: an Origin other than the public URL's (never the Host header's,
+    which the client chooses)."""
     origin = request.headers.get("origin")
-    own = f"{request.url.scheme}://{request.url.netloc}"
-    if origin is not None and origin != own:
+    if origin is not None and origin != public:
         raise _Refused(403, "cross-site form refused")
-    cookie, given = request.cookies.get(CSRF_COOKIE, ""), str(form.get("csrf", ""))
-    if not cookie or not hmac.compare_digest(cookie.encode(), given.encode()):
-        raise _Refused(403, "form token missing or stale; reload the page")
+
+
+def _check_id(assignment_id: int) -> None:
+    if not 0 <= assignment_id <= MAX_ID:
+        raise _Refused(404, "not found")
 
 
 def _pair_vote(form: FormData) -> tuple[int, str]:
@@ -99,16 +183,23 @@ def _item_votes(form: FormData, assignment: Assignment) -> list[ItemVote]:
     return votes
 
 
-def create_app(study_path: Path) -> FastAPI:
-    """The app over one study file (checked now, so a bad file fails before serving)."""
+def create_app(study_path: Path, public_url: str = DEFAULT_URL) -> FastAPI:
+    """The app over one study file (checked now, so a bad file fails before serving), reached by
+    annotators at `public_url`."""
     study = Study(study_path)
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    app.add_middleware(BaseHTTPMiddleware, dispatch=_secure)
+    public, csrf = _origin(public_url), _Csrf(urlsplit(public_url).scheme == "https")
+    app = _SecureApp(docs_url=None, redoc_url=None, openapi_url=None)
+    hosts = [urlsplit(public_url).hostname or "", *LOOPBACK]
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False)
     app.mount("/static", StaticFiles(packages=[("rubricrl.study", "static")]), name="static")
 
     @app.exception_handler(_Refused)
     async def refused(request: Request, error: _Refused) -> Response:
         return PlainTextResponse(str(error), status_code=error.status)
+
+    @app.exception_handler(_TooLarge)
+    async def too_large(request: Request, error: _TooLarge) -> Response:
+        return PlainTextResponse("form too large", status_code=413)
 
     def annotator(token: str) -> tuple[int, str]:
         found = study.annotator(token)
@@ -117,6 +208,7 @@ def create_app(study_path: Path) -> FastAPI:
         return found
 
     def own(token: str, assignment_id: int) -> tuple[int, Assignment]:
+        _check_id(assignment_id)
         annotator_id, _ = annotator(token)
         found = study.assignments(annotator_id, only=assignment_id)
         if not found:
@@ -132,28 +224,31 @@ def create_app(study_path: Path) -> FastAPI:
         if todo:
             return RedirectResponse(f"/a/{token}/task/{todo[0].id}", status_code=303)
         done = f"All {len(assignments)} tasks are done. Thank you, {name}!"
-        return _html(message_page(done, None, assignments), _csrf_for(request))
+        return csrf.html(message_page(done, None, assignments), csrf.nonce(request))
 
     @app.get("/a/{token}/task/{assignment_id}")
     def task(token: str, assignment_id: int, request: Request) -> Response:
+        _check_id(assignment_id)
         annotator_id, _ = annotator(token)
         assignments = study.assignments(annotator_id)  # the page's progress bar needs them all
         assignment = next((a for a in assignments if a.id == assignment_id), None)
         if assignment is None:
             raise _Refused(404, "not found")
-        csrf = _csrf_for(request)
+        nonce = csrf.nonce(request)
         if assignment.voted:
             note = "You already answered this task; your vote stands."
-            return _html(message_page(note, f"/a/{token}/", assignments), csrf)
+            return csrf.html(message_page(note, f"/a/{token}/", assignments), nonce)
         study.mark_shown(assignment.id)
-        action = f"/a/{token}/task/{assignment.id}"
-        return _html(task_page(assignment, action, csrf, assignments), csrf)
+        action, form_token = f"/a/{token}/task/{assignment.id}", csrf.token(nonce, token)
+        return csrf.html(task_page(assignment, action, form_token, assignments), nonce)
 
     @app.post("/a/{token}/task/{assignment_id}")
     async def vote(token: str, assignment_id: int, request: Request) -> Response:
-        form = await request.form()
+        # The link first: a forged one is 404 before a byte of its body is read.
         annotator_id, assignment = await run_in_threadpool(own, token, assignment_id)
-        _check_post(request, form)
+        _check_origin(request, public)
+        form = await request.form()
+        csrf.check(request, token, form)
         try:
             if assignment.kind == "pairwise":
                 choice, reason = _pair_vote(form)
@@ -172,9 +267,10 @@ def create_app(study_path: Path) -> FastAPI:
 
     @app.post("/a/{token}/task/{assignment_id}/skip")
     async def skip(token: str, assignment_id: int, request: Request) -> Response:
-        form = await request.form()
         annotator_id, _ = await run_in_threadpool(own, token, assignment_id)
-        _check_post(request, form)
+        _check_origin(request, public)
+        form = await request.form()
+        csrf.check(request, token, form)
         try:
             await run_in_threadpool(study.skip, annotator_id, assignment_id)
         except AlreadyAnswered as error:
@@ -187,6 +283,6 @@ def create_app(study_path: Path) -> FastAPI:
         if match_token(token, [(True, meta["admin_hash"])]) is None:
             raise _Refused(404, "not found")
         summary = summarize_study(study, resamples=1)[0]
-        return _html(admin_page(study.progress(), summary, meta["exported"] == "1"))
+        return csrf.html(admin_page(study.progress(), summary, meta["exported"] == "1"))
 
     return app
