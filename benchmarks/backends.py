@@ -25,6 +25,7 @@ from rubricrl.backends.llama_server import LlamaServer
 from rubricrl.backends.local import LocalBackend
 from rubricrl.backends.registry import load_backend
 from rubricrl.errors import InputError
+from rubricrl.model_spec import EMBEDDED, ModelSpec
 
 TOPICS = [
     "coral reef recovery",
@@ -69,7 +70,7 @@ def llama_server_row(sampling: Sampling, batch: int, repeat: int, log: Path) -> 
     """The llama.cpp server's tokens/s on the same batch, or why it was skipped."""
     try:
         with LlamaServer(embedded_gguf(), log=log) as running:
-            server = load_backend(running.spec, cache=False)
+            server = load_backend(ModelSpec.parse(running.spec), cache=False)
             server.batch(prompts(1), Sampling(temperature=0, max_tokens=4))
             return f"{tokens_per_second(server, prompts(batch), sampling, repeat):.1f} tok/s"
     except InputError as error:
@@ -91,7 +92,7 @@ def main() -> None:
     # temperature 0 with a long-answer prompt keeps most rows generating to max_tokens.
     sampling = Sampling(temperature=0, max_tokens=args.max_tokens)
 
-    local = LocalBackend.from_spec("embedded")
+    local = LocalBackend.from_spec(EMBEDDED)
     local.batch(prompts(2), Sampling(temperature=0, max_tokens=4))  # warm kernels up
     single = tokens_per_second(local, prompts(1), sampling, args.repeat)
     batched = tokens_per_second(local, prompts(args.batch), sampling, args.repeat)

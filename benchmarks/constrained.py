@@ -23,6 +23,7 @@ from rubricrl.backends.base import Sampling, user
 from rubricrl.backends.constrained import GrammarRows
 from rubricrl.backends.local import LocalBackend
 from rubricrl.grading.schema import verdict_schema
+from rubricrl.model_spec import EMBEDDED
 
 PROMPT = (
     "Grade this plan against three rubric items (1: has a control group, 2: states the "
@@ -58,7 +59,7 @@ def main() -> None:
         args.rows, args.items, args.rationale_chars = 1, 1, 10
     labels = [str(k) for k in range(1, args.items + 1)]
     schema = verdict_schema(labels, guidelines=7, rationale_chars=args.rationale_chars)
-    local = LocalBackend.from_spec("embedded")
+    local = LocalBackend.from_spec(EMBEDDED)
     conversation = user(PROMPT)
     shortest = local.tokens_to_close(schema)
     local.batch([conversation], Sampling(max_tokens=shortest, seed=0), schema)  # warm up

@@ -22,12 +22,11 @@ from rich.console import Console
 
 from rubricrl.backends.base import Completion, Conversation, Sampling
 from rubricrl.backends.encoder import TextEncoder, load_encoder
-from rubricrl.backends.registry import ModelSpec
 from rubricrl.corpus.research_plan_gen import read_rows, sample_from_row
-from rubricrl.grading.coverage import SCALE, CoverageGrader, split_sentences
-from rubricrl.grading.grader import GradingConfig
+from rubricrl.grading.coverage import SCALE, CoverageGrader, CoverageGrading, split_sentences
 from rubricrl.grading.probe import AUC_KINDS, probe_table, run_probe
 from rubricrl.grading.probe_plans import ProbePlan, build_plans, item_sentence, rewrite
+from rubricrl.model_spec import ModelSpec
 from rubricrl.records import Sample
 
 REPO = Path(__file__).resolve().parents[1]
@@ -127,7 +126,7 @@ def main() -> None:
     samples, rows = load(2 if args.smoke else None)
     encoder = load_encoder(ModelSpec.parse(args.encoder).target)
     writer = HandParaphrases(samples, rows)
-    grader = CoverageGrader(encoder, GradingConfig(threshold=0.5))
+    grader = CoverageGrader(encoder, CoverageGrading(threshold=0.5))
     template = build_plans(samples)
     data = {
         "template probe": probe_cosines(grader, template),
@@ -151,7 +150,7 @@ def main() -> None:
     print(f"logistic fit on both: centre {centre:.3f}, scale {scale:.3f} (SCALE = {SCALE})")
     results = []
     for threshold in sorted({0.5, CoverageGrader(encoder).threshold}):
-        grader = CoverageGrader(encoder, GradingConfig(threshold=threshold))
+        grader = CoverageGrader(encoder, CoverageGrading(threshold=threshold))
         results += [run_probe(samples, grader), run_probe(samples, grader, writer=writer)]
     Console(width=220).print(probe_table(results))
 

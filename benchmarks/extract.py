@@ -46,6 +46,7 @@ from rubricrl.corpus.extract import ExtractConfig, extract
 from rubricrl.corpus.ingest import ingest
 from rubricrl.jsonl import load_records, write_records
 from rubricrl.layout import RunLayout
+from rubricrl.model_spec import ModelSpec
 from rubricrl.records import Paper
 
 REPO = Path(__file__).resolve().parents[1]
@@ -215,9 +216,14 @@ def stop(signum: int, frame: FrameType | None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--demo", action="store_true", help="the demo's papers and settings")
-    parser.add_argument("--creator", default="embedded", help="model spec of the creator")
     parser.add_argument(
-        "--settings-of", default=None, help="use this spec's creator defaults (compare creators)"
+        "--creator", type=ModelSpec.parse, default="embedded", help="model spec of the creator"
+    )
+    parser.add_argument(
+        "--settings-of",
+        type=ModelSpec.parse,
+        default=None,
+        help="use this spec's creator defaults (compare creators)",
     )
     parser.add_argument("--limit-s", type=int, default=0, help="stop after this many seconds")
     parser.add_argument(

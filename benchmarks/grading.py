@@ -26,8 +26,9 @@ import torch
 from rubricrl.backends.registry import load_backend
 from rubricrl.grading.agreement import agreement
 from rubricrl.grading.coverage import split_sentences
-from rubricrl.grading.grader import Grader, GradingConfig, Mode, PlanGrader
+from rubricrl.grading.grader import Grader, JudgeGrading, Mode, PlanGrader
 from rubricrl.grading.load import load_grader
+from rubricrl.model_spec import EMBED, ModelSpec
 from rubricrl.records import Grade, Plan, Provenance, RubricItem, Sample
 
 GENERATED: tuple[Mode, ...] = (
@@ -85,12 +86,12 @@ def distinct_plans(sample: Sample, count: int, words: int) -> list[Plan]:
 def build_grader(name: str, spec: str, rationale_chars: int) -> PlanGrader:
     """A generated mode or `prob` on the uncached chat model `spec`, or the coverage grader."""
     if name == "embed":
-        return load_grader("embed")
-    backend = load_backend(spec, cache=False)
+        return load_grader(EMBED)
+    backend = load_backend(ModelSpec.parse(spec), cache=False)
     if name == "prob":
-        return Grader(backend, GradingConfig(verdicts="prob"))
+        return Grader(backend, JudgeGrading(verdicts="prob"))
     mode: Mode = "per-item" if name == "per-item" else "all"
-    return Grader(backend, GradingConfig(mode=mode, rationale_chars=rationale_chars))
+    return Grader(backend, JudgeGrading(mode=mode, rationale_chars=rationale_chars))
 
 
 def timed(grader: PlanGrader, pairs: list[tuple[Sample, Plan]]) -> tuple[list[Grade], float]:

@@ -48,8 +48,9 @@ RUBRIC = [
     "Reports the cost of the fertiliser per tonne of extra yield.",
 ]
 PROTOCOLS: dict[str, tuple[str, ...]] = {
-    "generated": ("--grading.verdicts", "generated", "--reward", "score"),
-    "prob": ("--grading.verdicts", "prob", "--reward", "probability"),
+    # retries are a chat grader's setting: the coverage grader refuses them
+    "generated": ("--grading.verdicts", "generated", "--grading.retries", "0", "--reward", "score"),
+    "prob": ("--grading.verdicts", "prob", "--grading.retries", "0", "--reward", "probability"),
     "embed": ("--grader", "embed", "--reward", "probability"),
 }
 TARGETS = {"prob": 0.10, "embed": 0.05}  # most share of the step the reward may take
@@ -122,7 +123,7 @@ def time_step(
          "--use_cpu", "true", "--max_steps", str(settings.steps), "--save_strategy", "no", "--report_to", "none",
          "--num_generations", n, "--per_device_train_batch_size", n,
          "--max_completion_length", str(settings.completion_tokens), "--grader_cache", "false",
-         "--grading.retries", "0", "--grading.rationale-chars", str(settings.rationale_chars),
+         "--grading.rationale-chars", str(settings.rationale_chars),
          *PROTOCOLS[protocol], *UPDATES[update][0], "--lora", str(settings.lora).lower()]
     )  # fmt: skip
     trainer: Any = build_run(config, grpo).trainer
