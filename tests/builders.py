@@ -346,6 +346,6 @@ def study_file(
         goals=paths["goals"], plans_a=paths["a"], plans_b=paths["b"], rubrics=paths["goals"],
         output=output,
     )  # fmt: skip
-    _, _, admin = create_study(config)
+    *_, admin = create_study(config)
     links = {name: invite(InviteConfig(study=output, name=name, url=""))[0] for name in names}
     return output, links, f"/admin/{admin}"

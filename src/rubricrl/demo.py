@@ -270,7 +270,7 @@ def _study(run: RunLayout, console: Console) -> None:
             rubrics=run.test_samples,
             output=run.study,
         )
-        pairwise, approval, admin = create_study(study)
+        pairwise, approval, _, admin = create_study(study)
         console.print(
             f"human study: {pairwise} pairwise and {approval} approval tasks; admin "
             f"{admin_link(study.url, admin)}"

@@ -39,6 +39,7 @@ from rubricrl.study.create import (
     study_rotate_admin,
 )
 from rubricrl.study.export import StudyExportConfig, study_export
+from rubricrl.study.panel import OpenConfig, study_open
 
 Command = Stage[Any, Any] | tuple[str, Callable[[typer.Context], None]]
 
@@ -65,6 +66,7 @@ COMMANDS: list[Command] = [
 STUDY: list[Command] = [
     Stage("create", StudyCreateConfig, study_create),
     Stage("invite", InviteConfig, study_invite),
+    Stage("open", OpenConfig, study_open),
     Stage("revoke", RevokeConfig, study_revoke),
     Stage("rotate-admin", RotateAdminConfig, study_rotate_admin),
     ("serve", study_commands.serve_command),

@@ -24,13 +24,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rubricrl.study.create import DEFAULT_URL
 from rubricrl.study.export import summarize_study
-from rubricrl.study.pages import admin_page, message_page, task_page
+from rubricrl.study.pages import admin_page, check_page, message_page, task_page
+from rubricrl.study.panel import (
+    CHECK,
+    Refused,
+    answer_check,
+    completion_url,
+    enrol,
+    seat,
+    top_up,
+)
 from rubricrl.study.store import (
     REJECT_REASONS,
     AlreadyAnswered,
     Assignment,
     ItemVote,
     NotAssigned,
+    Reclaimed,
     Study,
 )
 from rubricrl.study.tokens import match_token
@@ -42,6 +52,15 @@ MAX_BODY = 64 * 1024
 MAX_ID = 2**63 - 1
 """SQLite's largest integer: a larger id in a URL would overflow the query."""
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+RECLAIMED = (
+    "This task went to another annotator while you were away, so your answer was not needed. "
+    "Your queue has new tasks."
+)
+SCREENED = (
+    "Thank you for your time. The answers to the questions show that the instructions were "
+    "not clear enough to go on, so the study ends here for you. Continue to return to the "
+    "panel with your screened-out code."
+)
 HEADERS = {
     # Our own script and style only: even text that slipped through as HTML could not run.
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
@@ -59,6 +78,15 @@ class _Refused(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+class _Page(Exception):
+    """An answer for a person rather than a program: a page with a link on where to go next."""
+
+    def __init__(self, status: int, message: str, next_url: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.next_url = next_url
 
 
 class _TooLarge(Exception):
@@ -162,6 +190,12 @@ def _check_id(assignment_id: int) -> None:
         raise _Refused(404, "not found")
 
 
+def _choice(form: FormData, name: str) -> int | None:
+    """An option's index from a radio group; None when none (or no number) was picked."""
+    value = str(form.get(name, ""))
+    return int(value) if value.isdigit() and len(value) < 3 else None
+
+
 def _pair_vote(form: FormData) -> tuple[int, str]:
     choice = str(form.get("choice", ""))
     if choice not in {"1", "2", "3", "4", "5"}:
@@ -197,6 +231,10 @@ def create_app(study_path: Path, public_url: str = DEFAULT_URL) -> FastAPI:
     async def refused(request: Request, error: _Refused) -> Response:
         return PlainTextResponse(str(error), status_code=error.status)
 
+    @app.exception_handler(_Page)
+    async def page(request: Request, error: _Page) -> Response:
+        return HTMLResponse(message_page(str(error), error.next_url), status_code=error.status)
+
     @app.exception_handler(_TooLarge)
     async def too_large(request: Request, error: _TooLarge) -> Response:
         return PlainTextResponse("form too large", status_code=413)
@@ -207,18 +245,73 @@ def create_app(study_path: Path, public_url: str = DEFAULT_URL) -> FastAPI:
             raise _Refused(404, "not found")
         return found
 
+    def not_theirs(token: str, annotator_id: int, assignment_id: int) -> Exception:
+        """404, or a page sending them on where the task was taken back while they were away."""
+        if study.was_reclaimed(annotator_id, assignment_id):
+            return _Page(409, RECLAIMED, f"/a/{token}/")
+        return _Refused(404, "not found")
+
     def own(token: str, assignment_id: int) -> tuple[int, Assignment]:
         _check_id(assignment_id)
         annotator_id, _ = annotator(token)
         found = study.assignments(annotator_id, only=assignment_id)
         if not found:
-            raise _Refused(404, "not found")
+            raise not_theirs(token, annotator_id, assignment_id)
         return annotator_id, found[0]
+
+    def screened() -> _Page:
+        return _Page(200, SCREENED, completion_url(study.meta(), screened=True))
+
+    @app.get("/join/{token}")
+    def join(token: str, request: Request) -> Response:
+        """A panel participant arrives: to their seat (new, or theirs already)."""
+        meta = study.meta()
+        if match_token(token, [(True, meta.get("panel_hash", ""))]) is None:
+            raise _Refused(404, "not found")
+        try:
+            seat_link = enrol(study, meta, request.query_params)
+        except Refused as error:
+            raise _Page(error.status, str(error)) from None
+        return RedirectResponse(f"/a/{seat_link}/", status_code=303)
+
+    @app.get("/a/{token}/check")
+    def check(token: str, request: Request) -> Response:
+        annotator_id, _ = annotator(token)
+        place = seat(study, annotator_id)
+        if place is None or place.passed:
+            return RedirectResponse(f"/a/{token}/", status_code=303)
+        if place.screened_out:
+            raise screened()
+        nonce = csrf.nonce(request)
+        page = check_page(f"/a/{token}/check", csrf.token(nonce, token), place.tries)
+        return csrf.html(page, nonce)
+
+    @app.post("/a/{token}/check")
+    async def answer(token: str, request: Request) -> Response:
+        annotator_id, _ = await run_in_threadpool(annotator, token)
+        if await run_in_threadpool(seat, study, annotator_id) is None:
+            raise _Refused(404, "not found")
+        _check_origin(request, public)
+        form = await request.form()
+        csrf.check(request, token, form)
+        answers = [_choice(form, f"q-{k}") for k in range(len(CHECK))]
+        await run_in_threadpool(answer_check, study, annotator_id, answers)
+        return RedirectResponse(f"/a/{token}/check", status_code=303)
 
     @app.get("/a/{token}/")
     def queue(token: str, request: Request) -> Response:
-        """Resume: the first unanswered task in the annotator's queue."""
+        """Resume: the first unanswered task in the annotator's queue; a panel participant
+        first passes the check, has their queue topped up, and leaves with the panel's code."""
         annotator_id, name = annotator(token)
+        place = seat(study, annotator_id)
+        if place is not None:
+            if place.screened_out:
+                raise screened()
+            if not place.passed:
+                return RedirectResponse(f"/a/{token}/check", status_code=303)
+            meta = study.meta()
+            if top_up(study, meta, annotator_id, name):
+                return RedirectResponse(completion_url(meta), status_code=303)
         assignments = study.assignments(annotator_id)
         todo = [a for a in assignments if not a.voted]
         if todo:
@@ -233,12 +326,12 @@ def create_app(study_path: Path, public_url: str = DEFAULT_URL) -> FastAPI:
         assignments = study.assignments(annotator_id)  # the page's progress bar needs them all
         assignment = next((a for a in assignments if a.id == assignment_id), None)
         if assignment is None:
-            raise _Refused(404, "not found")
+            raise not_theirs(token, annotator_id, assignment_id)
         nonce = csrf.nonce(request)
         if assignment.voted:
             note = "You already answered this task; your vote stands."
             return csrf.html(message_page(note, f"/a/{token}/", assignments), nonce)
-        study.mark_shown(assignment.id)
+        study.mark_shown(annotator_id, assignment.id)
         action, form_token = f"/a/{token}/task/{assignment.id}", csrf.token(nonce, token)
         return csrf.html(task_page(assignment, action, form_token, assignments), nonce)
 
@@ -261,6 +354,8 @@ def create_app(study_path: Path, public_url: str = DEFAULT_URL) -> FastAPI:
                 await run_in_threadpool(study.vote, annotator_id, assignment_id, items=items)
         except AlreadyAnswered as error:
             raise _Refused(409, str(error)) from None
+        except Reclaimed:
+            raise _Page(409, RECLAIMED, f"/a/{token}/") from None
         except NotAssigned:
             raise _Refused(404, "not found") from None
         return RedirectResponse(f"/a/{token}/", status_code=303)

@@ -4,16 +4,17 @@ invited into it, each with a personal link that can be revoked; the admin link c
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rubricrl.config import option
 from rubricrl.errors import InputError
 from rubricrl.evaluation.compare import plans_by_goal
+from rubricrl.grading.probe_plans import build_plans
 from rubricrl.jsonl import load_records
 from rubricrl.records import Sample
-from rubricrl.study.store import Kind, Study, create_file
+from rubricrl.study.store import NewTask, Study, create_file
 from rubricrl.study.tokens import hash_token, new_token
 
 DEFAULT_URL = "http://127.0.0.1:8765"
@@ -31,6 +32,21 @@ class StudyCreateConfig:
         None, "Samples whose rubric items experts approve (JSONL of Sample).", input="file"
     )
     per_task: int = option(2, "Annotators per task (2+ measures agreement).", min=1)
+    gold_rate: float = option(
+        0.0,
+        "Gold tasks added to each queue per real task (0.1: one in ten). A gold task pits a "
+        "plan that states every rubric item of a goal against another goal's plan, so its "
+        "answer is known; it looks like any other task.",
+        min=0.0,
+        max=1.0,
+    )
+    gold_min: float = option(
+        0.7,
+        "Gold accuracy below which an annotator's votes are left out of the results (kept in "
+        "the export, flagged).",
+        min=0.0,
+        max=1.0,
+    )
     seed: int = option(0, "Seed of each annotator's order and sides.")
     url: str = option(DEFAULT_URL, "Address the links will point to.")
 
@@ -64,9 +80,29 @@ class RotateAdminConfig:
     url: str = option(DEFAULT_URL, "Address the link points to.")
 
 
-def study_tasks(
-    config: StudyCreateConfig,
-) -> tuple[dict[str, str], list[tuple[str, Kind, str, str | None, dict[str, Any]]]]:
+def gold_tasks(samples: Sequence[Sample], seed: int) -> list[NewTask]:
+    """One gold task per goal with two or more rubric items: the plan stating every item (A)
+    against the next goal's such plan (B), as the known-answer probe builds them."""
+    plans = {(p.sample.id, p.kind): p.plan() for p in build_plans(samples, seed)}
+    return [
+        NewTask(
+            f"gold:{s.id}",
+            "pairwise",
+            s.id,
+            s.provenance.domain,
+            {
+                "goal": s.goal,
+                "plan_a": plans[s.id, "full"].model_dump(),
+                "plan_b": plans[s.id, "off_topic"].model_dump(),
+            },
+            gold=1,
+        )
+        for s in samples
+        if (s.id, "full") in plans
+    ]
+
+
+def study_tasks(config: StudyCreateConfig) -> tuple[dict[str, str], list[NewTask]]:
     """The study's settings and its tasks, every input checked."""
     if config.plans_a.resolve() == config.plans_b.resolve():
         raise InputError(f"{config.plans_a}: given as both --plans-a and --plans-b")
@@ -79,8 +115,8 @@ def study_tasks(
             f"{len(a.keys() & b.keys())} shared, {len(a.keys() - b.keys())} only in A, "
             f"{len(b.keys() - a.keys())} only in B"
         )
-    tasks: list[tuple[str, Kind, str, str | None, dict[str, Any]]] = [
-        (
+    tasks = [
+        NewTask(
             f"pair:{s.id}",
             "pairwise",
             s.id,
@@ -95,9 +131,16 @@ def study_tasks(
         if not rubrics:
             raise InputError(f"{config.rubrics}: no sample with rubric items")
         tasks += [
-            (f"items:{s.id}", "approval", s.id, s.provenance.domain, {"sample": s.model_dump()})
+            NewTask(
+                f"items:{s.id}", "approval", s.id, s.provenance.domain, {"sample": s.model_dump()}
+            )
             for s in rubrics
         ]
+    if config.gold_rate > 0:
+        try:
+            tasks += gold_tasks(list(samples.values()), config.seed)
+        except InputError as error:
+            raise InputError(f"{config.goals}: --gold-rate: gold tasks {error}") from None
     model_a, model_b = next(iter(a.values())).model, next(iter(b.values())).model
     if model_a == model_b:
         # a blind comparison of a model with itself measures nothing
@@ -107,19 +150,21 @@ def study_tasks(
         )
     meta = {"model_a": model_a, "model_b": model_b, "per_task": str(config.per_task)}
     meta |= {"seed": str(config.seed), "created": str(time.time()), "exported": "0"}
+    meta |= {"gold_rate": str(config.gold_rate), "gold_min": str(config.gold_min)}
     return meta, tasks
 
 
-def create_study(config: StudyCreateConfig) -> tuple[int, int, str]:
-    """Write the study file; returns (pairwise tasks, approval tasks, the admin token)."""
+def create_study(config: StudyCreateConfig) -> tuple[int, int, int, str]:
+    """Write the study file; returns (pairwise, approval and gold tasks, the admin token)."""
     if config.output.exists():
         raise InputError(f"{config.output}: already exists; remove it or choose another -o")
     meta, tasks = study_tasks(config)
     admin = new_token()
     config.output.parent.mkdir(parents=True, exist_ok=True)
     create_file(config.output, meta | {"admin_hash": hash_token(admin)}, tasks)
-    pairwise = sum(kind == "pairwise" for _, kind, *_ in tasks)
-    return pairwise, len(tasks) - pairwise, admin
+    pairwise = sum(t.kind == "pairwise" and t.gold is None for t in tasks)
+    approval = sum(t.kind == "approval" for t in tasks)
+    return pairwise, approval, len(tasks) - pairwise - approval, admin
 
 
 def invite(config: InviteConfig) -> tuple[str, int]:
@@ -142,21 +187,24 @@ class StudyCreated:
     study: Path
     pairwise: int
     approval: int
+    gold: int
     dashboard: str  # the admin's link
     failed = False
 
     def render(self) -> str:
         return (
-            f"wrote {self.study}: {self.pairwise} pairwise and {self.approval} approval tasks\n"
+            f"wrote {self.study}: {self.pairwise} pairwise, {self.approval} approval and "
+            f"{self.gold} gold tasks\n"
             f"admin dashboard (keep it private): {self.dashboard}\n"
-            f"next: rubricrl study invite {self.study} NAME"
+            f"next: rubricrl study invite {self.study} NAME, "
+            f"or rubricrl study open {self.study} for a panel"
         )
 
 
 def study_create(config: StudyCreateConfig) -> StudyCreated:
     """`rubricrl study create`: the study file written, its admin link shown once."""
-    pairwise, approval, admin = create_study(config)
-    return StudyCreated(config.output, pairwise, approval, admin_link(config.url, admin))
+    pairwise, approval, gold, admin = create_study(config)
+    return StudyCreated(config.output, pairwise, approval, gold, admin_link(config.url, admin))
 
 
 @dataclass(frozen=True)

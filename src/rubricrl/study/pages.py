@@ -11,6 +11,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from rubricrl.records import HumanStudySummary, shown
+from rubricrl.study.panel import CHECK
 from rubricrl.study.store import REJECT_REASONS, Assignment
 
 SCALE = (
@@ -74,6 +75,20 @@ def message_page(
     progress = progress_of(assignments) if assignments else None
     return _TEMPLATES.get_template("message.html.j2").render(
         message=message, next=next_url, progress=progress
+    )
+
+
+def check_page(action: str, csrf: str, tries: int) -> str:
+    """The instructions and the comprehension check; after a miss, a note that one try is left."""
+    note = None
+    if tries:
+        note = "Some answers were not right. Please read the instructions again: one try left."
+    return _TEMPLATES.get_template("check.html.j2").render(
+        action=action,
+        csrf=csrf,
+        note=note,
+        progress=None,
+        questions=[(question, options) for question, options, _ in CHECK],
     )
 
 

@@ -15,12 +15,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from rubricrl.errors import InputError
 from rubricrl.study.tokens import match_token
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x52524C53  # "RRLS": tells a study file from any other SQLite file
 Kind = Literal["pairwise", "approval"]
 REJECT_REASONS = {
@@ -34,14 +34,15 @@ SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE tasks (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('pairwise', 'approval')),
-    sample_id TEXT NOT NULL, domain TEXT, payload TEXT NOT NULL);
+    sample_id TEXT NOT NULL, domain TEXT, payload TEXT NOT NULL, gold INTEGER);
 CREATE TABLE annotators (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, token_hash TEXT NOT NULL, invited REAL,
-    revoked REAL);
+    revoked REAL, seen REAL);
 CREATE TABLE assignments (
     id INTEGER PRIMARY KEY, task_id TEXT NOT NULL REFERENCES tasks (id),
     annotator_id INTEGER NOT NULL REFERENCES annotators (id), position INTEGER NOT NULL,
-    a_first INTEGER NOT NULL, first_shown REAL, skipped REAL, UNIQUE (task_id, annotator_id));
+    a_first INTEGER NOT NULL, first_shown REAL, skipped REAL, dealt REAL, reclaimed REAL,
+    UNIQUE (task_id, annotator_id));
 CREATE TABLE votes (
     assignment_id INTEGER PRIMARY KEY REFERENCES assignments (id), preference INTEGER,
     shown INTEGER, reason TEXT NOT NULL DEFAULT '', seconds REAL, submitted REAL NOT NULL);
@@ -49,8 +50,39 @@ CREATE TABLE item_votes (
     assignment_id INTEGER NOT NULL REFERENCES votes (assignment_id), item_id TEXT NOT NULL,
     approved INTEGER NOT NULL, reason TEXT, PRIMARY KEY (assignment_id, item_id));
 """
-# version N -> N + 1, each one ALTER that keeps every row of a study already under way
-MIGRATIONS = {1: "ALTER TABLE annotators ADD COLUMN revoked REAL"}
+PANEL_TABLES = (
+    # a panel participant's seat: who they are on the panel, and how far they got
+    "CREATE TABLE seats (annotator_id INTEGER PRIMARY KEY REFERENCES annotators (id), "
+    "panel TEXT NOT NULL, pid TEXT NOT NULL UNIQUE, study_id TEXT, session_id TEXT UNIQUE, "
+    "arrived REAL NOT NULL, passed REAL, screened_out REAL, finished REAL)",
+    # every try at the comprehension check, answers as given
+    "CREATE TABLE checks (annotator_id INTEGER NOT NULL REFERENCES annotators (id), "
+    "attempt INTEGER NOT NULL, answers TEXT NOT NULL, passed INTEGER NOT NULL, "
+    "submitted REAL NOT NULL, PRIMARY KEY (annotator_id, attempt))",
+)
+# version N -> N + 1, statements that keep every row of a study already under way
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: ("ALTER TABLE annotators ADD COLUMN revoked REAL",),
+    2: (
+        "ALTER TABLE tasks ADD COLUMN gold INTEGER",
+        "ALTER TABLE annotators ADD COLUMN seen REAL",
+        "ALTER TABLE assignments ADD COLUMN dealt REAL",
+        "ALTER TABLE assignments ADD COLUMN reclaimed REAL",
+        *PANEL_TABLES,
+    ),
+}
+
+
+class NewTask(NamedTuple):
+    """A task as `study create` writes it; `gold` is +1 (A better) or -1 where the answer is
+    known by construction, None for a real task."""
+
+    id: str
+    kind: Kind
+    sample_id: str
+    domain: str | None
+    payload: dict[str, Any]
+    gold: int | None = None
 
 
 class NotAssigned(InputError):
@@ -59,6 +91,10 @@ class NotAssigned(InputError):
 
 class AlreadyAnswered(InputError):
     """The annotator already voted on this task; the first vote stands."""
+
+
+class Reclaimed(InputError):
+    """The task went back to the pool while its annotator was away."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +132,7 @@ def connect(path: Path) -> sqlite3.Connection:
 def create_file(
     path: Path,
     meta: dict[str, str],
-    tasks: Sequence[tuple[str, Kind, str, str | None, dict[str, Any]]],
+    tasks: Sequence[NewTask],
 ) -> None:
     """Write a new study file atomically (built beside it, then renamed into place)."""
     building = path.with_name(path.name + ".building")
@@ -106,12 +142,12 @@ def create_file(
         db.execute("PRAGMA journal_mode = WAL")
         db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        db.executescript(SCHEMA)
+        db.executescript(SCHEMA + ";".join(PANEL_TABLES))
         db.execute("BEGIN")
         db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
         db.executemany(
-            "INSERT INTO tasks VALUES (?, ?, ?, ?, ?)",
-            [(i, kind, s, d, json.dumps(p)) for i, kind, s, d, p in tasks],
+            "INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?)",
+            [(*task[:4], json.dumps(task.payload), task.gold) for task in tasks],
         )
         db.execute("COMMIT")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -149,7 +185,8 @@ class Study:
         with self.transaction() as db:
             version: int = db.execute("PRAGMA user_version").fetchone()[0]
             while version in MIGRATIONS:
-                db.execute(MIGRATIONS[version])
+                for statement in MIGRATIONS[version]:
+                    db.execute(statement)
                 version += 1
             db.execute(f"PRAGMA user_version = {version}")
         return version
@@ -183,35 +220,16 @@ class Study:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def add_annotator(self, name: str, token_hash: str, limit: int | None) -> int:
-        """Invite `name`: they take the tasks that still lack `per_task` annotators, fewest
-        first (at most `limit`), in a seeded order of their own with a seeded side per plan.
-        Returns how many tasks they were given."""
+        """Invite `name` and deal them their tasks (see `deal`); how many real tasks they got."""
         with self.transaction() as db:
-            meta = {row["key"]: row["value"] for row in db.execute("SELECT * FROM meta")}
             if db.execute("SELECT 1 FROM annotators WHERE name = ?", (name,)).fetchone():
                 raise InputError(f"{self.path}: annotator {name!r} is already invited")
             cursor = db.execute(
                 "INSERT INTO annotators (name, token_hash, invited) VALUES (?, ?, ?)",
                 (name, token_hash, time.time()),
             )
-            open_tasks = db.execute(
-                "SELECT t.id FROM tasks t LEFT JOIN assignments a ON a.task_id = t.id "
-                "GROUP BY t.id HAVING COUNT(a.id) < ? ORDER BY COUNT(a.id), t.rowid",
-                (int(meta["per_task"]),),
-            ).fetchall()
-            chosen = [row["id"] for row in open_tasks][:limit]
-            rng = random.Random(f"{meta['seed']}:{name}")
-            positions = list(range(len(chosen)))
-            rng.shuffle(positions)
-            db.executemany(
-                "INSERT INTO assignments (task_id, annotator_id, position, a_first) "
-                "VALUES (?, ?, ?, ?)",
-                [
-                    (task, cursor.lastrowid, position, int(rng.random() < 0.5))
-                    for task, position in zip(chosen, positions, strict=True)
-                ],
-            )
-            return len(chosen)
+            assert cursor.lastrowid is not None
+            return deal(db, cursor.lastrowid, name, limit)
 
     def annotator(self, token: str) -> tuple[int, str] | None:
         """(id, name) of the annotator holding `token`, or None (a revoked link is no link)."""
@@ -241,13 +259,14 @@ class Study:
 
     def assignments(self, annotator_id: int, only: int | None = None) -> list[Assignment]:
         """The annotator's tasks in queue order: unanswered first, skipped ones after (oldest
-        skip first), answered last; with `only`, just that assignment when it is theirs."""
+        skip first), answered last; with `only`, just that assignment when it is theirs.
+        Reclaimed tasks are no longer theirs."""
         with self.connection() as db:
             rows = db.execute(
                 "SELECT a.*, t.kind, t.sample_id, t.payload, v.assignment_id IS NOT NULL AS voted "
                 "FROM assignments a JOIN tasks t ON t.id = a.task_id "
                 "LEFT JOIN votes v ON v.assignment_id = a.id WHERE a.annotator_id = ? "
-                "AND (? IS NULL OR a.id = ?) "
+                "AND a.reclaimed IS NULL AND (? IS NULL OR a.id = ?) "
                 "ORDER BY voted, a.skipped IS NOT NULL, a.skipped, a.position",
                 (annotator_id, only, only),
             ).fetchall()
@@ -266,12 +285,24 @@ class Study:
             for r in rows
         ]
 
-    def mark_shown(self, assignment_id: int) -> None:
+    def was_reclaimed(self, annotator_id: int, assignment_id: int) -> bool:
+        """Whether the task was the annotator's until it went back to the pool."""
+        with self.connection() as db:
+            return bool(
+                db.execute(
+                    "SELECT 1 FROM assignments WHERE id = ? AND annotator_id = ? "
+                    "AND reclaimed IS NOT NULL",
+                    (assignment_id, annotator_id),
+                ).fetchone()
+            )
+
+    def mark_shown(self, annotator_id: int, assignment_id: int) -> None:
         """Start the task's clock on its first view (a reload keeps the first time)."""
         with self.transaction() as db:
+            now = seen(db, annotator_id)
             db.execute(
                 "UPDATE assignments SET first_shown = ? WHERE id = ? AND first_shown IS NULL",
-                (time.time(), assignment_id),
+                (now, assignment_id),
             )
 
     def skip(self, annotator_id: int, assignment_id: int) -> None:
@@ -279,7 +310,8 @@ class Study:
         with self.transaction() as db:
             self._open_assignment(db, annotator_id, assignment_id)
             db.execute(
-                "UPDATE assignments SET skipped = ? WHERE id = ?", (time.time(), assignment_id)
+                "UPDATE assignments SET skipped = ? WHERE id = ?",
+                (seen(db, annotator_id), assignment_id),
             )
 
     def vote(
@@ -294,7 +326,7 @@ class Study:
         """Store one vote (a preference, or one approval per item) in one transaction."""
         with self.transaction() as db:
             first_shown = self._open_assignment(db, annotator_id, assignment_id)
-            now = time.time()
+            now = seen(db, annotator_id)
             seconds = None if first_shown is None else max(now - first_shown, 0.0)
             db.execute(
                 "INSERT INTO votes VALUES (?, ?, ?, ?, ?, ?)",
@@ -308,9 +340,11 @@ class Study:
     def _open_assignment(
         self, db: sqlite3.Connection, annotator_id: int, assignment_id: int
     ) -> float | None:
-        """The assignment's first-view time; refuses a task not the annotator's or answered."""
+        """The assignment's first-view time; refuses a task not the annotator's, answered, or
+        reclaimed."""
         row = db.execute(
-            "SELECT a.first_shown, v.assignment_id IS NOT NULL AS voted FROM assignments a "
+            "SELECT a.first_shown, a.reclaimed, v.assignment_id IS NOT NULL AS voted "
+            "FROM assignments a "
             "LEFT JOIN votes v ON v.assignment_id = a.id WHERE a.id = ? AND a.annotator_id = ?",
             (assignment_id, annotator_id),
         ).fetchone()
@@ -320,16 +354,22 @@ class Study:
             raise AlreadyAnswered(
                 f"task {assignment_id} is already answered; the first vote stands"
             )
+        if row["reclaimed"] is not None:
+            raise Reclaimed(
+                f"task {assignment_id} went to another annotator while you were away; "
+                "your queue has been dealt again"
+            )
         return row["first_shown"]
 
     def progress(self) -> list[dict[str, Any]]:
-        """Per annotator: name, tasks assigned, answered, skipped, and the last vote's time."""
+        """Per annotator: name, tasks assigned (reclaimed ones not), answered, skipped, and the
+        last vote's time."""
         with self.connection() as db:
             rows = db.execute(
                 "SELECT n.name, COUNT(a.id) AS assigned, COUNT(v.assignment_id) AS answered, "
                 "SUM(a.skipped IS NOT NULL AND v.assignment_id IS NULL) AS skipped, "
                 "MAX(v.submitted) AS last FROM annotators n "
-                "LEFT JOIN assignments a ON a.annotator_id = n.id "
+                "LEFT JOIN assignments a ON a.annotator_id = n.id AND a.reclaimed IS NULL "
                 "LEFT JOIN votes v ON v.assignment_id = a.id GROUP BY n.id ORDER BY n.id"
             ).fetchall()
         return [dict(row) for row in rows]
@@ -338,3 +378,58 @@ class Study:
         """Rows of a read-only query (for export and the dashboard)."""
         with self.connection() as db:
             return db.execute(query, args).fetchall()
+
+
+def seen(db: sqlite3.Connection, annotator_id: int) -> float:
+    """Note that the annotator is active now (reclaim looks at this); returns now."""
+    now = time.time()
+    db.execute("UPDATE annotators SET seen = ? WHERE id = ?", (now, annotator_id))
+    return now
+
+
+def deal(db: sqlite3.Connection, annotator_id: int, name: str, limit: int | None) -> int:
+    """Give the annotator the real tasks that still lack `per_task` annotators, fewest first (at
+    most `limit`), plus gold tasks at the study's rate, after whatever they already hold, in a
+    seeded order of their own with a seeded side per plan. A task taken back from them earlier
+    can come back. Returns how many real tasks were dealt."""
+    meta = {row["key"]: row["value"] for row in db.execute("SELECT * FROM meta")}
+    real = db.execute(
+        "SELECT t.id FROM tasks t LEFT JOIN assignments a ON a.task_id = t.id "
+        "AND a.reclaimed IS NULL WHERE t.gold IS NULL AND t.id NOT IN "
+        "(SELECT task_id FROM assignments WHERE annotator_id = ? AND reclaimed IS NULL) "
+        "GROUP BY t.id HAVING COUNT(a.id) < ? ORDER BY COUNT(a.id), t.rowid",
+        (annotator_id, int(meta["per_task"])),
+    ).fetchall()
+    chosen = [row["id"] for row in real][:limit]
+    given = len(chosen)
+    start, dealt_before = db.execute(
+        "SELECT COALESCE(MAX(position) + 1, 0), COUNT(*) FROM assignments WHERE annotator_id = ?",
+        (annotator_id,),
+    ).fetchone()
+    # the first deal keeps the order older studies were dealt in
+    rng = random.Random(f"{meta['seed']}:{name}" + (f":{start}" if dealt_before else ""))
+    rate = float(meta.get("gold_rate", "0"))
+    if chosen and rate > 0:
+        golds = [
+            row["id"]
+            for row in db.execute(
+                "SELECT id FROM tasks WHERE gold IS NOT NULL AND id NOT IN "
+                "(SELECT task_id FROM assignments WHERE annotator_id = ?) ORDER BY rowid",
+                (annotator_id,),
+            )
+        ]
+        chosen += rng.sample(golds, min(len(golds), max(1, round(len(chosen) * rate))))
+    positions = list(range(start, start + len(chosen)))
+    rng.shuffle(positions)
+    now = time.time()
+    db.executemany(
+        "INSERT INTO assignments (task_id, annotator_id, position, a_first, dealt) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (task_id, annotator_id) DO UPDATE SET "
+        "position = excluded.position, a_first = excluded.a_first, dealt = excluded.dealt, "
+        "reclaimed = NULL, first_shown = NULL, skipped = NULL",
+        [
+            (task, annotator_id, position, int(rng.random() < 0.5), now)
+            for task, position in zip(chosen, positions, strict=True)
+        ],
+    )
+    return given

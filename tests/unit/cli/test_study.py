@@ -29,9 +29,11 @@ def test_create_invite_export_round_trip(tmp_path: Path) -> None:
     )  # fmt: skip
     assert created.exit_code == 0, created.output
     wrote, admin, hint = created.output.splitlines()
-    assert wrote == f"wrote {study}: 3 pairwise and 3 approval tasks"
+    assert wrote == f"wrote {study}: 3 pairwise, 3 approval and 0 gold tasks"
     assert admin.startswith("admin dashboard (keep it private): http://127.0.0.1:8765/admin/")
-    assert hint == f"next: rubricrl study invite {study} NAME"
+    assert hint == (
+        f"next: rubricrl study invite {study} NAME, or rubricrl study open {study} for a panel"
+    )
     invited = invoke("study", "invite", str(study), "ann", "--url", "http://localhost:9000")
     assert "ann: 6 tasks; personal link (shown once): http://localhost:9000/a/" in invited.output
     human = tmp_path / "human.jsonl"

@@ -31,7 +31,7 @@ def config(paths: dict[str, Path], output: Path, **extra: object) -> StudyCreate
 
 def test_one_pairwise_task_per_goal_and_one_approval_task_per_rubric(tmp_path: Path) -> None:
     paths = study_inputs(tmp_path, goals=4)
-    pairwise, approval, admin = create_study(
+    pairwise, approval, _, admin = create_study(
         config(paths, tmp_path / "s.sqlite", rubrics=paths["goals"])
     )
     assert (pairwise, approval) == (4, 4)

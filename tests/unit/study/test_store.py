@@ -17,13 +17,13 @@ def test_the_file_is_wal_and_versioned(tmp_path: Path) -> None:
     path, _, _ = study_file(tmp_path, ())
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
 
 
 def test_a_file_of_another_version_or_kind_is_one_clear_line(tmp_path: Path) -> None:
     path, _, _ = study_file(tmp_path, ())
     sqlite3.connect(path).execute("PRAGMA user_version = 7")
-    with pytest.raises(InputError, match=r"schema version 7; this rubricrl reads version 2"):
+    with pytest.raises(InputError, match=r"schema version 7; this rubricrl reads version 3"):
         Study(path)
     other = tmp_path / "other.sqlite"
     sqlite3.connect(other).execute("CREATE TABLE t (x)")
@@ -58,7 +58,7 @@ def test_one_vote_per_task_and_only_on_own_tasks(tmp_path: Path) -> None:
     study = Study(path)
     mine = study.assignments(1)
     pair = next(a for a in mine if a.kind == "pairwise")
-    study.mark_shown(pair.id)
+    study.mark_shown(1, pair.id)
     study.vote(1, pair.id, preference=2, shown=1, reason="clearer")
     with pytest.raises(AlreadyAnswered, match="already answered"):
         study.vote(1, pair.id, preference=-2, shown=5)
@@ -94,17 +94,32 @@ def test_the_queue_resumes_at_the_first_open_task_and_puts_skips_last(tmp_path: 
     assert (progress["assigned"], progress["answered"], progress["skipped"]) == (6, 1, 1)
 
 
-def test_a_version_1_file_is_upgraded_in_place_keeping_its_rows(tmp_path: Path) -> None:
-    path, links, _ = study_file(tmp_path, ("ann",))
+def as_version_1(path: Path) -> None:
+    """Turn a study file back into what version 1 wrote."""
     db = sqlite3.connect(path)
-    db.execute("ALTER TABLE annotators DROP COLUMN revoked")  # the file as version 1 wrote it
+    for table, column in [
+        ("annotators", "revoked"),
+        ("annotators", "seen"),
+        ("tasks", "gold"),
+        ("assignments", "dealt"),
+        ("assignments", "reclaimed"),
+    ]:
+        db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    db.execute("DROP TABLE seats")
+    db.execute("DROP TABLE checks")
     db.execute("PRAGMA user_version = 1")
     db.commit()
     db.close()
+
+
+def test_a_version_1_file_is_upgraded_in_place_keeping_its_rows(tmp_path: Path) -> None:
+    path, links, _ = study_file(tmp_path, ("ann",))
+    as_version_1(path)
     study = Study(path)
     token = links["ann"].strip("/").removeprefix("a/")
     assert study.annotator(token) == (1, "ann") and len(study.assignments(1)) == 6
     assert study.rows("PRAGMA user_version")[0][0] == SCHEMA_VERSION
+    assert study.rows("SELECT COUNT(*) FROM seats")[0][0] == 0  # the panel tables are there
     study.revoke("ann")
     assert study.annotator(token) is None
 
