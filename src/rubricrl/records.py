@@ -466,6 +466,25 @@ class HumanVote(Record):
     reason: str = ""
     seconds: float | None = None
     submitted: float  # unix time the vote was stored
+    gold: Preference | None = None  # on a gold task, its known answer: scores the annotator only
+    excluded: bool = False  # the annotator's gold accuracy fell under the study's minimum
+
+
+class AnnotatorRow(Record):
+    """One annotator in a study: votes, gold accuracy (and whether it excluded them), median
+    seconds per vote, agreement with the other annotators' majority, Dawid-Skene skill, and for
+    a panel participant how far they got."""
+
+    name: str
+    answered: int  # pairwise votes on real tasks
+    gold_answered: int
+    gold_correct: int
+    gold_accuracy: float | None
+    excluded: bool
+    median_seconds: float | None
+    agreement: float | None  # share of votes matching the others' majority where they had one
+    skill: float | None  # Dawid-Skene: P(their label is the true one), prior-weighted
+    status: str | None = None  # panel: checking, screened out, working, finished
 
 
 class ItemApproval(Record):
@@ -479,6 +498,7 @@ class ItemApproval(Record):
     annotator: str
     approved: bool
     reason: str | None = None
+    excluded: bool = False  # the annotator's gold accuracy fell under the study's minimum
 
 
 class ItemReview(Record):
@@ -610,6 +630,10 @@ class HumanStudySummary(Record):
     fused_reason: str | None = None  # why the jury's comparisons gave no fused estimate
     calibration: Calibration | None = None  # the jury's P(A better) against the human majority
     calibration_reason: str | None = None  # why they gave no calibration
+    gold_min: float | None = None  # gold accuracy under which an annotator is left out
+    excluded: list[str] = Field(default_factory=list)  # left out of every result above
+    skill_weighted: WinRateRow | None = None  # Dawid-Skene's P(A better) per goal, everyone's votes
+    annotator_rows: list[AnnotatorRow] = Field(default_factory=list)
 
 
 StepRow = TypeVar("StepRow", TrainingStep, HeldOutEval)  # a row of a per-step run log

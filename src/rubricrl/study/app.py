@@ -378,6 +378,7 @@ def create_app(study_path: Path, public_url: str = DEFAULT_URL) -> FastAPI:
         if match_token(token, [(True, meta["admin_hash"])]) is None:
             raise _Refused(404, "not found")
         summary = summarize_study(study, resamples=1)[0]
-        return csrf.html(admin_page(study.progress(), summary, meta["exported"] == "1"))
+        page = admin_page(study.progress(), summary, study.overview(), meta["exported"] == "1")
+        return csrf.html(page)
 
     return app

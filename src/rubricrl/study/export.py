@@ -20,6 +20,7 @@ from rubricrl.evaluation.win_rates import rate_row
 from rubricrl.jsonl import load_records, write_records
 from rubricrl.layout import summary_path
 from rubricrl.records import (
+    AnnotatorRow,
     ApprovalRow,
     Calibration,
     Comparison,
@@ -30,11 +31,14 @@ from rubricrl.records import (
     JudgeAgreement,
     Judgment,
     Preference,
+    WinRateRow,
     shown,
 )
 from rubricrl.stage import write_summary
 from rubricrl.stats import WIN_RATE_CONVENTION
 from rubricrl.study.agreement import ac1, alpha, pair_agreement, rater_kappas
+from rubricrl.study.annotators import annotator_rows, excluded_annotators, preference_of
+from rubricrl.study.skill import weigh_annotators
 from rubricrl.study.store import REJECT_REASONS, Study
 
 HUMAN_MAJORITY = "human majority"
@@ -68,13 +72,10 @@ class StudyExportConfig:
     seed: int = option(0, "Seed of the bootstrap.")
 
 
-def preference_of(score: int) -> Preference:
-    return "A" if score > 0 else "B" if score < 0 else "tie"
-
-
 def human_votes(study: Study) -> list[HumanVote]:
+    """Every pairwise vote, gold tasks' with their known answer."""
     rows = study.rows(
-        "SELECT a.task_id, t.sample_id, n.name, a.a_first, v.* FROM votes v "
+        "SELECT a.task_id, t.sample_id, t.gold, n.name, a.a_first, v.* FROM votes v "
         "JOIN assignments a ON a.id = v.assignment_id JOIN tasks t ON t.id = a.task_id "
         "JOIN annotators n ON n.id = a.annotator_id WHERE t.kind = 'pairwise' ORDER BY t.rowid, n.id"
     )
@@ -89,6 +90,7 @@ def human_votes(study: Study) -> list[HumanVote]:
             reason=r["reason"],
             seconds=r["seconds"],
             submitted=r["submitted"],
+            gold=None if r["gold"] is None else preference_of(r["gold"]),
         )
         for r in rows
     ]
@@ -256,12 +258,50 @@ def _with_jury(
     return summary.model_copy(update=update)
 
 
+def _skill_weighted(
+    votes: Sequence[HumanVote], resamples: int, seed: int
+) -> tuple[WinRateRow | None, dict[str, float]]:
+    """Dawid-Skene over every real vote: the win rate of its P(A better) per goal (a tie counts
+    half), and each annotator's skill."""
+    labels: dict[str, dict[str, str]] = {}
+    for vote in votes:
+        labels.setdefault(vote.annotator, {})[vote.task_id] = preference_of(vote.preference)
+    weighted = weigh_annotators(labels, PREFERENCES)
+    if weighted is None:
+        return None, {}
+    tasks = sorted(weighted.labels)
+    decisions: list[str | None] = [weighted.labels[task] for task in tasks]
+    p_a = [weighted.probabilities[t]["A"] + weighted.probabilities[t]["tie"] / 2 for t in tasks]
+    return rate_row(decisions, resamples, seed, p_a), weighted.skills
+
+
+def _seat_status(study: Study) -> dict[str, str]:
+    """Each panel participant's state, by annotator name."""
+    rows = study.rows(
+        "SELECT n.name, CASE WHEN s.screened_out IS NOT NULL THEN 'screened out' "
+        "WHEN s.finished IS NOT NULL THEN 'finished' WHEN s.passed IS NOT NULL THEN 'working' "
+        "ELSE 'checking' END AS status FROM seats s JOIN annotators n ON n.id = s.annotator_id"
+    )
+    return {r["name"]: r["status"] for r in rows}
+
+
 def summarize_study(
     study: Study, jury: Sequence[Comparison] = (), resamples: int = 1000, seed: int = 0
 ) -> tuple[HumanStudySummary, list[Comparison], list[HumanVote], list[ItemApproval]]:
-    """The summary and the records it rests on."""
+    """The summary and the records it rests on. Gold votes score annotators only; annotators
+    whose gold accuracy is under the study's minimum are left out of every result, and their
+    records are kept, flagged."""
     meta = study.meta()
-    votes, approvals = human_votes(study), item_approvals(study)
+    gold_min = float(meta.get("gold_min", "0"))  # files from before gold tasks have none
+    everything = human_votes(study)
+    excluded = excluded_annotators(everything, gold_min)
+    everything = [v.model_copy(update={"excluded": v.annotator in excluded}) for v in everything]
+    every_approval = [
+        a.model_copy(update={"excluded": a.annotator in excluded}) for a in item_approvals(study)
+    ]
+    real = [v for v in everything if v.gold is None]
+    votes = [v for v in real if not v.excluded]
+    approvals = [a for a in every_approval if not a.excluded]
     human = comparisons(study, votes)
     preference: dict[str, dict[str, float]] = {}
     labels: dict[str, dict[str, str]] = {}
@@ -279,6 +319,7 @@ def summarize_study(
         domains.setdefault(a.domain or "unknown", []).append(a)
     names = [r["name"] for r in study.rows("SELECT name FROM annotators ORDER BY id")]
     jury_pair = _oriented(jury, (meta["model_a"], meta["model_b"]))
+    skill_weighted, skills = _skill_weighted(real, resamples, seed)
     summary = HumanStudySummary(
         model_a=meta["model_a"],
         model_b=meta["model_b"],
@@ -295,10 +336,14 @@ def summarize_study(
         approval=_approval(approvals),
         approval_by_domain={d: _approval(group) for d, group in sorted(domains.items())},
         filter_agreement=rules_against_people(item_reviews(approvals)),
+        gold_min=gold_min,
+        excluded=sorted(excluded),
+        skill_weighted=skill_weighted,
+        annotator_rows=annotator_rows(names, everything, excluded, skills, _seat_status(study)),
     )
     if jury:
         summary = _with_jury(summary, votes, jury_pair)
-    return summary, human, votes, approvals
+    return summary, human, everything, every_approval
 
 
 def export_paths(output: Path) -> tuple[Path, Path, Path]:
@@ -333,6 +378,19 @@ def render_study(summary: HumanStudySummary) -> str:
         f"({summary.convention}, 95% bootstrap CI)",
         summary.overall.line("human majority per goal"),
         summary.by_vote.line("single votes"),
+        *(
+            [summary.skill_weighted.line("skill-weighted (Dawid-Skene, everyone)")]
+            if summary.skill_weighted
+            else []
+        ),
+        *(
+            [
+                f"left out for gold accuracy under {summary.gold_min:.2f}: {', '.join(summary.excluded)}"
+            ]
+            if summary.excluded
+            else []
+        ),
+        *(_annotator_line(row) for row in summary.annotator_rows),
         f"Krippendorff's alpha: preference {shown(summary.alpha_preference, 2)} (ordinal), "
         f"approval {shown(summary.alpha_approval, 2)} (nominal)",
         f"Gwet's AC1: preference {shown(summary.ac1_preference, 2)} (A / B / tie), "
@@ -364,6 +422,17 @@ def render_study(summary: HumanStudySummary) -> str:
         ),
     ]
     return "\n".join(lines)
+
+
+def _annotator_line(row: AnnotatorRow) -> str:
+    gold = f"{row.gold_correct}/{row.gold_answered}" if row.gold_answered else "-"
+    state = f", {row.status}" if row.status else ""
+    left_out = ", left out" if row.excluded else ""
+    return (
+        f"annotator {row.name}: {row.answered} votes, gold {gold}, median "
+        f"{shown(row.median_seconds, 0)} s, agrees with others {shown(row.agreement, 2)}, "
+        f"skill {shown(row.skill, 2)}{state}{left_out}"
+    )
 
 
 def _none(what: str, reason: str | None) -> list[str]:

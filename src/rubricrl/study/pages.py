@@ -3,6 +3,7 @@ escaped (markdown-it, html off), so text from goals and plans is shown, never ru
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ SCALE = (
     ("4", "Plan 2 better"),
     ("5", "Plan 2 much better"),
 )
+REFRESH_SECONDS = 15
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("rubricrl.study", "templates"),
@@ -92,12 +94,38 @@ def check_page(action: str, csrf: str, tries: int) -> str:
     )
 
 
-def admin_page(progress: list[dict[str, Any]], summary: HumanStudySummary, exported: bool) -> str:
-    """Progress per annotator and agreement so far; model names only once exported."""
-
+def admin_page(
+    progress: list[dict[str, Any]],
+    summary: HumanStudySummary,
+    overview: dict[str, int],
+    exported: bool,
+) -> str:
+    """Progress, gold accuracy, time, agreement and skill per annotator, and agreement so far;
+    model names only once exported. The page refreshes itself."""
+    annotators = {row.name: row for row in summary.annotator_rows}
+    rows = []
+    for done in progress:
+        row = annotators[done["name"]]
+        gold = f"{row.gold_correct} of {row.gold_answered}" if row.gold_answered else "-"
+        rows.append(
+            done
+            | {
+                "gold": gold + (" (left out)" if row.excluded else ""),
+                "excluded": row.excluded,
+                "median": shown(row.median_seconds, 0),
+                "agreement": shown(row.agreement, 2),
+                "skill": shown(row.skill, 2),
+                "state": row.status or "invited",
+            }
+        )
+    statuses = Counter(row.status for row in summary.annotator_rows if row.status)
     return _TEMPLATES.get_template("admin.html.j2").render(
         progress=None,
-        rows=progress,
+        refresh=REFRESH_SECONDS,
+        rows=rows,
+        overview=overview,
+        statuses=sorted(statuses.items()),
+        gold_min=summary.gold_min if overview["gold"] else None,
         models=(summary.model_a, summary.model_b) if exported else None,
         alpha_preference=shown(summary.alpha_preference, 2),
         alpha_approval=shown(summary.alpha_approval, 2),

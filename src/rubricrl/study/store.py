@@ -374,6 +374,22 @@ class Study:
             ).fetchall()
         return [dict(row) for row in rows]
 
+    def overview(self) -> dict[str, int]:
+        """Real tasks, those with all their votes, gold tasks, and tasks taken back so far."""
+        with self.connection() as db:
+            per_task = int(
+                db.execute("SELECT value FROM meta WHERE key = 'per_task'").fetchone()[0]
+            )
+            row = db.execute(
+                "SELECT SUM(t.gold IS NULL) AS tasks, SUM(t.gold IS NOT NULL) AS gold, "
+                "SUM(t.gold IS NULL AND (SELECT COUNT(*) FROM votes v JOIN assignments a "
+                "ON a.id = v.assignment_id WHERE a.task_id = t.id) >= ?) AS complete, "
+                "(SELECT COUNT(*) FROM assignments WHERE reclaimed IS NOT NULL) AS reclaimed "
+                "FROM tasks t",
+                (per_task,),
+            ).fetchone()
+        return {key: row[key] or 0 for key in ("tasks", "gold", "complete", "reclaimed")}
+
     def rows(self, query: str, *args: Any) -> list[sqlite3.Row]:
         """Rows of a read-only query (for export and the dashboard)."""
         with self.connection() as db:
