@@ -27,6 +27,7 @@ from rubricrl.study.export import summarize_study
 from rubricrl.study.pages import admin_page, check_page, message_page, task_page
 from rubricrl.study.panel import (
     CHECK,
+    PANEL_ORIGINS,
     Refused,
     answer_check,
     completion_url,
@@ -63,8 +64,10 @@ SCREENED = (
 )
 HEADERS = {
     # Our own script and style only: even text that slipped through as HTML could not run.
+    # form-action also covers where a form's redirects may lead: the panels' completion pages.
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
-    "img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    f"img-src 'self'; form-action 'self' {PANEL_ORIGINS}; base-uri 'none'; "
+    "frame-ancestors 'none'",
     # The token is in the path: never send it to another site (same-origin keeps the Origin
     # header on our own posts, which "no-referrer" would turn into "null").
     "Referrer-Policy": "same-origin",

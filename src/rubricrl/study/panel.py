@@ -2,9 +2,11 @@
 a comprehension check with two tries, queues topped up as they empty, tasks taken back from
 participants who went quiet, and the completion or screened-out code at the end.
 
-A seat's link token is an HMAC of the study's seat secret and the participant's id, so the
-enrolment link always leads a participant back to the same seat (a second tab resumes) while
-the study file stores only the token's hash, as for personal invites.
+A seat's link token is an HMAC of the study's panel secret and the participant's id, so the
+enrolment link always leads a participant back to the same seat (a second tab resumes); the
+enrolment token is one too, so `study open` can be re-run to change settings and print the same
+link. The secret sits in the study file, whose reader could write votes anyway; links are
+checked against hashes, as for personal invites.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from rubricrl.config import option
 from rubricrl.errors import InputError
 from rubricrl.study.create import DEFAULT_URL
 from rubricrl.study.store import Study, deal, seen
-from rubricrl.study.tokens import hash_token, new_token
+from rubricrl.study.tokens import hash_token
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,12 @@ PANELS = {
         "https://app.prolific.com/submissions/complete?cc={code}",
     )
 }
+PANEL_ORIGINS = " ".join(
+    sorted(
+        {f"{(url := urlsplit(p.completion_url)).scheme}://{url.netloc}" for p in PANELS.values()}
+    )
+)
+"""Where a participant is sent at the end, for the pages' Content-Security-Policy."""
 PANEL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """What a panel id may look like (Prolific's are 24 hex digits); anything else is refused."""
 TRIES = 2
@@ -113,19 +122,36 @@ class OpenConfig:
         min=0.0,
     )
     check: bool = option(True, "Ask the comprehension check first (two tries).")
+    new_link: bool = option(False, "Replace the enrolment link (the old one stops working).")
     url: str = option(DEFAULT_URL, "Address the link points to.")
 
 
+def _derived(meta: Mapping[str, str], what: str) -> str:
+    """A link token: the HMAC of the study's panel secret and `what`."""
+    digest = hmac.new(bytes.fromhex(meta["panel_secret"]), what.encode(), "sha256").digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def seat_token(meta: Mapping[str, str], pid: str) -> str:
+    return _derived(meta, f"seat:{pid}")
+
+
 def open_panel(config: OpenConfig) -> str:
-    """Store the panel's settings and a fresh enrolment token; returns the enrolment link."""
+    """Store the panel's settings; returns the enrolment link (the same one each time, unless
+    `new_link`)."""
     if config.check and config.screened_code is None:
         raise InputError("--screened-code is needed for the comprehension check (or --no-check)")
     for name, code in (("completion", config.completion_code), ("screened", config.screened_code)):
         if code is not None and not PANEL_ID.fullmatch(code):
             raise InputError(f"--{name}-code {code!r}: letters, digits, _ and - only")
-    study, token = Study(config.study), new_token()
-    settings = {
+    study = Study(config.study)
+    meta = study.meta()
+    secret = {"panel_secret": meta.get("panel_secret") or secrets.token_hex(32)}
+    generation = int(meta.get("panel_link", "0")) + config.new_link
+    token = _derived(secret, f"enrol:{generation}")
+    settings = secret | {
         "panel": config.panel,
+        "panel_link": str(generation),
         "panel_hash": hash_token(token),
         "seat_tasks": str(config.tasks),
         "reclaim_after": str(config.reclaim_after * 60),
@@ -133,8 +159,6 @@ def open_panel(config: OpenConfig) -> str:
         "completion_code": config.completion_code,
         "screened_code": config.screened_code or "",
     }
-    if "seat_secret" not in study.meta():
-        settings["seat_secret"] = secrets.token_hex(32)
     for key, value in settings.items():
         study.set_meta(key, value)
     panel = PANELS[config.panel]
@@ -149,11 +173,6 @@ class Seat:
     passed: bool
     screened_out: bool
     tries: int
-
-
-def seat_token(meta: Mapping[str, str], pid: str) -> str:
-    digest = hmac.new(bytes.fromhex(meta["seat_secret"]), pid.encode(), "sha256").digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def _sweep(db: sqlite3.Connection, meta: Mapping[str, str], now: float) -> None:
