@@ -138,6 +138,7 @@ def take_part(
 
 
 def unanswered(study: Study, pid: str) -> list[int]:
+    """The assignments the participant holds and has not answered."""
     rows = study.rows(
         "SELECT a.id FROM assignments a JOIN seats s ON s.annotator_id = a.annotator_id "
         "WHERE s.pid = ? AND a.reclaimed IS NULL AND a.id NOT IN (SELECT assignment_id FROM votes)",

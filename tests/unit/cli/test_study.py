@@ -13,7 +13,7 @@ from tests.unit.cli.helpers import assert_one_line_error, invoke, run_cli
 
 def test_help_lists_the_subcommands_and_each_has_its_flags() -> None:
     listed = invoke("study", "--help").output
-    names = ("create", "invite", "revoke", "rotate-admin", "serve", "export")
+    names = ("create", "invite", "open", "revoke", "rotate-admin", "serve", "export")
     assert all(f" {name} " in listed for name in names)
     create = invoke("study", "create", "--help").output
     assert "--plans-a" in create and "--per-task" in create and "--rubrics" in create
@@ -91,3 +91,36 @@ def test_revoke_and_rotate_admin_through_the_cli(tmp_path: Path) -> None:
     assert rotated.exit_code == 0, rotated.output
     assert rotated.output.startswith("new admin dashboard (keep it private): http://h:1/admin/")
     assert "the old admin link no longer works" in rotated.output
+
+
+def enrolment_link(output: str) -> str:
+    return output.split("study URL): ")[1].split()[0]
+
+
+def test_open_prints_one_enrolment_link_and_refuses_bad_settings(tmp_path: Path) -> None:
+    paths = study_inputs(tmp_path)
+    study = tmp_path / "study.sqlite"
+    created = invoke(
+        "study", "create", "--goals", str(paths["goals"]), "--plans-a", str(paths["a"]),
+        "--plans-b", str(paths["b"]), "-o", str(study), "--gold-rate", "0.2",
+    )  # fmt: skip
+    assert "3 pairwise, 0 approval and 3 gold tasks" in created.output
+    opened = invoke(
+        "study", "open", str(study), "--completion-code", "C1", "--screened-code", "S1",
+        "--url", "https://study.example.org",
+    )  # fmt: skip
+    assert opened.exit_code == 0, opened.output
+    link = enrolment_link(opened.output)
+    assert link.startswith("https://study.example.org/join/")
+    assert link.endswith(
+        "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}"
+    )
+    again = invoke("study", "open", str(study), "--completion-code", "C2", "--no-check")
+    assert enrolment_link(again.output).split("/join/")[1] == link.split("/join/")[1]
+    fresh = invoke("study", "open", str(study), "--completion-code", "C2", "--no-check",
+                   "--new-link")  # fmt: skip
+    assert enrolment_link(fresh.output).split("/join/")[1] != link.split("/join/")[1]
+    assert_one_line_error(
+        run_cli("study", "open", str(study), "--completion-code", "C1"),
+        "--screened-code is needed for the comprehension check",
+    )

@@ -11,7 +11,12 @@ from starlette.testclient import TestClient
 
 from rubricrl.errors import InputError
 from rubricrl.study.app import create_app
-from rubricrl.study.create import StudyCreateConfig, create_study
+from rubricrl.study.create import (
+    RotateAdminConfig,
+    StudyCreateConfig,
+    create_study,
+    study_rotate_admin,
+)
 from rubricrl.study.export import StudyExportConfig, export_study
 from rubricrl.study.panel import CHECK, OpenConfig, open_panel
 from rubricrl.study.store import Study
@@ -213,7 +218,10 @@ def test_gold_tasks_are_mixed_in_and_a_wrong_gold_answer_leaves_one_out(
     summary = export_study(StudyExportConfig(study=path, output=tmp_path / "h.jsonl", bootstrap=50))
     rows = {row.name: row for row in summary.annotator_rows}
     assert (rows["prolific:careful"].gold_correct, rows["prolific:careful"].excluded) == (2, False)
-    assert (rows["prolific:careless"].gold_accuracy, rows["prolific:careless"].excluded) == (0, True)
+    assert (rows["prolific:careless"].gold_accuracy, rows["prolific:careless"].excluded) == (
+        0,
+        True,
+    )
     assert summary.excluded == ["prolific:careless"]
     assert summary.by_vote.n == 3  # only careful's real votes count
     votes = (tmp_path / "h.votes.jsonl").read_text().splitlines()
@@ -227,3 +235,22 @@ def test_open_refuses_what_it_cannot_run(tmp_path: Path) -> None:
         open_panel(OpenConfig(study=path, completion_code="C1"))
     with pytest.raises(InputError, match="--completion-code 'a b'"):
         open_panel(OpenConfig(study=path, completion_code="a b", check=False))
+
+
+def test_the_dashboard_shows_each_participant_live(tmp_path: Path, client_for) -> None:  # type: ignore[no-untyped-def]
+    path, join = panel_study(tmp_path, goals=4, gold_rate=0.5, tasks=2)
+    dashboard = study_rotate_admin(RotateAdminConfig(study=path, url="")).dashboard
+    client = client_for(path)
+    done = arrive(client, join, "done")
+    take_check(client, done, RIGHT)
+    vote_until_done(client, done, choice="3")  # a tie on the gold task: wrong
+    arrive(client, join, "new")
+    page = client.get(dashboard).text
+    assert '<meta http-equiv="refresh" content="15">' in page
+    row = re.search(r"<tr class=\"excluded\"><td>prolific:done</td>(.*?)</tr>", page)
+    assert row, page
+    cells = re.findall(r"<td>([^<]*)</td>", row.group(1))
+    assert cells[:4] == ["3", "3", "0", "0 of 1 (left out)"]  # two real tasks, one gold
+    assert cells[-2] == "finished"
+    assert re.search(r"<td>prolific:new</td>.*?<td>checking</td>", page)
+    assert "Panel participants: checking 1, finished 1" in page

@@ -94,11 +94,11 @@ def test_the_queue_resumes_at_the_first_open_task_and_puts_skips_last(tmp_path: 
     assert (progress["assigned"], progress["answered"], progress["skipped"]) == (6, 1, 1)
 
 
-def as_version_1(path: Path) -> None:
-    """Turn a study file back into what version 1 wrote."""
+def as_version(path: Path, version: int) -> None:
+    """Turn a study file back into what version 1 or 2 wrote."""
     db = sqlite3.connect(path)
     for table, column in [
-        ("annotators", "revoked"),
+        *([("annotators", "revoked")] if version == 1 else []),
         ("annotators", "seen"),
         ("tasks", "gold"),
         ("assignments", "dealt"),
@@ -107,14 +107,14 @@ def as_version_1(path: Path) -> None:
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     db.execute("DROP TABLE seats")
     db.execute("DROP TABLE checks")
-    db.execute("PRAGMA user_version = 1")
+    db.execute(f"PRAGMA user_version = {version}")
     db.commit()
     db.close()
 
 
 def test_a_version_1_file_is_upgraded_in_place_keeping_its_rows(tmp_path: Path) -> None:
     path, links, _ = study_file(tmp_path, ("ann",))
-    as_version_1(path)
+    as_version(path, 1)
     study = Study(path)
     token = links["ann"].strip("/").removeprefix("a/")
     assert study.annotator(token) == (1, "ann") and len(study.assignments(1)) == 6
@@ -122,6 +122,20 @@ def test_a_version_1_file_is_upgraded_in_place_keeping_its_rows(tmp_path: Path) 
     assert study.rows("SELECT COUNT(*) FROM seats")[0][0] == 0  # the panel tables are there
     study.revoke("ann")
     assert study.annotator(token) is None
+
+
+def test_a_version_2_file_with_votes_takes_gold_and_panel_seats_after_the_upgrade(
+    tmp_path: Path,
+) -> None:
+    path, _, _ = study_file(tmp_path, ("ann",))
+    Study(path).vote(1, Study(path).assignments(1)[0].id, preference=2, shown=1)
+    as_version(path, 2)
+    study = Study(path)
+    assert study.rows("PRAGMA user_version")[0][0] == SCHEMA_VERSION
+    assert study.rows("SELECT COUNT(*) FROM votes")[0][0] == 1  # the vote survives
+    assert study.rows("SELECT COUNT(*) FROM tasks WHERE gold IS NULL")[0][0] == 6
+    assert study.add_annotator("bob", hash_token("bob-token"), 2) == 2  # deals as before
+    assert study.overview() == {"tasks": 6, "gold": 0, "complete": 0, "reclaimed": 0}
 
 
 def test_a_revoked_link_stops_and_its_open_tasks_go_back_to_the_pool(tmp_path: Path) -> None:
