@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,8 @@ def test_a_human_study_exported_into_the_run_gets_a_section(tmp_path: Path) -> N
     assert '<td>jury only, every compared goal</td><td class="num">0.750</td>' in page
     assert 'id="table-calibration"' in page and "[0.40, 0.50)" in page
     assert "Expected calibration error 0.283 over 3 goals" in page  # 1 - P: .05, .25, .55
+    assert 'id="table-annotators"' in page
+    assert re.search(r"<td>ann</td><td class=\"num\">3</td><td class=\"num\">-</td>", page)
 
 
 def test_the_probe_section_shows_hack_margins_and_verdicts(tmp_path: Path) -> None:
