@@ -263,5 +263,5 @@ class AdminRotated:
 def study_rotate_admin(config: RotateAdminConfig) -> AdminRotated:
     """`rubricrl study rotate-admin`: a fresh admin token, stored hashed in place of the old."""
     admin = new_token()
-    Study(config.study).set_meta("admin_hash", hash_token(admin))
+    Study(config.study).set_meta({"admin_hash": hash_token(admin)})
     return AdminRotated(admin_link(config.url, admin))

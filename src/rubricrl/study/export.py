@@ -367,7 +367,7 @@ def export_study(config: StudyExportConfig) -> HumanStudySummary:
     if config.rejected is not None:
         write_records(config.rejected, [r for r in item_reviews(approvals) if r.rejected])
     write_summary(config.output, summary)
-    study.set_meta("exported", "1")
+    study.set_meta({"exported": "1"})
     return summary
 
 

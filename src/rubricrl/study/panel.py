@@ -159,8 +159,7 @@ def open_panel(config: OpenConfig) -> str:
         "completion_code": config.completion_code,
         "screened_code": config.screened_code or "",
     }
-    for key, value in settings.items():
-        study.set_meta(key, value)
+    study.set_meta(settings)
     panel = PANELS[config.panel]
     return f"{config.url.rstrip('/')}/join/{token}?{panel.placeholders()}"
 

@@ -11,7 +11,7 @@ import json
 import random
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,9 +215,10 @@ class Study:
         with self.connection() as db:
             return {row["key"]: row["value"] for row in db.execute("SELECT * FROM meta")}
 
-    def set_meta(self, key: str, value: str) -> None:
+    def set_meta(self, values: Mapping[str, str]) -> None:
+        """Set settings, all in one transaction."""
         with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", values.items())
 
     def add_annotator(self, name: str, token_hash: str, limit: int | None) -> int:
         """Invite `name` and deal them their tasks (see `deal`); how many real tasks they got."""
