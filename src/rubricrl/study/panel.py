@@ -177,7 +177,7 @@ class Seat:
 def _sweep(db: sqlite3.Connection, meta: Mapping[str, str], now: float) -> None:
     """Take back every unanswered task of a participant quiet for longer than reclaim_after."""
     db.execute(
-        "UPDATE assignments SET reclaimed = ? WHERE reclaimed IS NULL "
+        "UPDATE assignments SET reclaimed = ?, reclaims = reclaims + 1 WHERE reclaimed IS NULL "
         "AND id NOT IN (SELECT assignment_id FROM votes) AND annotator_id IN "
         "(SELECT s.annotator_id FROM seats s JOIN annotators n ON n.id = s.annotator_id "
         "WHERE COALESCE(n.seen, s.arrived) < ?)",

@@ -42,7 +42,7 @@ CREATE TABLE assignments (
     id INTEGER PRIMARY KEY, task_id TEXT NOT NULL REFERENCES tasks (id),
     annotator_id INTEGER NOT NULL REFERENCES annotators (id), position INTEGER NOT NULL,
     a_first INTEGER NOT NULL, first_shown REAL, skipped REAL, dealt REAL, reclaimed REAL,
-    UNIQUE (task_id, annotator_id));
+    reclaims INTEGER NOT NULL DEFAULT 0, UNIQUE (task_id, annotator_id));
 CREATE TABLE votes (
     assignment_id INTEGER PRIMARY KEY REFERENCES assignments (id), preference INTEGER,
     shown INTEGER, reason TEXT NOT NULL DEFAULT '', seconds REAL, submitted REAL NOT NULL);
@@ -68,6 +68,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE annotators ADD COLUMN seen REAL",
         "ALTER TABLE assignments ADD COLUMN dealt REAL",
         "ALTER TABLE assignments ADD COLUMN reclaimed REAL",
+        "ALTER TABLE assignments ADD COLUMN reclaims INTEGER NOT NULL DEFAULT 0",
         *PANEL_TABLES,
     ),
 }
@@ -376,7 +377,8 @@ class Study:
         return [dict(row) for row in rows]
 
     def overview(self) -> dict[str, int]:
-        """Real tasks, those with all their votes, gold tasks, and tasks taken back so far."""
+        """Real tasks, those with all their votes, gold tasks, and how many times a task was
+        taken back so far."""
         with self.connection() as db:
             per_task = int(
                 db.execute("SELECT value FROM meta WHERE key = 'per_task'").fetchone()[0]
@@ -385,7 +387,7 @@ class Study:
                 "SELECT SUM(t.gold IS NULL) AS tasks, SUM(t.gold IS NOT NULL) AS gold, "
                 "SUM(t.gold IS NULL AND (SELECT COUNT(*) FROM votes v JOIN assignments a "
                 "ON a.id = v.assignment_id WHERE a.task_id = t.id) >= ?) AS complete, "
-                "(SELECT COUNT(*) FROM assignments WHERE reclaimed IS NOT NULL) AS reclaimed "
+                "(SELECT SUM(reclaims) FROM assignments) AS reclaimed "
                 "FROM tasks t",
                 (per_task,),
             ).fetchone()

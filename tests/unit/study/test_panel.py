@@ -181,6 +181,7 @@ def test_a_quiet_participants_tasks_go_back_and_a_late_vote_gets_a_page(
     # back in the queue, late is dealt again (never an error) and can finish
     votes, end = vote_until_done(client, late)
     assert votes == 2 and end == DONE
+    assert study.overview()["reclaimed"] == 2  # still counted, though dealt to late again
     votes_new, _ = vote_until_done(client, newcomer)
     per_task = study.rows(
         "SELECT a.task_id, COUNT(*) AS n FROM votes v JOIN assignments a ON a.id = v.assignment_id "

@@ -103,6 +103,7 @@ def as_version(path: Path, version: int) -> None:
         ("tasks", "gold"),
         ("assignments", "dealt"),
         ("assignments", "reclaimed"),
+        ("assignments", "reclaims"),
     ]:
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     db.execute("DROP TABLE seats")
