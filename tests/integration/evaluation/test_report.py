@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from rubricrl.evaluation.report import write_report
+from tests.browser import chromium
 from tests.builders import HOSTILE, report_run
 
 PLOTS = ["plot-training", "plot-heldout", "plot-winrates", "plot-scores"]
@@ -22,27 +22,13 @@ TABLES = [
     "table-items",
     "table-examples",
 ]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.mark.browser
 def test_report_renders_in_chromium(tmp_path: Path) -> None:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("no Chromium found on PATH (Debian: apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     report = write_report(report_run(tmp_path / "run"), tmp_path / "report.html")
     screenshot = tmp_path / "report-screenshot.png"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.goto(report.as_uri())
         for plot in PLOTS:
@@ -67,6 +53,5 @@ def test_report_renders_in_chromium(tmp_path: Path) -> None:
         ranked = page.locator("table#table-ratings").inner_text()
         assert ranked.index("trained") < ranked.index("middle") < ranked.index("base")
         page.screenshot(path=str(screenshot), full_page=True)
-        browser.close()
     assert screenshot.stat().st_size > 10_000
     print(f"report screenshot: {screenshot}")

@@ -4,7 +4,6 @@ tasks with keys and mouse, reloads and resumes; the export holds exactly those v
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,8 @@ from rubricrl.jsonl import load_records
 from rubricrl.records import HumanVote, ItemApproval
 from rubricrl.study.export import StudyExportConfig, export_paths, export_study
 from rubricrl.study.store import Study
+from tests.browser import chromium
 from tests.builders import HOSTILE, study_file
-from tests.integration.evaluation.test_report import CHROMIUM_ARGS
 from tests.integration.study.running import running
 
 
@@ -60,15 +59,10 @@ def answer(page: Any, by_keys: bool, shots: dict[str, Path]) -> tuple[str, objec
 @pytest.mark.browser
 @pytest.mark.timeout(60)
 def test_an_annotator_finishes_resumes_and_the_export_matches(tmp_path: Path) -> None:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("no Chromium found on PATH (Debian: apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     path, links, _ = study_file(tmp_path / "study", ("ann", "bob"), goals=2)
     shots: dict[str, Path] = {"dir": tmp_path}
     chosen: dict[int, tuple[str, object]] = {}
-    with running(path) as (_, base), sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    with running(path) as (_, base), chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         dialogs: list[str] = []
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -89,7 +83,6 @@ def test_an_annotator_finishes_resumes_and_the_export_matches(tmp_path: Path) ->
         assert "All 4 tasks are done" in page.inner_text("#message")
         assert skipped in chosen and list(chosen)[-1] == skipped  # the skipped task came last
         assert dialogs == []
-        browser.close()
     study = Study(path)
     tasks = {a.id: a for a in study.assignments(1)}
     output = tmp_path / "human.jsonl"

@@ -6,7 +6,6 @@ export flags and leaves out the careless one as the study's gold rule says."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,8 @@ from rubricrl.study.create import StudyCreateConfig, create_study
 from rubricrl.study.export import StudyExportConfig, export_paths, export_study
 from rubricrl.study.panel import CHECK, OpenConfig, open_panel
 from rubricrl.study.store import Study
+from tests.browser import chromium
 from tests.builders import study_inputs
-from tests.integration.evaluation.test_report import CHROMIUM_ARGS
 from tests.integration.study.running import running
 
 PANEL = "https://app.prolific.com/"
@@ -67,10 +66,6 @@ def answer_task(page: Any, study: Study, careless: bool) -> tuple[bool, str]:
 @pytest.mark.browser
 @pytest.mark.timeout(90)
 def test_a_panel_screens_one_out_and_sends_the_other_home_flagged(tmp_path: Path) -> None:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("no Chromium found on PATH (Debian: apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     paths = study_inputs(tmp_path, 4)
     path = tmp_path / "study.sqlite"
     create_study(
@@ -84,13 +79,13 @@ def test_a_panel_screens_one_out_and_sends_the_other_home_flagged(tmp_path: Path
     )
     join = link.split("?")[0]
     study = Study(path)
-    with running(path) as (_, base), sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    with running(path) as (_, base), chromium() as browser:
 
         def participant(pid: str) -> Any:
             page = browser.new_page()
             page.goto(f"{base}{join}?PROLIFIC_PID={pid}&STUDY_ID=st1&SESSION_ID=se-{pid}")
             assert page.url.endswith("/check") and page.inner_text("h2") == "Before you start"
+            page.screenshot(path=str(tmp_path / "study-check.png"), full_page=True)
             return page
 
         screened = participant("p-screened")
@@ -109,7 +104,6 @@ def test_a_panel_screens_one_out_and_sends_the_other_home_flagged(tmp_path: Path
             gold, where = answer_task(finisher, study, careless=True)
             golds += gold
         assert golds == 1 and where == f"{PANEL}submissions/complete?cc=DONE42"
-        browser.close()
     output = tmp_path / "human.jsonl"
     summary = export_study(StudyExportConfig(study=path, output=output, bootstrap=50))
     rows = {row.name: row for row in summary.annotator_rows}
@@ -124,3 +118,5 @@ def test_a_panel_screens_one_out_and_sends_the_other_home_flagged(tmp_path: Path
     assert sum(v.gold is not None for v in votes) == 1
     tries = study.rows("SELECT passed FROM checks ORDER BY annotator_id, attempt")
     assert [r["passed"] for r in tries] == [0, 0, 1]
+    assert (tmp_path / "study-check.png").stat().st_size > 10_000
+    print(f"check page screenshot: {tmp_path / 'study-check.png'}")
