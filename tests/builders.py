@@ -311,6 +311,7 @@ def study_inputs(root: Path, goals: int = 3, items: int = 3) -> dict[str, Path]:
             {f"r{k}": f"Item {k} of goal {i} <img src=x onerror=alert(1)>" for k in range(items)},
             reference=f"The paper's solution {i}. {HOSTILE}",
             domain="ml" if i % 2 == 0 else "bio",
+            paper_id=f"p{i}",
         )
         for i in range(goals)
     ]

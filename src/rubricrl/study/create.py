@@ -3,17 +3,17 @@ invited into it, each with a personal link that can be revoked; the admin link c
 
 from __future__ import annotations
 
+import random
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from rubricrl.config import option
 from rubricrl.errors import InputError
 from rubricrl.evaluation.compare import plans_by_goal
-from rubricrl.grading.probe_plans import build_plans
 from rubricrl.jsonl import load_records
-from rubricrl.records import Sample
+from rubricrl.records import Plan, Sample
 from rubricrl.study.store import NewTask, Study, create_file
 from rubricrl.study.tokens import hash_token, new_token
 
@@ -35,8 +35,8 @@ class StudyCreateConfig:
     gold_rate: float = option(
         0.0,
         "Gold tasks added to each queue per real task (0.1: one in ten). A gold task pits a "
-        "plan that states every rubric item of a goal against another goal's plan, so its "
-        "answer is known; it looks like any other task.",
+        "goal's plan against one written for another paper's goal, so its answer is known; "
+        "it looks like any other task.",
         min=0.0,
         max=1.0,
     )
@@ -80,26 +80,34 @@ class RotateAdminConfig:
     url: str = option(DEFAULT_URL, "Address the link points to.")
 
 
-def gold_tasks(samples: Sequence[Sample], seed: int) -> list[NewTask]:
-    """One gold task per goal with two or more rubric items: the plan stating every item (A)
-    against the next goal's such plan (B), as the known-answer probe builds them."""
-    plans = {(p.sample.id, p.kind): p.plan() for p in build_plans(samples, seed)}
-    return [
-        NewTask(
-            f"gold:{s.id}",
-            "pairwise",
-            s.id,
-            s.provenance.domain,
-            {
-                "goal": s.goal,
-                "plan_a": plans[s.id, "full"].model_dump(),
-                "plan_b": plans[s.id, "off_topic"].model_dump(),
-            },
-            gold=1,
+def gold_tasks(
+    samples: Sequence[Sample], plans: Sequence[Mapping[str, Plan]], seed: int
+) -> list[NewTask]:
+    """One gold task per goal: a plan written for the goal (A) against one the same model wrote
+    for a goal of another paper (B), which cannot achieve it. Both are the study's own plans, so
+    a gold task reads like any other; the model alternates from goal to goal."""
+    rng = random.Random(f"{seed}:gold")
+    tasks = []
+    for k, sample in enumerate(samples):
+        own = plans[k % len(plans)]
+        others = [
+            other.id
+            for other in samples
+            if other.provenance.paper_id != sample.provenance.paper_id and other.id in own
+        ]
+        if sample.id not in own or not others:
+            continue
+        payload = {
+            "goal": sample.goal,
+            "plan_a": own[sample.id].model_dump(),
+            "plan_b": own[rng.choice(others)].model_dump(),
+        }
+        tasks.append(
+            NewTask(
+                f"gold:{sample.id}", "pairwise", sample.id, sample.provenance.domain, payload, 1
+            )
         )
-        for s in samples
-        if (s.id, "full") in plans
-    ]
+    return tasks
 
 
 def study_tasks(config: StudyCreateConfig) -> tuple[dict[str, str], list[NewTask]]:
@@ -137,10 +145,13 @@ def study_tasks(config: StudyCreateConfig) -> tuple[dict[str, str], list[NewTask
             for s in rubrics
         ]
     if config.gold_rate > 0:
-        try:
-            tasks += gold_tasks(list(samples.values()), config.seed)
-        except InputError as error:
-            raise InputError(f"{config.goals}: --gold-rate: gold tasks {error}") from None
+        gold = gold_tasks([s for s in samples.values() if s.id in a], (a, b), config.seed)
+        if not gold:
+            raise InputError(
+                f"{config.goals}: --gold-rate needs goals from at least two papers (a gold "
+                "task pits a goal's plan against one written for another paper's goal)"
+            )
+        tasks += gold
     model_a, model_b = next(iter(a.values())).model, next(iter(b.values())).model
     if model_a == model_b:
         # a blind comparison of a model with itself measures nothing

@@ -56,8 +56,7 @@ class Log:
 
 def panel_study(root: Path) -> tuple[Path, str]:
     """The study opened to Prolific: (the file, the enrolment path /join/TOKEN)."""
-    # two rubric items per goal: gold tasks are built only from goals with two or more
-    paths = study_inputs(root, GOALS, items=2)
+    paths = study_inputs(root, GOALS, items=1)
     path = root / "panel.sqlite"
     create_study(
         StudyCreateConfig(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from rubricrl.errors import InputError
-from rubricrl.jsonl import write_records
+from rubricrl.jsonl import load_records, write_records
+from rubricrl.records import Sample
 from rubricrl.study.create import (
     InviteConfig,
     RevokeConfig,
@@ -121,3 +123,30 @@ def test_revoking_names_the_tasks_released(tmp_path: Path) -> None:
     assert revoked.returned == given == 3
     assert revoked.render().startswith("ann: link revoked; 3 unanswered tasks back in the pool")
     assert Study(output).annotator(link.removeprefix("/a/").rstrip("/")) is None
+
+
+def test_gold_tasks_pit_a_goals_plan_against_another_papers_from_the_same_model(
+    tmp_path: Path,
+) -> None:
+    paths = study_inputs(tmp_path, goals=5)
+    assert create_study(config(paths, tmp_path / "s.sqlite", gold_rate=0.2))[2] == 5
+    study = Study(tmp_path / "s.sqlite")
+    real = {r["sample_id"]: json.loads(r["payload"]) for r in study.rows(
+        "SELECT sample_id, payload FROM tasks WHERE gold IS NULL")}  # fmt: skip
+    for row in study.rows("SELECT sample_id, payload, gold FROM tasks WHERE gold IS NOT NULL"):
+        gold = json.loads(row["payload"])
+        own, other = gold["plan_a"], gold["plan_b"]
+        assert row["gold"] == 1 and own["sample_id"] == row["sample_id"]
+        assert own in (real[row["sample_id"]]["plan_a"], real[row["sample_id"]]["plan_b"])
+        assert other["sample_id"] != row["sample_id"] and other["model"] == own["model"]
+    models = [json.loads(r["payload"])["plan_a"]["model"] for r in study.rows(
+        "SELECT payload FROM tasks WHERE gold IS NOT NULL ORDER BY rowid")]  # fmt: skip
+    assert models == ["model-a", "model-b"] * 2 + ["model-a"]  # the model alternates
+    one_paper = tmp_path / "one"
+    same = study_inputs(one_paper, goals=3)
+    write_records(same["goals"], [
+        s.model_copy(update={"provenance": s.provenance.model_copy(update={"paper_id": "p"})})
+        for s in load_records(same["goals"], Sample)
+    ])  # fmt: skip
+    with pytest.raises(InputError, match="--gold-rate needs goals from at least two papers"):
+        create_study(config(same, one_paper / "s.sqlite", gold_rate=0.1))
