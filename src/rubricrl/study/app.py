@@ -1,4 +1,5 @@
-"""The study's web app: personal links under /a/{token}/, the dashboard under /admin/{token}.
+"""The study's web app: links under /a/{token}/ (personal, or a panel seat's), the panel's
+enrolment link under /join/{token}, the dashboard under /admin/{token}.
 
 A link's token opens only its own assignments; anything else is 404, checked before a form's
 body is read. Forms carry a CSRF token, an HMAC of a per-browser SameSite=Strict cookie and the
