@@ -23,6 +23,7 @@ from rubricrl.evaluation.length_control import Judged, length_controlled_win_rat
 from rubricrl.evaluation.ratings import ratings
 from rubricrl.evaluation.win_rates import summarize
 from rubricrl.grading.grader import Verdicts
+from rubricrl.grading.parse import count_words
 from rubricrl.jsonl import Row, load_records
 from rubricrl.model_spec import SPEC_HELP, ModelSpec
 from rubricrl.records import Comparison, ComparisonSummary, Plan, Sample
@@ -238,8 +239,8 @@ def _summary(
         Judged(
             c.sample_id,
             outcome,
-            _words(goals.plans[0][c.sample_id]),
-            _words(goals.plans[1][c.sample_id]),
+            count_words(goals.plans[0][c.sample_id].text),
+            count_words(goals.plans[1][c.sample_id].text),
         )
         for c in head
         if (outcome := jury_outcome(c)) is not None
@@ -257,10 +258,6 @@ def _summary(
 def _labelled(comparison: Comparison, labels: dict[str, str]) -> Comparison:
     a, b = comparison.model_a, comparison.model_b
     return comparison.model_copy(update={"model_a": labels.get(a, a), "model_b": labels.get(b, b)})
-
-
-def _words(plan: Plan) -> int:
-    return len(plan.text.split())
 
 
 def undecided(row: Row) -> bool:

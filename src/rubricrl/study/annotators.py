@@ -14,6 +14,14 @@ def preference_of(score: int) -> Preference:
     return "A" if score > 0 else "B" if score < 0 else "tie"
 
 
+def labels_by_annotator(votes: Sequence[HumanVote]) -> dict[str, dict[str, Preference]]:
+    """annotator -> task -> A / B / tie."""
+    labels: dict[str, dict[str, Preference]] = {}
+    for vote in votes:
+        labels.setdefault(vote.annotator, {})[vote.task_id] = preference_of(vote.preference)
+    return labels
+
+
 def gold_accuracy(votes: Sequence[HumanVote], name: str) -> tuple[int, int]:
     """(gold tasks answered, answered right) by `name`; a tie is never right."""
     gold = [v for v in votes if v.annotator == name and v.gold is not None]

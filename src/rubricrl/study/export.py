@@ -37,7 +37,12 @@ from rubricrl.records import (
 from rubricrl.stage import write_summary
 from rubricrl.stats import WIN_RATE_CONVENTION
 from rubricrl.study.agreement import ac1, alpha, pair_agreement, rater_kappas
-from rubricrl.study.annotators import annotator_rows, excluded_annotators, preference_of
+from rubricrl.study.annotators import (
+    annotator_rows,
+    excluded_annotators,
+    labels_by_annotator,
+    preference_of,
+)
 from rubricrl.study.skill import weigh_annotators
 from rubricrl.study.store import REJECT_REASONS, Study
 
@@ -263,10 +268,7 @@ def _skill_weighted(
 ) -> tuple[WinRateRow | None, dict[str, float]]:
     """Dawid-Skene over every real vote: the win rate of its P(A better) per goal (a tie counts
     half), and each annotator's skill."""
-    labels: dict[str, dict[str, str]] = {}
-    for vote in votes:
-        labels.setdefault(vote.annotator, {})[vote.task_id] = preference_of(vote.preference)
-    weighted = weigh_annotators(labels, PREFERENCES)
+    weighted = weigh_annotators(labels_by_annotator(votes), PREFERENCES)
     if weighted is None:
         return None, {}
     tasks = sorted(weighted.labels)
@@ -304,10 +306,9 @@ def summarize_study(
     approvals = [a for a in every_approval if not a.excluded]
     human = comparisons(study, votes)
     preference: dict[str, dict[str, float]] = {}
-    labels: dict[str, dict[str, str]] = {}
     for vote in votes:
         preference.setdefault(vote.annotator, {})[vote.task_id] = vote.preference
-        labels.setdefault(vote.annotator, {})[vote.task_id] = preference_of(vote.preference)
+    labels = labels_by_annotator(votes)
     approved: dict[str, dict[str, float]] = {}
     approval_labels: dict[str, dict[str, str]] = {}
     for a in approvals:

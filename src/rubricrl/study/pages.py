@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from rubricrl.records import HumanStudySummary, shown
-from rubricrl.study.panel import CHECK
+from rubricrl.study.panel import CHECK, TRIES
 from rubricrl.study.store import REJECT_REASONS, Assignment
 
 SCALE = (
@@ -82,9 +82,12 @@ def message_page(
 
 def check_page(action: str, csrf: str, tries: int) -> str:
     """The instructions and the comprehension check; after a miss, a note that one try is left."""
+    left = TRIES - tries
     note = None
     if tries:
-        note = "Some answers were not right. Please read the instructions again: one try left."
+        note = "Some answers were not right. Please read the instructions again: " + (
+            "one try left." if left == 1 else f"{left} tries left."
+        )
     return _TEMPLATES.get_template("check.html.j2").render(
         action=action,
         csrf=csrf,

@@ -205,8 +205,8 @@ def _identity(panel: Panel, params: Mapping[str, str]) -> tuple[str, str | None,
 
 def enrol(study: Study, meta: Mapping[str, str], params: Mapping[str, str]) -> str:
     """The seat token of the participant the query names: their existing seat, or a new one
-    (dealt its tasks at once when there is no check). A session id already used by another
-    participant is refused."""
+    (its tasks are dealt at its first queue visit, once the check is passed or when there is
+    none). A session id already used by another participant is refused."""
     panel = PANELS[meta["panel"]]
     pid, study_id, session_id = _identity(panel, params)
     token = seat_token(meta, pid)
@@ -232,46 +232,42 @@ def enrol(study: Study, meta: Mapping[str, str], params: Mapping[str, str]) -> s
     return token
 
 
-def seat(study: Study, annotator_id: int) -> Seat | None:
-    """The annotator's panel seat, or None for an annotator invited by name."""
-    rows = study.rows(
-        "SELECT s.*, (SELECT COUNT(*) FROM checks c WHERE c.annotator_id = s.annotator_id) "
-        "AS tries FROM seats s WHERE s.annotator_id = ?",
-        annotator_id,
-    )
-    if not rows:
+def _seat(db: sqlite3.Connection, annotator_id: int) -> Seat | None:
+    row = db.execute(
+        "SELECT passed, screened_out, (SELECT COUNT(*) FROM checks WHERE annotator_id = ?) "
+        "AS tries FROM seats WHERE annotator_id = ?",
+        (annotator_id, annotator_id),
+    ).fetchone()
+    if row is None:
         return None
-    row = rows[0]
     return Seat(
         annotator_id, row["passed"] is not None, row["screened_out"] is not None, row["tries"]
     )
 
 
-def answer_check(study: Study, annotator_id: int, answers: Sequence[int | None]) -> Seat:
+def seat(study: Study, annotator_id: int) -> Seat | None:
+    """The annotator's panel seat, or None for an annotator invited by name."""
+    with study.connection() as db:
+        return _seat(db, annotator_id)
+
+
+def answer_check(study: Study, annotator_id: int, answers: Sequence[int | None]) -> None:
     """Record one try at the check; passing it opens the queue, a second miss screens out.
     A seat already passed or screened out records nothing more."""
     right = all(a == correct for a, (_, _, correct) in zip(answers, CHECK, strict=True))
     with study.transaction() as db:
         now = seen(db, annotator_id)
-        state = db.execute(
-            "SELECT passed, screened_out, (SELECT COUNT(*) FROM checks WHERE annotator_id = ?) "
-            "AS tries FROM seats WHERE annotator_id = ?",
-            (annotator_id, annotator_id),
-        ).fetchone()
-        if state["passed"] is None and state["screened_out"] is None:
-            tries = state["tries"] + 1
-            db.execute(
-                "INSERT INTO checks VALUES (?, ?, ?, ?, ?)",
-                (annotator_id, tries, json.dumps(list(answers)), int(right), now),
-            )
-            column = "passed" if right else "screened_out" if tries >= TRIES else None
-            if column is not None:
-                db.execute(
-                    f"UPDATE seats SET {column} = ? WHERE annotator_id = ?", (now, annotator_id)
-                )
-    found = seat(study, annotator_id)
-    assert found is not None
-    return found
+        state = _seat(db, annotator_id)
+        if state is None or state.passed or state.screened_out:
+            return
+        tries = state.tries + 1
+        db.execute(
+            "INSERT INTO checks VALUES (?, ?, ?, ?, ?)",
+            (annotator_id, tries, json.dumps(list(answers)), int(right), now),
+        )
+        column = "passed" if right else "screened_out" if tries >= TRIES else None
+        if column is not None:
+            db.execute(f"UPDATE seats SET {column} = ? WHERE annotator_id = ?", (now, annotator_id))
 
 
 def top_up(study: Study, meta: Mapping[str, str], annotator_id: int, name: str) -> bool:
@@ -326,5 +322,4 @@ class Opened:
 def study_open(config: OpenConfig) -> Opened:
     """`rubricrl study open`: the study opened to a panel, its enrolment link shown."""
     link = open_panel(config)
-    gold = Study(config.study).rows("SELECT COUNT(*) FROM tasks WHERE gold IS NOT NULL")[0][0]
-    return Opened(link, gold)
+    return Opened(link, Study(config.study).overview()["gold"])

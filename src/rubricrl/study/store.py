@@ -421,12 +421,12 @@ def deal(db: sqlite3.Connection, annotator_id: int, name: str, limit: int | None
     ).fetchall()
     chosen = [row["id"] for row in real][:limit]
     given = len(chosen)
-    start, dealt_before = db.execute(
-        "SELECT COALESCE(MAX(position) + 1, 0), COUNT(*) FROM assignments WHERE annotator_id = ?",
+    start = db.execute(
+        "SELECT COALESCE(MAX(position) + 1, 0) FROM assignments WHERE annotator_id = ?",
         (annotator_id,),
-    ).fetchone()
-    # the first deal keeps the order older studies were dealt in
-    rng = random.Random(f"{meta['seed']}:{name}" + (f":{start}" if dealt_before else ""))
+    ).fetchone()[0]
+    # the first deal (start 0) keeps the order older studies were dealt in
+    rng = random.Random(f"{meta['seed']}:{name}" + (f":{start}" if start else ""))
     rate = float(meta.get("gold_rate", "0"))
     if chosen and rate > 0:
         golds = [
